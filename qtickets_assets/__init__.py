@@ -1,0 +1,1 @@
+"""qtickets-assets: a Dagster asset graph that keeps a ClickHouse mart in step with Qtickets."""

@@ -1,0 +1,1 @@
+"""Library code with no Dagster wiring: the Qtickets API client and the ClickHouse storage layer."""

@@ -1,0 +1,1 @@
+"""ClickHouse storage: connection (embedded chDB or server), DDL migrations, the IO manager."""

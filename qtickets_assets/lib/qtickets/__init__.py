@@ -1,0 +1,1 @@
+"""The Qtickets REST API: read-only HTTP client, typed records and domain rules."""

@@ -1,0 +1,1 @@
+"""A local stand-in for the Qtickets REST API: realistic data, the real quirks, fault injection."""
