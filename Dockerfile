@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# One image for the whole deployment: the gRPC code server (default command), and, with another
+# command, the Dagster webserver and daemon (see deploy/docker-compose.yaml). One image means the
+# webserver, daemon and run workers can never drift to different Dagster versions.
+# No secret is baked in: every credential arrives as an environment variable at run time.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DAGSTER_HOME=/opt/dagster/dagster_home
+
+WORKDIR /opt/dagster/app
+
+# Dependencies first, from packaging metadata plus an empty package, so that editing the code
+# does not reinstall chDB, pandas and Dagster on every build.
+COPY pyproject.toml constraints.txt README.md ./
+RUN mkdir qtickets_assets \
+    && touch qtickets_assets/__init__.py \
+    && pip install -c constraints.txt '.[deploy]' \
+    && pip uninstall -y qtickets-assets \
+    && rm -rf qtickets_assets build ./*.egg-info
+
+# The code itself, installed in place (editable, no dependency changes): the DDL migrations under
+# clickhouse/ddl/ are located relative to the package, so the package must stay beside them
+# rather than be copied into site-packages without them.
+COPY qtickets_assets ./qtickets_assets
+COPY clickhouse ./clickhouse
+RUN pip install --no-deps -c constraints.txt -e . \
+    && python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('qtickets_assets.definitions') is None)"
+
+# Unprivileged runtime user; it owns only DAGSTER_HOME (instance files, compute logs).
+RUN groupadd --system --gid 10001 dagster \
+    && useradd --system --uid 10001 --gid dagster --home-dir /opt/dagster --no-create-home dagster \
+    && mkdir -p "$DAGSTER_HOME" /opt/dagster/compute_logs \
+    && chown -R dagster:dagster "$DAGSTER_HOME" /opt/dagster/compute_logs
+USER dagster
+
+EXPOSE 4000
+CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", \
+     "-m", "qtickets_assets.definitions", "--location-name", "qtickets_assets"]

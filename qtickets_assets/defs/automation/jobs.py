@@ -1,0 +1,38 @@
+"""Jobs, and the schedules that run them. Every schedule starts STOPPED: turn it on in the UI
+(Automation → the schedule → toggle) or with `dagster schedule start NAME`."""
+
+import dagster as dg
+
+from qtickets_assets.defs.common import API_TAGS
+
+MOSCOW = "Europe/Moscow"
+
+inventory_job = dg.define_asset_job(
+    "inventory_job",
+    selection=dg.AssetSelection.assets("dim_events", "dim_shows", "inventory_raw", "fact_inventory_latest"),
+    description="Events and shows, then a seat snapshot of every live show.",
+    tags=API_TAGS,
+)
+sales_job = dg.define_asset_job(
+    "sales_job",
+    selection=dg.AssetSelection.assets("fact_sales"),
+    description="New and recently updated orders, upserted by ticket.",
+    tags=API_TAGS,
+)
+sales_reconcile_job = dg.define_asset_job(
+    "sales_reconcile_job",
+    selection=dg.AssetSelection.assets("dim_events", "dim_shows", "fact_sales"),
+    description="Re-reads every order and rebuilds fact_sales: catches anything the incremental path missed.",
+    tags=API_TAGS,
+    config={"ops": {"fact_sales": {"config": {"full_refresh": True}}}},
+)
+
+inventory_schedule = dg.ScheduleDefinition(
+    name="inventory_every_15_minutes", job=inventory_job, cron_schedule="*/15 * * * *", execution_timezone=MOSCOW
+)
+sales_schedule = dg.ScheduleDefinition(
+    name="sales_every_10_minutes", job=sales_job, cron_schedule="*/10 * * * *", execution_timezone=MOSCOW
+)
+reconcile_schedule = dg.ScheduleDefinition(
+    name="sales_reconcile_nightly", job=sales_reconcile_job, cron_schedule="30 3 * * *", execution_timezone=MOSCOW
+)

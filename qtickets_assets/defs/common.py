@@ -1,0 +1,17 @@
+"""What every mart asset shares: owners, kinds, the DDL's column schema and the write mode."""
+
+from typing import Any, Literal
+
+from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
+
+WriteMode = Literal["replace", "append", "upsert"]
+
+OWNERS = ["team:analytics-engineering"]
+# Runs that call the Qtickets API carry this tag; a deployment limits runs per tag so that requests
+# across runs stay within QTICKETS_MAX_CONCURRENCY (see deploy/dagster.yaml).
+API_TAGS = {"qtickets/api": "true"}
+
+
+def table_metadata(table: str, write_mode: WriteMode) -> dict[str, Any]:
+    """Definition metadata: the column schema from the DDL and how the IO manager writes the table."""
+    return {**column_schema_metadata(table), "write_mode": write_mode}

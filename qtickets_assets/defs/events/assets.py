@@ -1,0 +1,40 @@
+"""Events and their shows, from one crawl of GET /events (each page is heavy: seat maps ride along)."""
+
+import dagster as dg
+import pandas as pd
+
+from qtickets_assets.defs.common import OWNERS, table_metadata
+from qtickets_assets.lib import frames
+from qtickets_assets.lib.qtickets.resource import QticketsResource
+
+
+@dg.multi_asset(
+    outs={
+        "dim_events": dg.AssetOut(
+            description=(
+                "One row per event the API returns, deleted ones flagged. City from the event's city "
+                "object; starts_at/ends_at from its shows that are not deleted."
+            ),
+            metadata=table_metadata("dim_events", "replace"),
+            owners=OWNERS,
+            kinds={"clickhouse", "python"},
+            code_version="1",
+        ),
+        "dim_shows": dg.AssetOut(
+            description="One row per show of every event; the list inventory snapshots walk.",
+            metadata=table_metadata("dim_shows", "replace"),
+            owners=OWNERS,
+            kinds={"clickhouse", "python"},
+            code_version="1",
+        ),
+    },
+    group_name="qtickets",
+)
+def qtickets_events(
+    context: dg.AssetExecutionContext, qtickets: QticketsResource
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with qtickets.client() as client:
+        events = [event for page in client.iter_event_pages() for event in page]
+    deleted = sum(event.deleted_at is not None for event in events)
+    context.log.info(f"read {len(events)} events ({deleted} deleted) from the Qtickets API")
+    return frames.events_frame(events), frames.shows_frame(events)

@@ -1,0 +1,73 @@
+"""Seat inventory: a snapshot of every live show appended to history, and the newest one served."""
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from qtickets_assets.defs.common import OWNERS, table_metadata
+from qtickets_assets.lib import frames
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+from qtickets_assets.lib.qtickets.resource import QticketsResource
+from qtickets_assets.lib.qtickets.rules import show_inventory
+
+INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(minutes=45), warn_window=timedelta(minutes=20)
+)
+
+
+@dg.asset(
+    ins={"dim_shows": dg.AssetIn(metadata={"columns": ["show_id", "event_id", "starts_at", "is_deleted"]})},
+    description=(
+        "History, append only: one row per show (not deleted, of an event not deleted) per snapshot. "
+        "tickets_total = Σ max_quantity over seats not disabled, each physical seat (root_id) once "
+        "across tariffs; tickets_left = the same Σ free_quantity."
+    ),
+    metadata=table_metadata("inventory_raw", "append"),
+    owners=OWNERS,
+    kinds={"clickhouse", "python"},
+    code_version="1",
+    group_name="qtickets",
+    freshness_policy=INVENTORY_FRESHNESS,
+)
+def inventory_raw(
+    context: dg.AssetExecutionContext, qtickets: QticketsResource, dim_shows: pd.DataFrame
+) -> pd.DataFrame:
+    live = dim_shows[dim_shows["is_deleted"] == 0].sort_values("show_id")
+    snapshot_at = datetime.now(UTC).replace(microsecond=0)
+    with qtickets.client() as client:
+        # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
+        inventory = {
+            show_id: show_inventory(seats) for show_id, seats in client.iter_show_seats(live["show_id"].tolist())
+        }
+    context.log.info(f"snapshot {snapshot_at.isoformat()} of {len(inventory)} shows")
+    return frames.inventory_frame(snapshot_at, live, inventory)
+
+
+LATEST_SNAPSHOT_SQL = """
+SELECT event_id, show_id, show_starts_at, tickets_total, tickets_left, tickets_sold, snapshot_at
+FROM {db}.inventory_raw
+WHERE snapshot_at = (SELECT max(snapshot_at) FROM {db}.inventory_raw)
+  AND show_id IN (SELECT show_id FROM {db}.dim_shows WHERE is_deleted = 0)
+ORDER BY event_id, show_id
+"""
+
+
+@dg.asset(
+    deps=["inventory_raw", "dim_shows"],
+    description=(
+        "One row per live show from the newest snapshot. Rebuilt atomically on every run, so a reader "
+        "never meets an empty, half-written or duplicated table."
+    ),
+    metadata=table_metadata("fact_inventory_latest", "replace"),
+    owners=OWNERS,
+    kinds={"clickhouse", "sql"},
+    code_version="1",
+    group_name="mart",
+    freshness_policy=INVENTORY_FRESHNESS,
+)
+def fact_inventory_latest(clickhouse: ClickHouseResource) -> pd.DataFrame:
+    # Every snapshot covers all live shows (a failed show fails the snapshot), so the newest
+    # snapshot is the newest row of each show without scanning the whole history.
+    with clickhouse.open() as client:
+        return client.query_df(LATEST_SNAPSHOT_SQL.format(db=clickhouse.database))

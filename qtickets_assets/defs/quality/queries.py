@@ -1,0 +1,57 @@
+"""The SQL behind the asset checks: each returns the rows that break a rule (none = pass)."""
+
+from collections.abc import Sequence
+
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.lib.clickhouse.ddl import table_schema
+
+SAMPLE = 5
+
+
+def schema_differences(client: Client, database: str, table: str) -> list[str]:
+    """Every difference between the live table's columns and the DDL's, in words."""
+    live = client.query(
+        "SELECT name, type FROM system.columns WHERE database = %(db)s AND table = %(table)s ORDER BY position",
+        parameters={"db": database, "table": table},
+    ).result_rows
+    expected = [(column.name, column.type) for column in table_schema(table).columns]
+    if [(name, _squash(kind)) for name, kind in live] == [(name, _squash(kind)) for name, kind in expected]:
+        return []
+    live_types, expected_types = dict(live), dict(expected)
+    problems = [f"missing column {name} {kind}" for name, kind in expected if name not in live_types]
+    problems += [f"unexpected column {name} {kind}" for name, kind in live if name not in expected_types]
+    problems += [
+        f"column {name} is {live_types[name]}, the DDL says {kind}"
+        for name, kind in expected
+        if name in live_types and _squash(live_types[name]) != _squash(kind)
+    ]
+    return problems or ["columns are in a different order than in the DDL"]
+
+
+def duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]) -> list[tuple]:
+    """Keys that appear more than once to an analyst's plain SELECT (no FINAL)."""
+    columns = ", ".join(key)
+    return client.query(
+        f"SELECT {columns}, count() AS copies FROM {database}.{table} "
+        f"GROUP BY {columns} HAVING copies > 1 ORDER BY copies DESC LIMIT {SAMPLE}"
+    ).result_rows
+
+
+def orphan_event_ids(client: Client, database: str, table: str) -> list[int]:
+    """event_ids of `table` that dim_events does not know."""
+    return [
+        row[0]
+        for row in client.query(
+            f"SELECT DISTINCT event_id FROM {database}.{table} "
+            f"WHERE event_id NOT IN (SELECT event_id FROM {database}.dim_events) LIMIT {SAMPLE}"
+        ).result_rows
+    ]
+
+
+def count_where(client: Client, database: str, table: str, condition: str) -> int:
+    return int(client.command(f"SELECT count() FROM {database}.{table} WHERE {condition}"))
+
+
+def _squash(kind: str) -> str:
+    return "".join(kind.split())

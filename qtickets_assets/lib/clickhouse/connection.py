@@ -1,0 +1,130 @@
+"""Open a ClickHouse client for `CLICKHOUSE_URL`: embedded chDB (under a file lock) or a server.
+
+Every failure becomes one single-line `ClickHouseConfigError` that names the target and what to
+do, and never contains the password (the driver's own messages are not passed through as-is).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
+from qtickets_assets.lib.clickhouse.locking import (
+    busy_message,
+    directory_lock,
+    lock_timeout_from_env,
+    status_file_locked,
+)
+from qtickets_assets.lib.clickhouse.url import ClickHouseTarget, parse_clickhouse_url
+
+__all__ = ["ClickHouseTarget", "open_client", "parse_clickhouse_url", "quote_identifier"]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_AUTH_MARKERS = (
+    "AUTHENTICATION_FAILED",
+    "Authentication failed",
+    "Code: 516",
+    "error code 516",
+    "REQUIRED_PASSWORD",
+    "Code: 194",
+)
+_CAUSE = re.compile(r"\[Errno -?\d+\] ([^\"')]+)")
+
+
+def quote_identifier(name: str) -> str:
+    """Validate a database/table name and quote it; names come from config and asset keys."""
+    if not _IDENTIFIER.match(name):
+        raise ClickHouseConfigError(
+            f"{name!r} is not a valid ClickHouse name (letters, digits and _; not starting with a digit)"
+        )
+    return f"`{name}`"
+
+
+def _open_chdb(target: ClickHouseTarget) -> Client:
+    assert target.path is not None
+    try:
+        return clickhouse_connect.get_client(dsn=f"chdb://{target.path}")
+    except Exception as exc:
+        text = str(exc)
+        if "Cannot lock file" in text or "Another server instance" in text or status_file_locked(target.path):
+            # Someone opened the directory without our lock (a notebook using chdb directly).
+            raise ClickHouseConfigError(busy_message(target.path)) from None
+        if "already initialized with path" in text:
+            raise ClickHouseConfigError(
+                f"cannot open {target.describe()}: this process already has another embedded "
+                "ClickHouse directory open (chDB allows one per process); close that client first"
+            ) from None
+        raise ClickHouseConfigError(f"cannot open {target.describe()}: {text.splitlines()[0]}") from None
+
+
+def _server_error(target: ClickHouseTarget, exc: Exception) -> ClickHouseConfigError:
+    text = str(exc)
+    if any(marker in text for marker in _AUTH_MARKERS):
+        return ClickHouseConfigError(
+            f"{target.describe()} rejected the credentials of user {target.user!r} "
+            "(wrong user or password); check CLICKHOUSE_URL"
+        )
+    cause = _CAUSE.search(text)
+    reason = cause.group(1).strip() if cause else type(exc).__name__
+    return ClickHouseConfigError(
+        f"cannot reach {target.describe()} ({reason}); check the host and port in CLICKHOUSE_URL "
+        "and that the server is running"
+    )
+
+
+def _open_server(target: ClickHouseTarget) -> Client:
+    try:
+        return clickhouse_connect.get_client(
+            host=target.host,
+            port=target.port,
+            username=target.user,
+            password=target.password,
+            secure=target.secure,
+            connect_timeout=10,
+        )
+    except Exception as exc:
+        # `from None`: the driver's exception chain is dropped so nothing of the URL leaks into logs.
+        raise _server_error(target, exc) from None
+
+
+def _ensure_database(client: Client, database: str) -> None:
+    exists = client.command("SELECT count() FROM system.databases WHERE name = {db:String}", {"db": database})
+    if not int(exists):
+        # Checked first so a writer without CREATE DATABASE grants works on an existing database.
+        client.command(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
+    client.database = database
+
+
+@contextmanager
+def _client_session(client: Client, database: str) -> Iterator[Client]:
+    try:
+        _ensure_database(client, database)
+        yield client
+    finally:
+        client.close()  # for chDB this frees the embedded engine, so the directory is usable again
+
+
+@contextmanager
+def open_client(url: str, database: str, *, lock_timeout: float | None = None) -> Iterator[Client]:
+    """Yield a client on `database` (created when missing); close it (and any lock) on exit.
+
+    For `chdb:///dir` the directory is created, and `<dir>.lock` is held while the client is open,
+    waiting up to `lock_timeout` seconds (default `CLICKHOUSE_LOCK_TIMEOUT`, 10 minutes).
+    """
+    target = parse_clickhouse_url(url)
+    quote_identifier(database)
+    if target.kind == "server":
+        with _client_session(_open_server(target), database) as client:
+            yield client
+        return
+    assert target.path is not None
+    timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
+    with directory_lock(target.path, timeout):
+        target.path.mkdir(parents=True, exist_ok=True)
+        with _client_session(_open_chdb(target), database) as client:
+            yield client

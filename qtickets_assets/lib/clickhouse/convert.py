@@ -1,0 +1,102 @@
+"""Turn a pandas DataFrame into an Arrow table of exactly a table's DDL schema, or say why not.
+
+Every column is checked before anything is written and all problems are reported together, so a
+producer fixes its frame in one go. Money never passes through float: Decimal objects, strings and
+integers are converted exactly, and a float column for a Decimal type is refused.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from qtickets_assets.lib.clickhouse.ddl import TableSchema, arrow_type, to_arrow_schema
+from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
+
+
+class _ColumnProblem(Exception):
+    """A column that cannot become its DDL type; the message is one item of the mismatch list."""
+
+
+def _exact_decimal(value: Any, target: pa.Decimal128Type) -> Decimal:
+    if isinstance(value, float):
+        raise _ColumnProblem(f"holds float {value!r}; give money as Decimal or str, never float")
+    try:
+        number = Decimal(str(value)) if isinstance(value, str | int) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise _ColumnProblem(f"holds {value!r}, not a decimal number") from None
+    try:
+        # Rounding would silently change an amount: 1.005 is refused, 1.50 and 1.5 are the same.
+        exact = number == number.quantize(Decimal(1).scaleb(-target.scale))
+    except InvalidOperation:
+        exact = False  # NaN, infinity or too many digits to quantize
+    if not exact:
+        raise _ColumnProblem(f"holds {value!r}, not a number with at most {target.scale} decimal places")
+    return number
+
+
+def _to_decimal(series: pd.Series, target: pa.Decimal128Type) -> pa.Array:
+    if pd.api.types.is_float_dtype(series.dtype):
+        raise _ColumnProblem(f"is {series.dtype}; give money as Decimal or str, never float")
+    values = [None if _is_missing(value) else _exact_decimal(value, target) for value in series]
+    try:
+        return pa.array(values, type=target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise _ColumnProblem(f"does not fit {target}: {exc}") from None
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str | Decimal) and bool(pd.isna(value)))
+
+
+def _to_timestamp(series: pd.Series, target: pa.TimestampType) -> pa.Array:
+    try:
+        # Naive values are read as UTC: every mart timestamp is UTC, and ClickHouse's own query_df
+        # hands DateTime('UTC') back naive. Aware values in any zone are converted to UTC.
+        converted = pd.to_datetime(series, utc=True)
+    except (ValueError, TypeError) as exc:
+        raise _ColumnProblem(f"cannot be read as timestamps ({exc})") from None
+    # DateTime has whole seconds; sub-second parts are dropped the way ClickHouse would drop them.
+    return pa.Array.from_pandas(converted.dt.floor("s")).cast(target, safe=False)
+
+
+def _to_plain(series: pd.Series, target: pa.DataType) -> pa.Array:
+    try:
+        return pa.Array.from_pandas(series).cast(target, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise _ColumnProblem(f"is {series.dtype} and cannot become {target}: {exc}") from None
+
+
+def _convert_column(series: pd.Series, clickhouse_type: str) -> pa.Array:
+    target, nullable = arrow_type(clickhouse_type)
+    if pa.types.is_decimal(target):
+        array = _to_decimal(series, target)
+    elif pa.types.is_timestamp(target):
+        array = _to_timestamp(series, target)
+    else:
+        array = _to_plain(series, target)
+    if not nullable and array.null_count:
+        raise _ColumnProblem(f"has {array.null_count} NULL value(s) but is not Nullable")
+    return array
+
+
+def frame_to_arrow(frame: pd.DataFrame, schema: TableSchema) -> pa.Table:
+    """The frame as an Arrow table in the DDL's column order and types; SchemaMismatchError otherwise."""
+    problems: list[str] = []
+    expected = {column.name for column in schema.columns}
+    problems += [f"missing column {c.name} {c.type}" for c in schema.columns if c.name not in frame.columns]
+    problems += [f"extra column {name} (not in the DDL)" for name in frame.columns if name not in expected]
+    arrays: list[pa.Array] = []
+    for column in schema.columns:
+        if column.name not in frame.columns:
+            continue
+        try:
+            arrays.append(_convert_column(frame[column.name], column.type))
+        except _ColumnProblem as problem:
+            problems.append(f"column {column.name} {column.type} {problem}")
+    if problems:
+        raise SchemaMismatchError(schema.name, problems)
+    return pa.Table.from_arrays(arrays, schema=to_arrow_schema(schema))

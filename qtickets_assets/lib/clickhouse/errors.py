@@ -1,0 +1,22 @@
+"""Errors of the storage layer: one base class so callers can catch every ClickHouse problem."""
+
+
+class ClickHouseError(Exception):
+    """Base of every error raised by `qtickets_assets.lib.clickhouse`."""
+
+
+class ClickHouseConfigError(ClickHouseError):
+    """Bad configuration or unusable target: bad URL, unreachable server, wrong password, busy directory."""
+
+
+class MigrationError(ClickHouseError):
+    """A DDL file cannot be applied, or an applied file has been edited since."""
+
+
+class SchemaMismatchError(ClickHouseError):
+    """A DataFrame does not fit the table's DDL; the message lists every difference."""
+
+    def __init__(self, table: str, problems: list[str]) -> None:
+        self.table = table
+        self.problems = problems
+        super().__init__(f"frame for table {table!r} does not match its DDL: " + "; ".join(problems))

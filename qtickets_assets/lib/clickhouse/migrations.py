@@ -1,0 +1,89 @@
+"""Apply `clickhouse/ddl/NNN_name.sql` in order, once each, recorded in `{database}.schema_migrations`.
+
+Files are idempotent (CREATE ... IF NOT EXISTS), so a crash between a file and its ledger row only
+means the file runs again next time. An applied file must never change: its checksum is compared
+on every run, and a new migration file is the way to evolve the schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.lib.clickhouse.connection import quote_identifier
+from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, ddl_files
+from qtickets_assets.lib.clickhouse.errors import MigrationError
+from qtickets_assets.lib.clickhouse.sqltext import split_statements
+
+LEDGER = "schema_migrations"
+
+
+def checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def render(sql: str, database: str) -> list[str]:
+    """The file's statements with `{database}` filled in (quoted)."""
+    return [
+        statement.replace("{database}", quote_identifier(database)) for statement in split_statements(sql)
+    ]
+
+
+def _ledger_exists(client: Client, database: str) -> bool:
+    found = client.command(
+        "SELECT count() FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+        {"db": database, "t": LEDGER},
+    )
+    return bool(int(found))
+
+
+def _applied(client: Client, database: str) -> dict[str, str]:
+    rows = client.query(
+        f"SELECT name, any(checksum) FROM {quote_identifier(database)}.{LEDGER} GROUP BY name"
+    ).result_rows
+    return {name: digest for name, digest in rows}
+
+
+def _run_file(client: Client, database: str, path: Path, text: str) -> None:
+    for statement in render(text, database):
+        try:
+            client.command(statement)
+        except Exception as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise MigrationError(f"migration {path.name} failed: {first_line}") from None
+
+
+def _record(client: Client, database: str, name: str, digest: str) -> None:
+    client.insert(
+        LEDGER,
+        [[name, digest, datetime.now(UTC).replace(microsecond=0)]],
+        column_names=["name", "checksum", "applied_at"],
+        database=database,
+    )
+
+
+def apply_migrations(client: Client, database: str, directory: Path = DDL_DIR) -> list[str]:
+    """Apply the files not yet recorded, in order; return their names. An edited applied file is an error."""
+    files = ddl_files(directory)
+    texts = {path.name: path.read_text(encoding="utf-8") for path in files}
+    if not _ledger_exists(client, database):
+        # The first file creates the ledger itself; it is idempotent and gets recorded below.
+        _run_file(client, database, files[0], texts[files[0].name])
+    applied = _applied(client, database)
+    done: list[str] = []
+    for path in files:
+        digest = checksum(texts[path.name])
+        if path.name in applied:
+            if applied[path.name] != digest:
+                raise MigrationError(
+                    f"migration {path.name} was changed after it was applied (checksum differs); "
+                    "restore it and put the change in a new numbered file"
+                )
+            continue
+        _run_file(client, database, path, texts[path.name])
+        _record(client, database, path.name, digest)
+        done.append(path.name)
+    return done

@@ -1,0 +1,32 @@
+"""`ClickHouseResource`: a client with migrations applied, for assets and checks that run SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.migrations import apply_migrations
+
+
+@contextmanager
+def open_migrated(url: str, database: str) -> Iterator[Client]:
+    """`open_client` plus `apply_migrations`: every user of the mart sees the current schema."""
+    with open_client(url, database) as client:
+        apply_migrations(client, database)
+        yield client
+
+
+class ClickHouseResource(dg.ConfigurableResource):
+    """Open the mart only for as long as needed (an embedded directory is held while open)."""
+
+    url: str
+    database: str = "qtickets"
+
+    @contextmanager
+    def open(self) -> Iterator[Client]:
+        with open_migrated(self.url, self.database) as client:
+            yield client

@@ -1,0 +1,84 @@
+"""Parse `CLICKHOUSE_URL` into a target: an embedded chDB directory or a ClickHouse server."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
+
+ACCEPTED_FORMS = "chdb:///absolute/path/to/dir or http(s)://user:password@host:port"
+
+
+@dataclasses.dataclass(frozen=True)
+class ClickHouseTarget:
+    """Where the mart lives. The password is kept out of repr so it never reaches a log."""
+
+    kind: Literal["chdb", "server"]
+    path: Path | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str = "default"
+    password: str = dataclasses.field(default="", repr=False)
+    secure: bool = False
+
+    def describe(self) -> str:
+        """A human name for messages, never containing the password."""
+        if self.kind == "chdb":
+            return f"embedded ClickHouse at {self.path}"
+        scheme = "https" if self.secure else "http"
+        return f"ClickHouse server {scheme}://{self.user}@{self.host}:{self.port}"
+
+
+def _bad(reason: str) -> ClickHouseConfigError:
+    return ClickHouseConfigError(f"CLICKHOUSE_URL is malformed ({reason}); accepted forms: {ACCEPTED_FORMS}")
+
+
+def _parse_chdb(rest: str) -> ClickHouseTarget:
+    # `rest` is what follows "chdb://": an absolute path starts with the third slash.
+    if not rest.startswith("/"):
+        raise _bad("a chdb URL needs an absolute path, i.e. three slashes: chdb:///abs/dir")
+    path = Path(unquote(rest))
+    if not path.is_absolute() or str(path) == "/":
+        raise _bad("the chdb path must be an absolute directory other than /")
+    return ClickHouseTarget(kind="chdb", path=path)
+
+
+def _parse_server(url: str) -> ClickHouseTarget:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        # urlsplit's message may quote the netloc, which holds the password: say only what is wrong.
+        raise _bad("the port is not a number") from None
+    if not parts.hostname:
+        raise _bad("no host")
+    if parts.path not in ("", "/") or parts.query:
+        raise _bad("a server URL takes no path or query; the database comes from CLICKHOUSE_DATABASE")
+    secure = parts.scheme == "https"
+    return ClickHouseTarget(
+        kind="server",
+        host=parts.hostname,
+        port=port or (8443 if secure else 8123),
+        user=unquote(parts.username) if parts.username else "default",
+        password=unquote(parts.password) if parts.password else "",
+        secure=secure,
+    )
+
+
+def parse_clickhouse_url(url: str) -> ClickHouseTarget:
+    """Parse a `chdb:///abs/dir` or `http(s)://user:password@host:port` URL."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise _bad("no scheme")
+    scheme = scheme.lower()
+    if scheme == "chdb":
+        return _parse_chdb(rest)
+    if scheme in ("http", "https"):
+        return _parse_server(url)
+    raise ClickHouseConfigError(
+        f"CLICKHOUSE_URL has an unknown scheme {scheme!r}; accepted forms: {ACCEPTED_FORMS}"
+    )

@@ -1,0 +1,109 @@
+"""Typed Qtickets records → the mart's rows, as pandas DataFrames named like the DDL's columns.
+
+Pure functions: no I/O, no Dagster. The IO manager turns each frame into Arrow with the DDL's types.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.qtickets.models import Event, Order
+from qtickets_assets.lib.qtickets.rules import ShowInventory, basket_status, event_dates
+
+# Qtickets stamps every time in Moscow time; an event whose city has no zone is read in it too.
+DEFAULT_TIMEZONE = "Europe/Moscow"
+
+
+def events_frame(events: Iterable[Event]) -> pd.DataFrame:
+    """`dim_events`: every event the API returns, deleted ones flagged; dates from its live shows."""
+    rows = []
+    for event in events:
+        starts_at, ends_at = event_dates(event)
+        rows.append(
+            {
+                "event_id": event.id,
+                "event_name": event.name,
+                "city_id": event.city.id if event.city else event.city_id or 0,
+                "city_name": event.city.name if event.city else "",
+                "city_timezone": (event.city.timezone if event.city else None) or DEFAULT_TIMEZONE,
+                "venue_name": event.place_name,
+                "venue_address": event.place_address,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "is_active": int(event.is_active),
+                "is_deleted": int(event.deleted_at is not None),
+                "updated_at": event.updated_at,
+            }
+        )
+    return _frame(rows, "dim_events")
+
+
+def shows_frame(events: Iterable[Event]) -> pd.DataFrame:
+    """`dim_shows`: every show with its event; a show of a deleted event counts as deleted."""
+    rows = [
+        {
+            "show_id": show.id,
+            "event_id": event.id,
+            "starts_at": show.start_date,
+            "ends_at": show.finish_date,
+            "is_active": int(show.is_active),
+            "is_deleted": int(show.deleted_at is not None or event.deleted_at is not None),
+            "updated_at": show.updated_at,
+        }
+        for event in events
+        for show in event.shows
+    ]
+    return _frame(rows, "dim_shows")
+
+
+def inventory_frame(
+    snapshot_at: datetime, shows: pd.DataFrame, inventory: dict[int, ShowInventory]
+) -> pd.DataFrame:
+    """`inventory_raw`: one row per live show for this snapshot, sold = total − left."""
+    frame = shows[["event_id", "show_id", "starts_at"]].rename(columns={"starts_at": "show_starts_at"})
+    frame.insert(0, "snapshot_at", snapshot_at)
+    frame["tickets_total"] = frame["show_id"].map(lambda show_id: inventory[show_id].tickets_total)
+    frame["tickets_left"] = frame["show_id"].map(lambda show_id: inventory[show_id].tickets_left)
+    frame["tickets_sold"] = frame["tickets_total"] - frame["tickets_left"]
+    return frame.reset_index(drop=True)
+
+
+def sales_frame(orders: Iterable[Order]) -> pd.DataFrame:
+    """`fact_sales`: one row per ticket (basket); the version is the later of order and basket update."""
+    rows = [
+        {
+            "basket_id": basket.id,
+            "order_id": order.id,
+            "event_id": order.event_id,
+            "show_id": basket.show_id,
+            "created_at": basket.created_at,
+            "paid_at": order.payed_at if order.payed else None,
+            "status": basket_status(order, basket),
+            "quantity": basket.quantity,
+            "price": basket.price,
+            "currency": order.currency_id,
+            "utm_source": order.utm.source or "",
+            "utm_medium": order.utm.medium or "",
+            "utm_campaign": order.utm.campaign or "",
+            "updated_at": max(order.updated_at, basket.updated_at or order.updated_at),
+        }
+        for order in orders
+        for basket in order.baskets
+    ]
+    return _frame(rows, "fact_sales")
+
+
+def _frame(rows: list[dict], table: str) -> pd.DataFrame:
+    # Column order (and the columns of an empty frame) come from the DDL, the one list of columns.
+    return pd.DataFrame(rows, columns=[column.name for column in table_schema(table).columns])
+
+
+def price_mismatches(orders: Iterable[Order]) -> int:
+    """Orders whose price differs from the sum of their baskets' prices (the API says they agree)."""
+    return sum(
+        order.price is not None and order.price != sum((basket.price for basket in order.baskets), Decimal(0))
+        for order in orders
+    )

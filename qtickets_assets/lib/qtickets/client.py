@@ -1,0 +1,171 @@
+"""QticketsClient: every event, order and seat the API holds, typed, read with GET only."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from itertools import pairwise
+from types import TracebackType
+from typing import Any, NamedTuple, Self, TypeVar
+
+import httpx
+
+from . import paging
+from .errors import QticketsNotFound
+from .filters import Where, check_columns, matches_all
+from .models import Event, Order, Record, Seat, parse_record
+from .retry import RetryPolicy
+from .seats import parse_show_seats
+from .transport import ApiTransport
+
+log = logging.getLogger(__name__)
+RecordT = TypeVar("RecordT", bound=Record)
+
+
+class OrderMarker(NamedTuple):
+    """The newest order id and update time; None where the server could not tell us cheaply."""
+
+    max_id: int | None
+    max_updated_at: datetime | None
+
+
+class QticketsClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        max_concurrency: int = 8,
+        timeout: float = 30.0,
+        max_retries: int = 6,
+        max_total_wait: float = 120.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        policy = RetryPolicy(max_retries=max_retries, max_total_wait=max_total_wait)
+        self._api = ApiTransport(
+            base_url,
+            token,
+            max_concurrency=max_concurrency,
+            timeout=timeout,
+            policy=policy,
+            transport=transport,
+        )
+        # Workers only wait on the transport's semaphore, so the pool size just matches it.
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="qtickets")
+        self._window = 2 * max_concurrency  # pages/shows fetched ahead of the consumer, at most
+
+    def __repr__(self) -> str:
+        return f"QticketsClient({self._api.root!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._api.close()
+
+    # -- lists -----------------------------------------------------------------------------------
+
+    def iter_event_pages(self, where: Sequence[Where] | None = None) -> Iterator[list[Event]]:
+        """Every event (deleted ones too unless filtered), page by page, id ascending."""
+        return self._records("/events", Event, list(where or []))
+
+    def iter_order_pages(self, where: Sequence[Where] | None = None) -> Iterator[list[Order]]:
+        """Every order matching `where`, page by page, id ascending, each clause re-checked here."""
+        return self._records("/orders", Order, list(where or []))
+
+    def _records(self, endpoint: str, model: type[RecordT], where: list[Where]) -> Iterator[list[RecordT]]:
+        check_columns(where, model)
+        body: dict[str, Any] = {"orderBy": {"id": "asc"}}
+        if where:
+            body["where"] = [clause.to_json() for clause in where]
+        seen: set[int] = set()
+        fetch = self._page_fetcher(endpoint, model, body)
+        for page in paging.crawl(fetch, endpoint, self._pool, self._window):
+            kept = [r for r in page.items if matches_all(where, r) and r.id not in seen]  # type: ignore[attr-defined]
+            seen.update(r.id for r in kept)  # type: ignore[attr-defined]
+            if kept:
+                yield kept
+
+    def _page_fetcher(
+        self, endpoint: str, model: type[RecordT], body: dict[str, Any]
+    ) -> Callable[[int], paging.Page[RecordT]]:
+        def fetch(number: int) -> paging.Page[RecordT]:
+            payload = self._api.get_json(endpoint, {**body, "page": number})
+            raw, per_page, current, total = paging.read_envelope(payload, endpoint, number)
+            items = [parse_record(model, item) for item in raw]
+            return paging.Page(items, per_page, current, total)
+
+        return fetch
+
+    # -- single objects and seats ----------------------------------------------------------------
+
+    def get_order(self, order_id: int) -> Order | None:
+        """One order, or None when the API says it does not exist (JSON 404 RESOURCE_NOT_FOUND)."""
+        try:
+            payload = self._api.get_json(f"/orders/{int(order_id)}")
+        except QticketsNotFound:
+            return None
+        data = payload.get("data") if isinstance(payload, dict) else None
+        return parse_record(Order, data if data is not None else payload)
+
+    def iter_show_seats(self, show_ids: Iterable[int]) -> Iterator[tuple[int, list[Seat]]]:
+        """(show id, seats) for each show, in the order given, fetched concurrently."""
+        pending: deque[tuple[int, Future[list[Seat]]]] = deque()
+        try:
+            for show_id in show_ids:
+                pending.append((int(show_id), self._pool.submit(self._show_seats, int(show_id))))
+                if len(pending) >= self._window:
+                    sid, future = pending.popleft()
+                    yield sid, future.result()
+            while pending:
+                sid, future = pending.popleft()
+                yield sid, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+    def _show_seats(self, show_id: int) -> list[Seat]:
+        return parse_show_seats(self._api.get_json(f"/shows/{show_id}/seats", {"flat": True}), show_id)
+
+    # -- the sensor's cheap check ----------------------------------------------------------------
+
+    def latest_order_marker(self) -> OrderMarker:
+        """Newest order id and update time in at most 3 requests.
+
+        Asks for page 1 sorted descending. If the server ignored `orderBy` (ids ascending on a page
+        of several orders), the newest id is on the last page, and the newest update time cannot
+        be found without a full crawl, so it is reported as unknown (None).
+        """
+        by_id = self._first_page({"orderBy": {"id": "desc"}})
+        if not by_id.items:
+            return OrderMarker(None, None)
+        ids = [o.id for o in by_id.items]
+        if _descending(ids) or by_id.total <= 1:
+            max_id = max(ids)
+        else:
+            last = paging.page_count(by_id, "/orders")
+            if last > 1:
+                ids += [
+                    o.id
+                    for o in self._page_fetcher("/orders", Order, {"orderBy": {"id": "desc"}})(last).items
+                ]
+            return OrderMarker(max(ids), None)
+        by_update = self._first_page({"orderBy": {"updated_at": "desc"}})
+        stamps = [o.updated_at for o in by_update.items]
+        honoured = _descending(stamps) and (len(stamps) > 1 or by_update.total <= 1)
+        return OrderMarker(max_id, max(stamps) if honoured and stamps else None)
+
+    def _first_page(self, body: dict[str, Any]) -> paging.Page[Order]:
+        return self._page_fetcher("/orders", Order, body)(1)
+
+
+def _descending(values: Sequence[Any]) -> bool:
+    """Non-increasing, and strictly lower at the end when there are several (so not a flat run)."""
+    return all(a >= b for a, b in pairwise(values)) and (len(values) < 2 or values[0] > values[-1])

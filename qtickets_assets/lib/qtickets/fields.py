@@ -1,0 +1,103 @@
+"""Annotated field types that absorb the API's PHP-isms before pydantic validates them.
+
+PHP's `json_encode` sends an empty map as `[]`, an empty `custom` as `""`, flags as 0/1, "0"/"1"
+or booleans, and numbers sometimes as strings. Timestamps come as ISO 8601 with an offset
+(Moscow time, +03:00) and are normalised to timezone-aware UTC here, once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+# The API speaks Moscow time; Moscow has had a fixed +03:00 offset since 2014, so a naive
+# timestamp (never seen, but cheap to guard) is read as +03:00 rather than rejected or taken as UTC.
+MOSCOW = timezone(timedelta(hours=3), "MSK")
+CENT = Decimal("0.01")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def to_utc(value: Any) -> Any:
+    """ISO string or datetime -> aware UTC datetime; anything else is left for pydantic to reject."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=MOSCOW)
+        return value.astimezone(UTC)
+    return value
+
+
+def to_optional_utc(value: Any) -> Any:
+    """Like `to_utc`, but "" (PHP's empty value) means absent."""
+    if value is None or value == "":
+        return None
+    return to_utc(value)
+
+
+def to_flag(value: Any) -> Any:
+    """bool, 0/1 or "0"/"1"/"true"/"" -> bool."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"not a flag (bool, 0/1 or '0'/'1'): {value!r}")
+
+
+def to_money(value: Any) -> Any:
+    """A JSON number or numeric string -> Decimal with two places.
+
+    orjson hands over floats; `str(float)` is the shortest text that round-trips, i.e. the text the
+    server sent, so Decimal(str(x)) carries no binary-float residue (501.1 stays 501.10).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"not an amount: {value!r}")
+    if isinstance(value, int | float | str | Decimal):
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"not an amount: {value!r}") from None
+        if not amount.is_finite():
+            raise ValueError(f"not a finite amount: {value!r}")
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    raise ValueError(f"not an amount: {value!r}")
+
+
+def to_text(value: Any) -> Any:
+    """Ids and labels that are sometimes numbers on the wire -> str."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def to_int(value: Any) -> Any:
+    """Counts and ids: int or numeric string, never a bool (True is not a quantity)."""
+    if isinstance(value, bool):
+        raise ValueError(f"not an integer: {value!r}")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return value
+
+
+def empty_map_to_dict(value: Any) -> Any:
+    """PHP sends an empty map as [] (and an empty `custom` as ""); both mean {}."""
+    if value is None or value == [] or value == "":
+        return {}
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(to_utc)]
+OptionalUtcDatetime = Annotated[datetime | None, BeforeValidator(to_optional_utc)]
+Flag = Annotated[bool, BeforeValidator(to_flag)]
+Money = Annotated[Decimal, BeforeValidator(to_money)]
+Text = Annotated[str, BeforeValidator(to_text)]
+Int = Annotated[int, BeforeValidator(to_int)]

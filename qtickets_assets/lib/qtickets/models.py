@@ -1,0 +1,153 @@
+"""Typed records for the parts of the API the mart needs.
+
+Only analytical fields are modelled: client, e-mails, phones, names and card numbers are never
+kept (pydantic drops every field not declared here). Unknown fields are logged once per
+model and field name, so a schema change shows up in the logs without flooding them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import QticketsPayloadError
+from .fields import Flag, Int, Money, OptionalUtcDatetime, Text, UtcDatetime, empty_map_to_dict
+
+log = logging.getLogger(__name__)
+_seen_unknown: set[tuple[str, str]] = set()
+_seen_lock = threading.Lock()
+
+
+class Record(BaseModel):
+    """Base of every API record: immutable, ignores unknown fields after noting them once."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _note_unknown_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(cls.model_fields)
+            aliases = (f.validation_alias for f in cls.model_fields.values())
+            known |= {alias for alias in aliases if isinstance(alias, str)}
+            for key in data.keys() - known:
+                _log_unknown_once(cls.__name__, str(key))
+        return data
+
+
+def _log_unknown_once(model: str, field: str) -> None:
+    with _seen_lock:
+        if (model, field) in _seen_unknown:
+            return
+        _seen_unknown.add((model, field))
+    # Field names only, never values: unknown fields include personal data (client, emails).
+    log.debug("Qtickets %s has a field the client does not use: %s", model, field)
+
+
+def _localised_name(value: Any) -> Any:
+    """Multilingual cabinets may send {"ru": "...", "en": "..."}: take Russian, else the first."""
+    if isinstance(value, dict):
+        if isinstance(value.get("ru"), str):
+            return value["ru"]
+        return next((v for v in value.values() if isinstance(v, str)), value)
+    return value
+
+
+class City(Record):
+    id: Int
+    name: str
+    timezone: str | None = None
+
+
+class Show(Record):
+    id: Int
+    is_active: Flag
+    start_date: OptionalUtcDatetime = None
+    finish_date: OptionalUtcDatetime = None
+    updated_at: OptionalUtcDatetime = None
+    deleted_at: OptionalUtcDatetime = None
+
+
+class Event(Record):
+    id: Int
+    name: Annotated[str, BeforeValidator(_localised_name)]
+    is_active: Flag
+    city: City | None
+    city_id: Int | None = None
+    place_name: str | None = None
+    place_address: str | None = None
+    currency_id: str | None = None
+    shows: Annotated[list[Show], BeforeValidator(lambda v: [] if v in (None, {}) else v)] = Field(
+        default_factory=list
+    )
+    created_at: OptionalUtcDatetime = None
+    updated_at: UtcDatetime
+    deleted_at: OptionalUtcDatetime = None
+
+
+class Seat(Record):
+    id: Text
+    root_id: Text
+    zone_root_id: Text | None = None
+    admission: Flag = False
+    max_quantity: Int
+    free_quantity: Int
+    disabled: Flag = False
+
+
+class Utm(Record):
+    source: Text | None = Field(default=None, validation_alias="utm_source")
+    medium: Text | None = Field(default=None, validation_alias="utm_medium")
+    campaign: Text | None = Field(default=None, validation_alias="utm_campaign")
+
+
+class Basket(Record):
+    id: Int
+    show_id: Int
+    price: Money
+    quantity: Int
+    created_at: UtcDatetime
+    updated_at: OptionalUtcDatetime = None
+    deleted_at: OptionalUtcDatetime = None
+    refunded_at: OptionalUtcDatetime = None
+
+
+class Order(Record):
+    id: Int
+    event_id: Int
+    payed: Flag
+    payed_at: OptionalUtcDatetime = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    deleted_at: OptionalUtcDatetime = None
+    currency_id: str
+    # Σ basket.price, deleted baskets included (CAP-OR); kept only to reconcile revenue.
+    price: Money | None = None
+    utm: Annotated[Utm, BeforeValidator(empty_map_to_dict)] = Field(default_factory=Utm)
+    baskets: list[Basket]
+
+
+ModelT = TypeVar("ModelT", bound=Record)
+
+
+def parse_record(model: type[ModelT], raw: Any, context: str = "") -> ModelT:
+    """Validate one raw record; any problem becomes a QticketsPayloadError naming object, id, field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        object_id = raw.get("id", "(no id)") if isinstance(raw, dict) else "(not an object)"
+        label = f"{model.__name__} {object_id}{f' ({context})' if context else ''}"
+        raise QticketsPayloadError(f"{label}: {_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """'field baskets[2].price: Input should be ...' for each error; input values are left out
+    on purpose (they may be personal data)."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+        parts.append(f"field {path or '(record)'}: {error['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,101 @@
+"""Every page of a list endpoint, fetched concurrently and yielded in order.
+
+The envelope is `{"data": [...], "paging": {"perPage", "currentPage", "total"}}` (no lastPage).
+Page 1 fixes the page count, so the crawl cannot loop forever; pages 2..N are fetched a bounded
+window at a time (memory stays flat) and yielded in page order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .errors import QticketsProtocolError
+
+T = TypeVar("T")
+MAX_PAGES = 100_000  # 5 M orders at 50 per page: far beyond any organiser, small enough to stop a runaway
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    per_page: int
+    current_page: int
+    total: int
+
+
+def read_envelope(payload: Any, endpoint: str, page: int) -> tuple[list[Any], int, int, int]:
+    """(raw items, perPage, currentPage, total) from a list response, or a protocol error."""
+    if not isinstance(payload, dict) or "data" not in payload:
+        raise QticketsProtocolError(f"GET {endpoint} page {page}: the answer has no `data` list")
+    data, paging = payload["data"], payload.get("paging")
+    if isinstance(data, dict):  # a PHP associative array keyed by id
+        data = list(data.values())
+    if not isinstance(data, list):
+        kind = type(data).__name__
+        raise QticketsProtocolError(f"GET {endpoint} page {page}: `data` is a {kind}, not a list")
+    if not isinstance(paging, dict):
+        # Without a total there is no way to know the list is complete: refuse rather than stop early.
+        raise QticketsProtocolError(f"GET {endpoint} page {page}: the answer has no `paging` object")
+    try:
+        per_page, current, total = (int(paging[k]) for k in ("perPage", "currentPage", "total"))
+    except (KeyError, TypeError, ValueError):
+        raise QticketsProtocolError(f"GET {endpoint} page {page}: unreadable paging {paging!r}") from None
+    return data, per_page, current, total
+
+
+def check_page(page: Page[Any], endpoint: str, requested: int) -> None:
+    """A page must be the one asked for, and non-empty while the total says records remain."""
+    if page.current_page != requested:
+        # The server ignored `page`: every "page" would be page 1 and de-duplication would hide it.
+        raise QticketsProtocolError(
+            f"GET {endpoint}: asked for page {requested}, got page {page.current_page} (total {page.total})"
+        )
+    if not page.items and (requested - 1) * max(page.per_page, 1) < page.total:
+        raise QticketsProtocolError(
+            f"GET {endpoint}: page {requested} is empty but the total is {page.total} "
+            f"({page.per_page} per page); the list changed or the server lost records mid-crawl"
+        )
+
+
+def page_count(first: Page[Any], endpoint: str, max_pages: int = MAX_PAGES) -> int:
+    if first.total < 0 or (first.total > 0 and first.per_page <= 0):
+        raise QticketsProtocolError(
+            f"GET {endpoint}: impossible paging perPage={first.per_page} total={first.total}"
+        )
+    count = math.ceil(first.total / first.per_page) if first.total else 1
+    if count > max_pages:
+        raise QticketsProtocolError(f"GET {endpoint}: {count} pages exceeds the cap of {max_pages}")
+    return count
+
+
+def crawl(
+    fetch: Callable[[int], Page[T]], endpoint: str, executor: Executor, window: int
+) -> Iterator[Page[T]]:
+    """Page 1 first, then pages 2..N concurrently, at most `window` ahead, yielded in order."""
+    first = fetch(1)
+    check_page(first, endpoint, 1)
+    yield first
+    pending: deque[tuple[int, Future[Page[T]]]] = deque()
+    upcoming = iter(range(2, page_count(first, endpoint) + 1))
+    try:
+        for number in upcoming:
+            pending.append((number, executor.submit(fetch, number)))
+            if len(pending) >= window:
+                yield _next_checked(pending, endpoint)
+        while pending:
+            yield _next_checked(pending, endpoint)
+    finally:
+        for _, future in pending:  # the consumer stopped early or a page failed: drop the rest
+            future.cancel()
+
+
+def _next_checked(pending: deque[tuple[int, Future[Page[T]]]], endpoint: str) -> Page[T]:
+    number, future = pending.popleft()
+    page = future.result()
+    check_page(page, endpoint, number)
+    return page

@@ -1,0 +1,48 @@
+"""The Dagster resource that hands assets a configured QticketsClient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+
+from .client import QticketsClient
+from .errors import QticketsConfigError
+
+
+class QticketsResource(dg.ConfigurableResource):
+    """Qtickets API access. The token is never shown: not in repr, str, logs or messages."""
+
+    base_url: str = Field(
+        default="",
+        description="API root, e.g. https://qtickets.ru/api/rest/v1 (QTICKETS_BASE_URL). No default.",
+    )
+    token: str = Field(default="", repr=False, description="Organiser token (QTICKETS_TOKEN).")
+    max_concurrency: int = Field(default=8, description="Most requests in flight at once.")
+    timeout_seconds: float = Field(default=30.0, description="Per-request timeout.")
+    max_retries: int = Field(default=6, description="Retries of a failing request (429, 5xx, timeouts).")
+    max_total_wait_seconds: float = Field(default=120.0, description="Cap on the sum of back-off waits.")
+
+    def __repr_args__(self) -> Any:
+        # Pydantic honours repr=False, but Dagster's resource base may add its own fields; drop the
+        # token by name so no subclass or wrapper can bring it back into a repr.
+        return [(k, v) for k, v in super().__repr_args__() if k != "token"]
+
+    def client(self) -> QticketsClient:
+        if not self.base_url or not self.base_url.strip():
+            raise QticketsConfigError(
+                "QTICKETS_BASE_URL is not set: set it to the Qtickets API root "
+                "(https://qtickets.ru/api/rest/v1 for the real account). There is deliberately no "
+                "default, so that sandbox data can never slip into a real mart by accident."
+            )
+        if not self.token or not self.token.strip():
+            raise QticketsConfigError("QTICKETS_TOKEN is not set: set it to the organiser's API token")
+        return QticketsClient(
+            self.base_url,
+            self.token,
+            max_concurrency=self.max_concurrency,
+            timeout=self.timeout_seconds,
+            max_retries=self.max_retries,
+            max_total_wait=self.max_total_wait_seconds,
+        )

@@ -1,0 +1,57 @@
+"""Domain rules the mart is built on, each in one place (contract: shared/contract.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, NamedTuple
+
+from .errors import QticketsPayloadError
+from .models import Basket, City, Event, Order, Seat
+
+BasketStatus = Literal["paid", "unpaid", "cancelled", "refunded"]
+
+
+class ShowInventory(NamedTuple):
+    tickets_total: int
+    tickets_left: int
+
+    @property
+    def tickets_sold(self) -> int:
+        return self.tickets_total - self.tickets_left
+
+
+def show_inventory(seats: list[Seat], show_id: int | None = None) -> ShowInventory:
+    """Capacity and free places over the seats that are not disabled.
+
+    One physical seat is offered once per tariff (`full_X`, `preferential_X`, same `root_id`), so
+    each root_id counts once; a general-admission zone is one seat whose capacity is max_quantity.
+    An empty list means the seats could not be read, which must not become "0 tickets".
+    """
+    if not seats:
+        raise QticketsPayloadError(f"show {show_id}: the seat list is empty; inventory unknown, not zero")
+    by_root: dict[str, Seat] = {}
+    for seat in seats:
+        if not seat.disabled:
+            by_root.setdefault(seat.root_id, seat)
+    return ShowInventory(
+        tickets_total=sum(s.max_quantity for s in by_root.values()),
+        tickets_left=sum(s.free_quantity for s in by_root.values()),
+    )
+
+
+def basket_status(order: Order, basket: Basket) -> BasketStatus:
+    """cancelled beats refunded beats paid; everything else is unpaid."""
+    if basket.deleted_at is not None or order.deleted_at is not None:
+        return "cancelled"
+    if basket.refunded_at is not None:
+        return "refunded"
+    return "paid" if order.payed else "unpaid"
+
+
+def event_dates(event: Event) -> tuple[datetime | None, datetime | None]:
+    """First start and last finish over the shows that are not deleted (dates live only there)."""
+    live = [show for show in event.shows if show.deleted_at is None]
+    starts = [s.start_date for s in live if s.start_date is not None]
+    finishes = [s.finish_date for s in live if s.finish_date is not None]
+    return (min(starts) if starts else None, max(finishes) if finishes else None)
+

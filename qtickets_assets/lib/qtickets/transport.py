@@ -1,0 +1,221 @@
+"""Sends GET requests to the API and turns every kind of answer into data or one clear error.
+
+This is the only code that touches the network, and it can only send GET: there is no method
+parameter anywhere, and a request hook refuses anything else even if someone reaches into the
+underlying httpx client (POST /orders creates orders; the previous loader sent it by accident).
+One semaphore bounds the requests in flight for everything the client sends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Generator, Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from . import retry
+from .errors import (
+    QticketsAuthError,
+    QticketsConfigError,
+    QticketsError,
+    QticketsNotFound,
+    QticketsProtocolError,
+    QticketsRouteNotFound,
+    QticketsUnavailable,
+)
+from .retry import Retryable, RetryPolicy, parse_retry_after
+
+log = logging.getLogger(__name__)
+HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "Cache-Control": "no-cache"}
+
+
+class _BearerToken(httpx.Auth):
+    """Adds the token per request, so it lives in one attribute that never prints."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "_BearerToken(***)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+def _refuse_non_get(request: httpx.Request) -> None:
+    if request.method != "GET":
+        raise QticketsError(f"refusing to send {request.method}: the Qtickets client is read-only (GET only)")
+
+
+def display_root(base_url: str) -> str:
+    """The API root as it may appear in messages: no userinfo, no query."""
+    url = httpx.URL(base_url)
+    return str(url.copy_with(username=None, password=None, query=None, fragment=None)).rstrip("/")
+
+
+class ApiTransport:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        max_concurrency: int,
+        timeout: float,
+        policy: RetryPolicy,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not base_url or not base_url.strip():
+            raise QticketsConfigError("QTICKETS_BASE_URL is empty: set it to the API root")
+        if httpx.URL(base_url.strip()).scheme not in ("http", "https"):
+            raise QticketsConfigError(
+                f"QTICKETS_BASE_URL must start with http:// or https://, got {display_root(base_url)!r}"
+            )
+        if not token or not token.strip():
+            raise QticketsConfigError("QTICKETS_TOKEN is empty: set it to the organiser's API token")
+        if max_concurrency < 1:
+            raise QticketsConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        self.root = display_root(base_url.strip())
+        self._policy = policy
+        self._in_flight = threading.BoundedSemaphore(max_concurrency)
+        self._http = httpx.Client(
+            base_url=base_url.strip().rstrip("/") + "/",
+            auth=_BearerToken(token.strip()),
+            headers=HEADERS,
+            timeout=timeout,
+            transport=transport,
+            limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency),
+            event_hooks={"request": [_refuse_non_get]},
+        )
+
+    def __repr__(self) -> str:
+        return f"ApiTransport({self.root!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get_json(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        """GET `path` (relative to the root) with an optional JSON body, retrying what may pass."""
+        content = orjson.dumps(body) if body is not None else None
+        attempts, protocol_failures, waited = 0, 0, 0.0
+        while True:
+            attempts += 1
+            try:
+                return self._attempt(path, content)
+            except Retryable as failure:
+                protocol_failures += failure.protocol
+                wait = failure.retry_after
+                if wait is None:
+                    wait = self._policy.backoff(attempts - 1)
+                give_up = self._give_up_reason(attempts, protocol_failures, failure, waited + wait)
+                if give_up:
+                    raise self._final_error(path, attempts, failure, give_up) from None
+                log.warning(
+                    "Qtickets GET %s: %s; retry %d of %d in %.1f s",
+                    path,
+                    failure.reason,
+                    attempts,
+                    self._policy.max_retries,
+                    wait,
+                )
+                retry.sleep(wait)
+                waited += wait
+
+    def _give_up_reason(self, attempts: int, protocol_failures: int, failure: Retryable, total: float) -> str:
+        if attempts > self._policy.max_retries:
+            return "retries exhausted"
+        protocol_limit = min(self._policy.max_protocol_retries, self._policy.max_retries)
+        if failure.protocol and protocol_failures > protocol_limit:
+            return "retries exhausted"
+        if total > self._policy.max_total_wait:
+            return f"waiting longer would pass the {self._policy.max_total_wait:g} s retry budget"
+        return ""
+
+    def _final_error(self, path: str, attempts: int, failure: Retryable, why: str) -> QticketsError:
+        detail = f"GET {path} failed {attempts} times ({why}); last: {failure.reason}; API root {self.root}"
+        if failure.protocol:
+            return QticketsProtocolError(f"the Qtickets API sent an unreadable answer: {detail}")
+        return QticketsUnavailable(f"the Qtickets API is unavailable: {detail}")
+
+    def _attempt(self, path: str, content: bytes | None) -> Any:
+        request = self._http.build_request("GET", path, content=content)
+        with self._in_flight:
+            try:
+                response = self._http.send(request)
+            except httpx.UnsupportedProtocol as exc:
+                raise QticketsConfigError(f"QTICKETS_BASE_URL {self.root} is not usable: {exc}") from None
+            except httpx.TimeoutException as exc:
+                raise Retryable(f"timeout ({type(exc).__name__})") from None
+            except httpx.TransportError as exc:
+                raise Retryable(f"connection failed ({type(exc).__name__})") from None
+        return interpret(response, path, self.root)
+
+
+def interpret(response: httpx.Response, path: str, root: str) -> Any:
+    """Map one response to parsed JSON, a Retryable, or a final error."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return _parse_success(response, path, root)
+    if status in (401, 403):
+        raise QticketsAuthError(
+            f"the Qtickets API refused the token (HTTP {status} on GET {path}): check QTICKETS_TOKEN, "
+            f"an organiser token for the account at QTICKETS_BASE_URL={root}"
+        )
+    if status == 404:
+        raise _not_found(response, path, root)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if status == 429 or status >= 500:
+        raise Retryable(f"HTTP {status}{_server_message(response)}", retry_after=retry_after)
+    raise QticketsError(f"the Qtickets API rejected GET {path} with HTTP {status}{_server_message(response)}")
+
+
+def _parse_success(response: httpx.Response, path: str, root: str) -> Any:
+    body = response.content
+    content_type = response.headers.get("Content-Type", "")
+    if "html" in content_type or body.lstrip()[:1] == b"<":
+        raise Retryable(f"HTTP {response.status_code} with an HTML page instead of JSON", protocol=True)
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise Retryable(
+            f"HTTP {response.status_code} with malformed or cut-off JSON ({len(body)} bytes)", protocol=True
+        ) from None
+    # The partners API answers a wrong token with 200 {"status":"error","code":"WRONG_AUTHORIZATION"}.
+    if isinstance(payload, dict) and payload.get("status") == "error":
+        if payload.get("code") == "WRONG_AUTHORIZATION":
+            raise QticketsAuthError(
+                f"the Qtickets API refused the token on GET {path}: check QTICKETS_TOKEN "
+                f"for QTICKETS_BASE_URL={root}"
+            )
+        raise QticketsProtocolError(f"GET {path} answered 200 with an error: {payload.get('code')}")
+    return payload
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _not_found(response: httpx.Response, path: str, root: str) -> QticketsError:
+    payload = _json_or_none(response)
+    if isinstance(payload, dict) and payload.get("code") == "RESOURCE_NOT_FOUND":
+        info = payload.get("info") if isinstance(payload.get("info"), dict) else {}
+        resource, object_id = info.get("resource"), info.get("id")
+        message = f"{resource or 'object'} {object_id} does not exist (GET {path})"
+        return QticketsNotFound(message, resource, object_id)
+    return QticketsRouteNotFound(
+        f"the API has no route GET {path}; check QTICKETS_BASE_URL (now {root})", path
+    )
+
+
+def _server_message(response: httpx.Response) -> str:
+    payload = _json_or_none(response)
+    if isinstance(payload, dict) and payload.get("error"):
+        code = payload.get("code") or ""
+        return f" ({code} {str(payload['error'])[:200]})".replace("( ", "(")
+    return ""

@@ -1,0 +1,176 @@
+"""The Qtickets REST v1 routes over a World: routing, list parameters, paging, errors, caches.
+
+Transport-free: `Api.handle` maps a parsed GET to a `Response`; the HTTP server adds auth and faults.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from qtickets_assets.sandbox.filters import FilterError, apply_order, apply_where
+from qtickets_assets.sandbox.model import World
+from qtickets_assets.sandbox.render import dumps
+from qtickets_assets.sandbox.resources import RESOURCES, Resource, color_themes_body
+from qtickets_assets.sandbox.seats import render_barcodes, render_seats
+
+JSON_TYPE = "application/json"
+HTML_TYPE = "text/html; charset=UTF-8"
+NOT_FOUND_HTML = (
+    '<!DOCTYPE html>\n<html lang="ru">\n<head>\n<meta charset="utf-8">\n'
+    "<title>Страница не найдена 404 – Qtickets</title>\n</head>\n<body>\n"
+    "<h1>Страница не найдена</h1>\n<p>Запрашиваемая страница не существует.</p>\n</body>\n</html>\n"
+).encode()
+LIST_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)$")
+ITEM_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)/([^/]+)$")
+SHOW_RE = re.compile(r"^/shows/([^/]+)/(seats|barcodes)$")
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str = JSON_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error(status: int, message: str, code: str | None = None, info: Any = None) -> Response:
+    body: dict[str, Any] = {"error": message, "status": status}
+    if code is not None:
+        body["code"] = code
+        body["info"] = [] if info is None else info
+    return Response(status, dumps(body))
+
+
+def unknown_error() -> Response:
+    return error(503, "Unknown error", "UNKNOWN_ERROR")
+
+
+def html_not_found() -> Response:
+    return Response(404, NOT_FOUND_HTML, HTML_TYPE)
+
+
+def not_found(label: str, raw_id: str) -> Response:
+    item_id = int(raw_id) if raw_id.isdigit() else 0
+    return error(
+        404, f'Resource "{label}" not found', "RESOURCE_NOT_FOUND", {"id": item_id, "resource": label}
+    )
+
+
+def route_kind(path: str) -> str | None:
+    """A label for stats, or None when the path is not an API route (an HTML 404)."""
+    if LIST_RE.match(path):
+        return path[1:]
+    if m := ITEM_RE.match(path):
+        return f"{m.group(1)}/{{id}}"
+    if m := SHOW_RE.match(path):
+        return f"shows/{{id}}/{m.group(2)}"
+    if path == "/color-themes":
+        return "color-themes"
+    return None
+
+
+def page_number(body: dict[str, Any], query: dict[str, list[str]]) -> int:
+    raw = body.get("page", (query.get("page") or [None])[0])
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return 1
+
+
+class Api:
+    def __init__(self, world: World, ignore_filters: bool = False) -> None:
+        self.world = world
+        self.ignore_filters = ignore_filters
+        self._lock = threading.Lock()
+        self._results: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
+        self._fragments: dict[int, bytes] = {}  # event id -> rendered bytes
+        self._fragments_version = world.version
+
+    def handle(
+        self, path: str, query: dict[str, list[str]], body: dict[str, Any], empty_page: bool = False
+    ) -> Response:
+        with self.world.lock:
+            if m := LIST_RE.match(path):
+                return self._list(RESOURCES[m.group(1)], query, body, empty_page)
+            if m := ITEM_RE.match(path):
+                return self._item(RESOURCES[m.group(1)], m.group(2))
+            if m := SHOW_RE.match(path):
+                return self._show(m.group(1), m.group(2), body)
+            if path == "/color-themes":
+                return Response(200, dumps(color_themes_body()))
+            return html_not_found()
+
+    def _list(
+        self, res: Resource, query: dict[str, list[str]], body: dict[str, Any], empty: bool
+    ) -> Response:
+        if "where" in query or isinstance(body.get("where"), str):
+            return unknown_error()  # PHP expects an array here and crashes on a string
+        where, order_by = (None, None) if self.ignore_filters else (body.get("where"), body.get("orderBy"))
+        try:
+            items = self._select(res, where, order_by)
+        except FilterError:
+            return unknown_error()
+        page = page_number(body, query)
+        last_page = -(-len(items) // res.per_page)
+        chunk = [] if empty and page < last_page else items[(page - 1) * res.per_page : page * res.per_page]
+        data = b",".join(self._fragment(res, item) for item in chunk)
+        paging = dumps({"perPage": res.per_page, "currentPage": page, "total": len(items)})
+        return Response(200, b'{"data":[' + data + b'],"paging":' + paging + b"}")
+
+    def _select(self, res: Resource, where: Any, order_by: Any) -> list[Any]:
+        key = (res.route, json.dumps(where, sort_keys=True), json.dumps(order_by), self.world.version)
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        rows = [{**res.row(item), "_item": item} for item in res.items(self.world)]
+        rows = apply_order(apply_where(rows, where, res.columns), order_by, list(res.columns))
+        items = [row["_item"] for row in rows]
+        with self._lock:
+            self._results[key] = items
+            while len(self._results) > 64:
+                self._results.popitem(last=False)
+        return items
+
+    def _fragment(self, res: Resource, item: Any) -> bytes:
+        if not res.cache_render:
+            return dumps(res.render(item, self.world))
+        if self._fragments_version != self.world.version:
+            self._fragments.clear()  # a mutation happened: stale bytes must never be served
+            self._fragments_version = self.world.version
+        cached = self._fragments.get(item.id)
+        if cached is None:
+            cached = self._fragments[item.id] = dumps(res.render(item, self.world))
+        return cached
+
+    def _item(self, res: Resource, raw_id: str) -> Response:
+        if not raw_id.isdigit():
+            return not_found(res.label, raw_id)
+        wanted = int(raw_id)
+        found = next((i for i in self._by_id(res, wanted)), None)
+        if found is None:
+            return not_found(res.label, raw_id)
+        return Response(200, b'{"data":' + self._fragment(res, found) + b"}")
+
+    def _by_id(self, res: Resource, wanted: int) -> list[Any]:
+        if res.route == "orders":
+            order = self.world.orders_by_id.get(wanted)
+            return [order] if order else []
+        if res.route == "events":
+            event = self.world.events_by_id.get(wanted)
+            return [event] if event else []
+        return [i for i in res.items(self.world) if i.id == wanted]
+
+    def _show(self, raw_id: str, what: str, body: dict[str, Any]) -> Response:
+        show = self.world.shows_by_id.get(int(raw_id)) if raw_id.isdigit() else None
+        if show is None:
+            return not_found("Show", raw_id)
+        if what == "barcodes":
+            return Response(200, dumps(render_barcodes(self.world, show.id)))
+        flat = body.get("flat") in (True, 1, "1", "true")
+        return Response(200, dumps(render_seats(show, self.world.events_by_id[show.event_id], flat)))

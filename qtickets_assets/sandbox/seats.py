@@ -1,0 +1,89 @@
+"""GET /shows/{id}/seats (flat and zoned) and GET /shows/{id}/barcodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qtickets_assets.sandbox.catalog import seat_name
+from qtickets_assets.sandbox.model import (
+    Event,
+    SeatSpec,
+    Show,
+    Tariff,
+    World,
+    ZoneSpec,
+    holds_seat,
+    seat_free,
+)
+from qtickets_assets.sandbox.render import money
+
+NO_SPREAD = {"partner_id": None, "users": [], "client_groups": [], "client_emails": [], "agents": False}
+
+
+def seat_offer(show: Show, zone: ZoneSpec, seat: SeatSpec, tariff: Tariff) -> dict[str, Any]:
+    """One seat at one tariff; every tariff of a physical seat shares its quantities."""
+    paid = show.held_paid.get(seat.root_id, 0)
+    reserved = show.held_reserved.get(seat.root_id, 0)
+    free = seat_free(show, seat)
+    return {
+        "id": tariff.prefix + seat.root_id,
+        "root_id": seat.root_id,
+        "name": seat_name(zone, seat),
+        "zone_id": tariff.prefix + zone.zone_id,
+        "zone_root_id": zone.zone_id,
+        "short_seat_id": f"{seat.row};{seat.place}",
+        "admission": zone.admission,
+        "row": seat.row,
+        "place": seat.place,
+        "max_quantity": seat.max_quantity,
+        "free_quantity": free,
+        "ordered_quantity": paid + reserved,
+        "available": free > 0 and not seat.disabled,
+        "disabled": seat.disabled,
+        "ordered": paid + reserved > 0,
+        "payed_quantity": paid,
+        "in_basket_quantity": reserved,
+        "price": money(show.zone_prices[zone.zone_id] * tariff.factor_pct // 100),
+        "currency_id": "RUB",
+        "related_seats": [],
+        "multiprice_name": tariff.name,
+        "multiprice_code": tariff.code,
+        "spread": NO_SPREAD,
+        "color_theme_id": zone.color_theme_id,
+        "coords": list(seat.coords),
+    }
+
+
+def zone_offers(show: Show, zone: ZoneSpec) -> dict[str, dict[str, Any]]:
+    return {
+        tariff.prefix + seat.root_id: seat_offer(show, zone, seat, tariff)
+        for seat in zone.seats
+        for tariff in zone.tariffs
+    }
+
+
+def render_seats(show: Show, event: Event, flat: bool) -> dict[str, Any]:
+    """Flat: {offer_id: seat}. Otherwise zones -> seats (the shape the REPO developer described)."""
+    zones = event.venue.layout.zones
+    if flat:
+        data: dict[str, Any] = {}
+        for zone in zones:
+            data.update(zone_offers(show, zone))
+        return {"data": data}
+    return {
+        "data": {
+            z.zone_id: {"zone_id": z.zone_id, "name": z.name, "seats": zone_offers(show, z)} for z in zones
+        }
+    }
+
+
+def render_barcodes(world: World, show_id: int) -> list[dict[str, Any]]:
+    """Valid tickets only: paid, neither cancelled nor refunded."""
+    out = []
+    for basket in world.baskets_by_show.get(show_id, []):
+        order = world.orders_by_id[basket.order_id]
+        if order.payed and holds_seat(order, basket):
+            out.append(
+                {"barcode": basket.barcode, "price": money(basket.price), "seat_name": basket.seat_name}
+            )
+    return out

@@ -1,0 +1,36 @@
+"""Where configuration comes from: the environment only (see ../shared/contract.md)."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = "qtickets"
+DEFAULT_MAX_CONCURRENCY = 8
+
+
+def default_clickhouse_url() -> str:
+    """The embedded default: chDB under the repository's data folder."""
+    return f"chdb://{REPO_ROOT / '.data' / 'clickhouse'}"
+
+
+def clickhouse_url() -> str | dg.EnvVar:
+    # A server URL carries a password, so when it is set it stays an EnvVar: Dagster resolves it at
+    # run time and never shows the value in the UI. Only the password-free default is a literal.
+    return dg.EnvVar("CLICKHOUSE_URL") if os.environ.get("CLICKHOUSE_URL") else default_clickhouse_url()
+
+
+def clickhouse_database() -> str:
+    return os.environ.get("CLICKHOUSE_DATABASE") or DEFAULT_DATABASE
+
+
+def max_concurrency() -> int:
+    raw = os.environ.get("QTICKETS_MAX_CONCURRENCY") or str(DEFAULT_MAX_CONCURRENCY)
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValueError(f"QTICKETS_MAX_CONCURRENCY must be a whole number, got {raw!r}") from exc
+    if value < 1:
+        raise ValueError(f"QTICKETS_MAX_CONCURRENCY must be at least 1, got {value}")
+    return value

@@ -1,0 +1,116 @@
+"""Opening ClickHouse: processes take turns on an embedded directory, and errors are one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
+from qtickets_assets_tests.clickhouse.conftest import DATABASE
+
+# Holds the directory the way a Dagster run would (our lock), or the way a notebook might (chDB
+# directly, no lock), until told to stop on stdin or after `hold` seconds.
+HOLDER = """
+import sys, time, clickhouse_connect
+from qtickets_assets.lib.clickhouse.connection import open_client
+url, mode, hold = sys.argv[1], sys.argv[2], float(sys.argv[3])
+if mode == "locked":
+    ctx = open_client(url, "qtickets")
+    ctx.__enter__()
+else:
+    raw = clickhouse_connect.get_client(dsn=url)  # kept referenced: collecting it would close it
+print("ready", flush=True)
+time.sleep(hold)
+"""
+
+
+@contextmanager
+def holder(url: str, mode: str, hold: float = 60.0) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, url, mode, str(hold)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_directory_held_by_another_run_gives_clear_message_after_timeout(chdb_url: str) -> None:
+    directory = chdb_url.removeprefix("chdb://")
+    with holder(chdb_url, "locked"):
+        started = time.monotonic()
+        with (
+            pytest.raises(ClickHouseConfigError) as caught,
+            open_client(chdb_url, DATABASE, lock_timeout=0.5),
+        ):
+            pass
+        assert 0.5 <= time.monotonic() - started < 5
+    assert str(caught.value) == (
+        f"the embedded ClickHouse directory {directory} is in use (waited 0.5 s): another process "
+        "(a Dagster run, `make demo`, a notebook?) has it open; wait for it or stop it"
+    )
+
+
+def test_directory_opened_without_the_lock_is_named_too(chdb_url: str) -> None:
+    with (
+        holder(chdb_url, "unlocked"),
+        pytest.raises(ClickHouseConfigError) as caught,
+        open_client(chdb_url, DATABASE, lock_timeout=0.5),
+    ):
+        pass
+    assert f"directory {chdb_url.removeprefix('chdb://')} is in use: another process" in str(caught.value)
+
+
+def test_processes_take_turns_instead_of_failing(chdb_url: str) -> None:
+    with holder(chdb_url, "locked", hold=1.5):
+        started = time.monotonic()
+        with open_client(chdb_url, DATABASE, lock_timeout=30) as client:
+            waited = time.monotonic() - started
+            assert client.command("SELECT 40 + 2") == 42
+    assert 0.5 < waited < 30
+
+
+def test_closing_frees_the_directory_and_creates_dir_and_database(tmp_path: Path) -> None:
+    url = f"chdb://{tmp_path}/deep/new/dir"
+    with open_client(url, "mart_x") as client:
+        assert client.command("SELECT count() FROM system.databases WHERE name = 'mart_x'") == 1
+    assert (tmp_path / "deep/new/dir").is_dir() and (tmp_path / "deep/new/dir.lock").exists()
+    # Another process can now open it at once.
+    check = "from qtickets_assets.lib.clickhouse.connection import open_client\n" + (
+        f"with open_client({url!r}, 'mart_x', lock_timeout=0) as c: print(c.command('SELECT 7'))"
+    )
+    assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True).stdout == "7\n"
+
+
+def test_unreachable_server_is_one_line_without_password() -> None:
+    with (
+        pytest.raises(ClickHouseConfigError) as caught,
+        open_client("http://etl:hunter2@127.0.0.1:9", DATABASE),
+    ):
+        pass
+    message = str(caught.value)
+    assert message.startswith("cannot reach ClickHouse server http://etl@127.0.0.1:9 (Connection refused)")
+    assert "hunter2" not in message and "\n" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_bad_database_name_is_refused_before_connecting(chdb_url: str) -> None:
+    refused = pytest.raises(ClickHouseConfigError, match=r"'mart; DROP' is not a valid ClickHouse name")
+    with refused, open_client(chdb_url, "mart; DROP"):
+        pass
+
+
+def test_lock_timeout_env_must_be_a_number(chdb_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKHOUSE_LOCK_TIMEOUT", "ten minutes")
+    refused = pytest.raises(ClickHouseConfigError, match=r"CLICKHOUSE_LOCK_TIMEOUT must be a number")
+    with refused, open_client(chdb_url, DATABASE):
+        pass

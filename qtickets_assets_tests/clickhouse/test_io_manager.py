@@ -1,0 +1,84 @@
+"""The IO manager inside Dagster: materialization metadata, write modes, reading inputs back."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
+from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager, column_schema_metadata
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+from qtickets_assets_tests.clickhouse.conftest import DATABASE, sales_frame
+
+SALES = sales_frame(
+    [{"basket_id": 1, "price": "0.29"}, {"basket_id": 2, "price": "1222.03"}, {"basket_id": 3, "quantity": 2}]
+)
+
+
+@dg.asset(metadata={**column_schema_metadata("fact_sales"), "write_mode": "upsert"})
+def fact_sales() -> pd.DataFrame:
+    return SALES
+
+
+@dg.asset(ins={"fact_sales": dg.AssetIn(metadata={"columns": ["basket_id", "price"]})})
+def revenue(fact_sales: pd.DataFrame) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={"revenue": str(sum(fact_sales["price"])), "columns": ",".join(fact_sales.columns)}
+    )
+
+
+def test_materialization_records_row_count_schema_and_preview(chdb_url: str) -> None:
+    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    result = dg.materialize([fact_sales, revenue], resources={"io_manager": io_manager})
+    metadata = result.asset_materializations_for_node("fact_sales")[0].metadata
+    assert metadata["dagster/row_count"].value == 3
+    assert metadata["rows_written"].value == 3
+    assert metadata["dagster/table_name"].value == "qtickets.fact_sales"
+    columns = metadata["dagster/column_schema"].value.columns
+    assert [(c.name, c.type) for c in columns] == [
+        (c.name, c.type) for c in table_schema("fact_sales").columns
+    ]
+    preview = metadata["preview"].value
+    cells = [[cell.strip() for cell in line.split("|")[1:-1]] for line in preview.splitlines()]
+    assert cells[0] == table_schema("fact_sales").column_names
+    assert [row[cells[0].index("price")] for row in cells[2:]] == ["0.29", "1222.03", "100.00"]
+    downstream = result.asset_materializations_for_node("revenue")[0].metadata
+    assert downstream["revenue"].value == "1322.32"  # 0.29 + 1222.03 + 100.00, read back exactly
+    assert downstream["columns"].value == "basket_id,price"
+
+
+def test_second_upsert_run_leaves_one_row_per_basket(chdb_url: str) -> None:
+    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    for _ in range(2):
+        assert dg.materialize([fact_sales], resources={"io_manager": io_manager}).success
+    with ClickHouseResource(url=chdb_url, database=DATABASE).open() as client:
+        rows = client.query(f"SELECT count(), sum(price) FROM {DATABASE}.fact_sales").first_row
+    assert rows == (3, Decimal("1322.32"))
+
+
+def test_mismatched_output_fails_the_run_and_writes_nothing(chdb_url: str) -> None:
+    @dg.asset(name="fact_sales", metadata={"write_mode": "replace"})
+    def bad_sales() -> pd.DataFrame:
+        return SALES.drop(columns=["price"])
+
+    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    with pytest.raises(SchemaMismatchError, match=r"missing column price Decimal\(12, 2\)"):
+        dg.materialize([bad_sales], resources={"io_manager": io_manager})
+    # The frame was refused before the connection was opened: not even the schema exists yet.
+    with open_client(chdb_url, DATABASE) as client:
+        assert client.command(f"SELECT count() FROM system.tables WHERE database = '{DATABASE}'") == 0
+
+
+def test_unknown_write_mode_is_refused(chdb_url: str) -> None:
+    @dg.asset(name="fact_sales", metadata={"write_mode": "merge"})
+    def odd_sales() -> pd.DataFrame:
+        return SALES
+
+    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    with pytest.raises(Exception, match=r"unknown write_mode 'merge'; use one of replace, append, upsert"):
+        dg.materialize([odd_sales], resources={"io_manager": io_manager})

@@ -1,0 +1,60 @@
+"""The migration runner: ordered, once each, recorded, and strict about edited files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, ddl_files
+from qtickets_assets.lib.clickhouse.errors import MigrationError
+from qtickets_assets.lib.clickhouse.migrations import apply_migrations
+from qtickets_assets_tests.clickhouse.conftest import DATABASE
+
+SCHEMA_SQL = (
+    "SELECT table, name, type FROM system.columns WHERE database = {db:String} ORDER BY table, position"
+)
+
+
+def test_applied_twice_gives_same_schema_and_one_ledger_row_per_file(chdb_url: str) -> None:
+    names = [path.name for path in ddl_files()]
+    with open_client(chdb_url, DATABASE) as client:
+        first = apply_migrations(client, DATABASE)
+        schema_once = client.query(SCHEMA_SQL, parameters={"db": DATABASE}).result_rows
+        second = apply_migrations(client, DATABASE)
+        schema_twice = client.query(SCHEMA_SQL, parameters={"db": DATABASE}).result_rows
+        ledger = client.query(
+            f"SELECT name, count() FROM {DATABASE}.schema_migrations GROUP BY name ORDER BY name"
+        ).result_rows
+    assert first == names and names[0] == "000_schema_migrations.sql"
+    assert second == []
+    assert schema_twice == schema_once
+    assert ("fact_sales", "price", "Decimal(12, 2)") in schema_once
+    assert ledger == [(name, 1) for name in names]
+
+
+def test_edited_applied_file_is_refused_by_name(chdb_url: str, tmp_path: Path) -> None:
+    ddl = tmp_path / "ddl"
+    shutil.copytree(DDL_DIR, ddl)
+    with open_client(chdb_url, DATABASE) as client:
+        apply_migrations(client, DATABASE, ddl)
+        edited = ddl / "004_fact_sales.sql"
+        edited.write_text(edited.read_text().replace("utm_campaign String", "utm_campaign String,\n x UInt8"))
+        with pytest.raises(MigrationError, match=r"migration 004_fact_sales\.sql was changed after it was"):
+            apply_migrations(client, DATABASE, ddl)
+
+
+def test_new_file_is_applied_alone_and_a_broken_one_is_named(chdb_url: str, tmp_path: Path) -> None:
+    ddl = tmp_path / "ddl"
+    shutil.copytree(DDL_DIR, ddl)
+    with open_client(chdb_url, DATABASE) as client:
+        apply_migrations(client, DATABASE, ddl)
+        (ddl / "900_add_note.sql").write_text(
+            "ALTER TABLE {database}.fact_sales ADD COLUMN IF NOT EXISTS note String;\n"
+        )
+        assert apply_migrations(client, DATABASE, ddl) == ["900_add_note.sql"]
+        (ddl / "901_broken.sql").write_text("CREATE TABLE {database}.nope (a NoSuchType) ENGINE = Log;\n")
+        with pytest.raises(MigrationError, match=r"^migration 901_broken\.sql failed: "):
+            apply_migrations(client, DATABASE, ddl)

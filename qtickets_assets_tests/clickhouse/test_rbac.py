@@ -1,0 +1,60 @@
+"""Server users: etl_writer writes the mart, datalens_reader can only read it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.rbac import apply_roles, render_roles
+from qtickets_assets.lib.clickhouse.url import parse_clickhouse_url
+
+SERVER_URL = os.environ.get("CLICKHOUSE_URL", "")
+server = pytest.mark.skipif(
+    not SERVER_URL.startswith("http"), reason="needs CLICKHOUSE_URL=http(s)://admin:password@host:port"
+)
+
+
+def test_rbac_command_refuses_embedded_clickhouse() -> None:
+    env = {**os.environ, "CLICKHOUSE_URL": "chdb:///tmp/mart"}
+    done = subprocess.run(
+        [sys.executable, "-m", "qtickets_assets.lib.clickhouse.rbac"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: RBAC needs a ClickHouse server: embedded chDB has no users")
+
+
+def test_rendered_roles_carry_hashes_never_passwords() -> None:
+    statements = "\n".join(render_roles("mart", "etl-Pa55", "reader-Pa55"))
+    assert "Pa55" not in statements
+    assert "GRANT SELECT ON `mart`.* TO datalens_reader" in statements
+
+
+@pytest.mark.server
+@server
+def test_reader_can_select_but_not_insert_or_create() -> None:
+    target = parse_clickhouse_url(SERVER_URL)
+    database = f"rbac_test_{uuid.uuid4().hex[:8]}"
+    reader_password = uuid.uuid4().hex
+    with open_client(SERVER_URL, database) as admin:
+        apply_roles(admin, database, uuid.uuid4().hex, reader_password)
+        admin.command(f"CREATE TABLE {database}.t (a UInt8) ENGINE = MergeTree ORDER BY a")
+        admin.command(f"INSERT INTO {database}.t VALUES (7)")
+    scheme = "https" if target.secure else "http"
+    reader_url = f"{scheme}://datalens_reader:{reader_password}@{target.host}:{target.port}"
+    try:
+        with open_client(reader_url, database) as reader:
+            assert reader.command(f"SELECT sum(a) FROM {database}.t") == 7
+            for statement in (
+                f"INSERT INTO {database}.t VALUES (1)",
+                f"CREATE TABLE {database}.u (a UInt8) ENGINE = Memory",
+            ):
+                with pytest.raises(Exception, match=r"readonly|ACCESS_DENIED|Not enough privileges"):
+                    reader.command(statement)
+    finally:
+        with open_client(SERVER_URL, database) as admin:
+            admin.command(f"DROP DATABASE IF EXISTS {database}")

@@ -1,0 +1,294 @@
+"""The deployment files agree with each other, with the package and with the public contract.
+
+No Docker engine is needed: the files are parsed and cross-checked, which catches the usual
+breakages (a renamed module, a moved config, a port changed in one place only, a leaked password).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shlex
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+COMPOSE = DEPLOY / "docker-compose.yaml"
+LOCATION = "qtickets_assets"
+MODULE = "qtickets_assets.definitions"
+# The contract's environment variables (../shared/contract.md, "How it is driven").
+CONTRACT_ENV = ("QTICKETS_BASE_URL", "QTICKETS_TOKEN", "CLICKHOUSE_URL", "CLICKHOUSE_DATABASE",
+                "QTICKETS_MAX_CONCURRENCY")  # fmt: skip
+CONTRACT_FILE = ROOT.parent / "shared" / "contract.md"
+PLACEHOLDER = "change-me"
+SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET", re.IGNORECASE)
+VAR_REF = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?P<rest>[^}]*)\}")
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_yaml(COMPOSE)
+
+
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return compose["services"]
+
+
+def command_args(service: dict[str, Any]) -> list[str]:
+    command = service.get("command", [])
+    return shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
+
+
+def option(args: list[str], *names: str) -> str:
+    for i, arg in enumerate(args):
+        if arg in names:
+            return args[i + 1]
+    raise AssertionError(f"none of {names} in {args}")
+
+
+def dockerfile_instructions(path: Path) -> Iterator[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    logical = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw.lstrip().startswith("#") and not logical:
+            continue
+        logical += raw.rstrip("\\").strip() + " "
+        if not raw.rstrip().endswith("\\"):
+            if logical.strip():
+                keyword, _, rest = logical.strip().partition(" ")
+                yield keyword.upper(), rest.strip()
+            logical = ""
+
+
+def dockerfile_cmd(path: Path) -> list[str]:
+    import json
+
+    cmds = [json.loads(rest) for keyword, rest in dockerfile_instructions(path) if keyword == "CMD"]
+    assert cmds, f"{path} has no CMD"
+    return cmds[-1]
+
+
+def deploy_text_files() -> list[Path]:
+    return sorted(
+        [ROOT / "Dockerfile", ROOT / ".dockerignore", *(p for p in DEPLOY.rglob("*") if p.is_file())]
+    )
+
+
+# --- files exist ---------------------------------------------------------------------------------
+
+
+def test_compose_build_contexts_and_dockerfiles_exist(compose: dict[str, Any]) -> None:
+    builds = [s["build"] for s in services(compose).values() if "build" in s]
+    assert builds, "the code location image must be built from the repository"
+    for build in builds:
+        context = (DEPLOY / build["context"]).resolve()
+        assert context.is_dir(), context
+        assert (context / build.get("dockerfile", "Dockerfile")).is_file()
+
+
+def test_compose_bind_mounts_exist(compose: dict[str, Any]) -> None:
+    named = set(compose.get("volumes") or {})
+    for name, service in services(compose).items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source in named:
+                continue
+            assert source.startswith("."), f"{name}: {volume} is neither a named volume nor relative"
+            assert (DEPLOY / source).exists(), f"{name} mounts missing {source}"
+
+
+def test_dockerfile_copy_sources_exist_and_are_not_dockerignored() -> None:
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    copies = [rest for keyword, rest in dockerfile_instructions(ROOT / "Dockerfile") if keyword == "COPY"]
+    assert copies
+    for rest in copies:
+        *sources, _dest = [a for a in rest.split() if not a.startswith("--")]
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY {source}: missing"
+            assert source not in ignored, f"COPY {source}: excluded by .dockerignore"
+
+
+def test_dockerfile_base_user_and_install() -> None:
+    instructions = list(dockerfile_instructions(ROOT / "Dockerfile"))
+    froms = [rest for keyword, rest in instructions if keyword == "FROM"]
+    assert froms and all(f.startswith("python:3.11-slim") for f in froms)
+    runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
+    assert "pip install -c constraints.txt '.[deploy]'" in runs
+    users = [rest for keyword, rest in instructions if keyword == "USER"]
+    assert users and users[-1] not in {"root", "0"}, "the image must not run as root"
+    assert not [
+        rest for keyword, rest in instructions if keyword in {"ENV", "ARG"} and SECRET_NAME.search(rest)
+    ]
+
+
+# --- Python modules and the location name --------------------------------------------------------
+
+
+def test_every_module_named_is_importable(compose: dict[str, Any]) -> None:
+    modules = {option(dockerfile_cmd(ROOT / "Dockerfile"), "-m", "--module-name")}
+    for service in services(compose).values():
+        args = command_args(service)
+        if "-m" in args or "--module-name" in args:
+            modules.add(option(args, "-m", "--module-name"))
+    for entry in load_yaml(ROOT / "workspace.yaml")["load_from"]:
+        modules.add(entry["python_module"]["module_name"])
+    assert modules == {MODULE}
+    assert importlib.util.find_spec(MODULE) is not None
+
+
+def test_location_name_is_the_same_everywhere(compose: dict[str, Any]) -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["tool"]["dg"]["project"]["code_location_name"] == LOCATION
+    names = [
+        load_yaml(ROOT / "workspace.yaml")["load_from"][0]["python_module"]["location_name"],
+        load_yaml(DEPLOY / "workspace.yaml")["load_from"][0]["grpc_server"]["location_name"],
+        option(dockerfile_cmd(ROOT / "Dockerfile"), "--location-name"),
+        option(command_args(services(compose)["code"]), "--location-name"),
+    ]
+    assert names == [LOCATION] * 4
+
+
+def test_code_server_address_agrees_between_compose_and_workspace(compose: dict[str, Any]) -> None:
+    entries = load_yaml(DEPLOY / "workspace.yaml")["load_from"]
+    assert len(entries) == 1
+    grpc = entries[0]["grpc_server"]
+    args = command_args(services(compose)["code"])
+    assert grpc["host"] in services(compose), "workspace host must be a compose service name"
+    assert int(option(args, "-p", "--port")) == int(grpc["port"])
+    assert option(args, "-h", "--host") == "0.0.0.0", "the server must listen beyond its own loopback"
+    for name in ("webserver", "daemon"):
+        assert (
+            option(command_args(services(compose)[name]), "-w", "--workspace")
+            == "/opt/dagster/workspace.yaml"
+        )
+        mounts = services(compose)[name]["volumes"]
+        assert "./workspace.yaml:/opt/dagster/workspace.yaml:ro" in mounts
+        assert "./dagster.yaml:/opt/dagster/dagster_home/dagster.yaml:ro" in mounts
+
+
+def test_code_image_cmd_matches_compose_command(compose: dict[str, Any]) -> None:
+    assert dockerfile_cmd(ROOT / "Dockerfile") == command_args(services(compose)["code"])
+
+
+# --- images and environment ----------------------------------------------------------------------
+
+
+def test_clickhouse_image_is_at_least_24_8(compose: dict[str, Any]) -> None:
+    image = services(compose)["clickhouse"]["image"]
+    name, _, tag = image.partition(":")
+    assert name == "clickhouse/clickhouse-server"
+    match = re.match(r"(\d+)\.(\d+)", tag)
+    assert match, f"pin a version, not {tag!r}"
+    assert (int(match[1]), int(match[2])) >= (24, 8)
+
+
+def test_contract_env_vars_reach_the_code_location(compose: dict[str, Any]) -> None:
+    if CONTRACT_FILE.is_file():  # when the shared contract is beside the checkout, stay in sync
+        named = set(re.findall(r"\| `([A-Z][A-Z0-9_]+)` \|", CONTRACT_FILE.read_text(encoding="utf-8")))
+        assert named == set(CONTRACT_ENV)
+    env = services(compose)["code"]["environment"]
+    missing = [name for name in CONTRACT_ENV if name not in env]
+    assert not missing
+    assert env["CLICKHOUSE_URL"].startswith("http://etl_writer:${CLICKHOUSE_ETL_PASSWORD")
+    assert env["CLICKHOUSE_URL"].endswith("@clickhouse:8123")
+
+
+def test_every_compose_variable_is_in_env_example() -> None:
+    example = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / ".env.example").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    referenced = {m["name"]: m["rest"] for m in VAR_REF.finditer(COMPOSE.read_text(encoding="utf-8"))}
+    missing = [name for name in referenced if name not in example]
+    assert not missing, f"add to deploy/.env.example: {missing}"
+    for name, value in example.items():
+        if SECRET_NAME.search(name):
+            assert value == PLACEHOLDER, f"{name} in .env.example must be {PLACEHOLDER!r}"
+
+
+# --- instance configuration ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [ROOT / "dagster.yaml", DEPLOY / "dagster.yaml"], ids=["local", "deploy"])
+def test_dagster_yaml_is_valid_instance_config(path: Path, tmp_path: Path) -> None:
+    from dagster._config import validate_config
+    from dagster._core.instance.config import dagster_instance_config
+    from dagster._serdes.config_class import class_from_code_pointer, convert_dagster_submodule_name
+
+    (tmp_path / "dagster.yaml").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    config, _ = dagster_instance_config(str(tmp_path))
+    assert config["telemetry"] == {"enabled": False}
+    assert config["run_retries"]["enabled"] is True
+    for key in ("run_coordinator", "run_launcher", "compute_logs"):
+        if key in config:
+            entry = config[key]
+            # Dagster maps the documented `dagster.core.*` spelling to its private modules.
+            module = convert_dagster_submodule_name(entry["module"], "private")
+            klass = class_from_code_pointer(module, entry["class"])
+            result = validate_config(klass.config_type(), entry.get("config") or {})
+            assert result.success, f"{path.name} {key}: {[e.message for e in result.errors]}"
+
+
+def test_deploy_instance_uses_postgres_from_env_and_limits_api_runs() -> None:
+    config = load_yaml(DEPLOY / "dagster.yaml")
+    db = config["storage"]["postgres"]["postgres_db"]
+    assert all(isinstance(v, dict) and v["env"].startswith("DAGSTER_POSTGRES_") for v in db.values())
+    coordinator = config["run_coordinator"]
+    assert coordinator["class"] == "QueuedRunCoordinator"
+    assert {"key": "qtickets/api", "limit": 1} in coordinator["config"]["tag_concurrency_limits"]
+    assert config["run_launcher"]["class"] in {"DefaultRunLauncher", "DockerRunLauncher"}
+
+
+def test_root_workspace_loads_the_definitions_module() -> None:
+    (entry,) = load_yaml(ROOT / "workspace.yaml")["load_from"]
+    assert entry["python_module"]["module_name"] == MODULE
+
+
+# --- no credentials in deploy files --------------------------------------------------------------
+
+_ASSIGNMENT = re.compile(r"(?P<key>\w*(?:PASSWORD|TOKEN|SECRET)\w*)\s*[:=]\s*(?P<value>\S*)", re.I)
+_URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:(?P<password>[^@\s]+)@")
+
+
+def literal_secret_problems(text: str) -> list[str]:
+    """Values of secret-named keys and URL passwords that are not ${VAR}/$VAR/{env:…}/change-me."""
+    text = VAR_REF.sub("${VAR}", text)  # a reference's own text (`:?message`) is not a value
+    problems = []
+    for match in _ASSIGNMENT.finditer(text):
+        value = match["value"].strip("\"'")
+        if value and value != PLACEHOLDER and not value.startswith(("$", "{env:", "{")):
+            problems.append(f"{match['key']}={value[:3]}…")
+    for match in _URL_CREDENTIALS.finditer(text):
+        if not match["password"].startswith("$"):
+            problems.append(f"URL password {match['password'][:3]}…")
+    return problems
+
+
+def test_literal_secret_detector_catches_a_planted_password() -> None:
+    assert literal_secret_problems("POSTGRES_PASSWORD: " + "hunter2") != []
+    assert literal_secret_problems("DB_PASSWORD_2=" + "hunter2") != []
+    assert literal_secret_problems("url: http://etl_writer:" + "hunter2" + "@clickhouse:8123") != []
+    assert literal_secret_problems("POSTGRES_PASSWORD: ${DAGSTER_POSTGRES_PASSWORD:?set it}") == []
+    assert (
+        literal_secret_problems("QTICKETS_TOKEN=change-me\npassword: {env: DAGSTER_POSTGRES_PASSWORD}") == []
+    )
+
+
+@pytest.mark.parametrize("path", deploy_text_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_literal_password_in_deploy_files(path: Path) -> None:
+    assert literal_secret_problems(path.read_text(encoding="utf-8")) == []

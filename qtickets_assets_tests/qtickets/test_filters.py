@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qtickets_assets.lib.qtickets.filters import Where
+from qtickets_assets.lib.qtickets.models import Order, parse_record
+
+from .fakes import FakeApi, clause_holds, make_client, raw_order
+
+ORDERS = [raw_order(i) for i in range(1, 124)]
+
+
+def _crawl(honour: bool, where: list[Where]) -> tuple[list[int], FakeApi]:
+    api = FakeApi(orders=ORDERS, honour_filters=honour)
+    with make_client(api) as client:
+        return [o.id for page in client.iter_order_pages(where) for o in page], api
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ([Where("id", ">", 100)], list(range(101, 124))),
+        ([Where("payed", "=", 1), Where("id", "<=", 9)], [1, 2, 4, 5, 7, 8]),
+        # updated_at day = 1 + id % 28, so ids with id % 28 >= 26 were updated on the 27th or later
+        (
+            [Where("updated_at", ">=", datetime(2025, 11, 27, 7, 0, tzinfo=UTC))],
+            [i for i in range(1, 124) if i % 28 >= 26],
+        ),
+    ],
+)
+def test_filters_honoured_or_ignored_give_identical_records(where: list[Where], expected: list[int]) -> None:
+    honoured, api_h = _crawl(True, where)
+    ignored, api_i = _crawl(False, where)
+    assert honoured == expected
+    assert ignored == expected
+    assert len(api_h.requests) < len(api_i.requests) == 3  # ignored filters: the client crawls all 123
+
+
+def test_where_goes_in_the_json_body_in_the_documented_shape() -> None:
+    since = datetime(2025, 11, 27, 7, 0, tzinfo=UTC)
+    _, api = _crawl(
+        True, [Where("id", ">", 100), Where("updated_at", ">=", since), Where("deleted_at", "null")]
+    )
+    body = api.bodies("/orders")[0]
+    assert body["where"] == [
+        {"column": "id", "operator": ">", "value": 100},
+        {"column": "updated_at", "operator": ">=", "value": "2025-11-27T10:00:00+03:00"},
+        {"column": "deleted_at", "operator": "null"},
+    ]
+    assert api.requests[0].url.query == b""  # nothing in the query string (ignored or 503 there)
+
+
+def test_a_column_the_client_cannot_recheck_is_refused_before_any_request() -> None:
+    api = FakeApi(orders=ORDERS)
+    with make_client(api) as client, pytest.raises(ValueError, match="cannot filter Order on client_id"):
+        list(client.iter_order_pages([Where("client_id", "=", 5)]))
+    assert api.requests == []
+
+
+def test_in_and_null_operators_evaluate_locally() -> None:
+    ids, _ = _crawl(False, [Where("id", "in", [3, 5, 200]), Where("deleted_at", "null")])
+    assert ids == [3, 5]
+    assert _crawl(False, [Where("deleted_at", "not null")])[0] == []
+
+
+PARSED = [parse_record(Order, raw) for raw in ORDERS[:60]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    column=st.sampled_from(["id", "payed", "updated_at"]),
+    operator=st.sampled_from(["=", "!=", "<", ">", "<=", ">="]),
+    number=st.integers(min_value=-2, max_value=64),
+)
+def test_local_evaluation_agrees_with_an_independent_server_evaluator(
+    column: str, operator: str, number: int
+) -> None:
+    value = {
+        "id": number,
+        "payed": number % 2,
+        "updated_at": datetime(2025, 11, 1 + number % 28, 7, tzinfo=UTC),
+    }[column]
+    clause = Where(column, operator, value)  # type: ignore[arg-type]
+    server = [raw["id"] for raw in ORDERS[:60] if clause_holds(raw, clause.to_json())]
+    local = [order.id for order in PARSED if clause.matches(order)]
+    assert local == server

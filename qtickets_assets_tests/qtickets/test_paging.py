@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from qtickets_assets.lib.qtickets.errors import QticketsProtocolError
+
+from .fakes import FakeApi, json_response, make_client, raw_event, raw_order
+
+
+def test_every_order_page_is_collected_in_order() -> None:
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 124)])
+    with make_client(api) as client:
+        pages = list(client.iter_order_pages())
+    assert [len(p) for p in pages] == [50, 50, 23]
+    assert [o.id for p in pages for o in p] == list(range(1, 124))
+    assert sorted(b["page"] for b in api.bodies("/orders")) == [1, 2, 3]
+    assert {b["orderBy"]["id"] for b in api.bodies("/orders")} == {"asc"}
+
+
+def test_events_use_their_own_page_size() -> None:
+    api = FakeApi(events=[raw_event(i) for i in range(100, 131)])
+    with make_client(api) as client:
+        pages = list(client.iter_event_pages())
+    assert [len(p) for p in pages] == [10, 10, 10, 1]
+    assert pages[-1][0].id == 130
+
+
+def test_empty_account_gives_no_pages_after_one_request() -> None:
+    api = FakeApi()
+    with make_client(api) as client:
+        assert list(client.iter_order_pages()) == []
+    assert len(api.requests) == 1
+
+
+def test_requests_in_flight_never_exceed_the_limit() -> None:
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 501)], delay=0.05)
+    with make_client(api, max_concurrency=3) as client:
+        ids = [o.id for p in client.iter_order_pages() for o in p]
+    assert len(ids) == 500
+    assert api.peak == 3  # 9 pages after page 1, fetched 3 at a time, never 4
+
+
+def test_one_limit_covers_pool_work_and_calls_from_the_caller() -> None:
+    seats = {
+        sid: {"s": {"id": "s", "root_id": "r", "max_quantity": 1, "free_quantity": 0}} for sid in range(20)
+    }
+    api = FakeApi(orders=[raw_order(1)], seats=seats, delay=0.03)
+    with make_client(api, max_concurrency=2) as client:
+        for show_id, _ in client.iter_show_seats(range(20)):
+            if show_id % 4 == 0:
+                client.get_order(1)  # from the consumer thread while workers are busy
+    assert api.peak == 2
+
+
+def test_empty_page_before_the_total_is_an_error_naming_endpoint_page_total() -> None:
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 124)])
+    api.override = lambda r: (
+        json_response({"data": [], "paging": {"perPage": 50, "currentPage": 2, "total": 123}})
+        if b'"page":2' in r.content
+        else None
+    )
+    with make_client(api) as client, pytest.raises(QticketsProtocolError) as err:
+        list(client.iter_order_pages())
+    assert "GET /orders: page 2 is empty but the total is 123" in str(err.value)
+
+
+def test_a_server_that_ignores_page_is_caught_not_deduplicated_away() -> None:
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 124)])
+    api.override = lambda r: json_response(
+        {
+            "data": [raw_order(i) for i in range(1, 51)],
+            "paging": {"perPage": 50, "currentPage": 1, "total": 123},
+        }
+    )
+    with (
+        make_client(api) as client,
+        pytest.raises(QticketsProtocolError, match="asked for page 2, got page 1"),
+    ):
+        list(client.iter_order_pages())
+
+
+def test_missing_paging_is_refused() -> None:
+    transport = httpx.MockTransport(lambda r: json_response({"data": [raw_order(1)]}))
+    with make_client(transport) as client, pytest.raises(QticketsProtocolError, match="no `paging`"):
+        list(client.iter_order_pages())
+
+
+def test_ids_repeated_across_pages_are_yielded_once() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.content.decode().split('"page":')[1].rstrip("}"))
+        ids = {1: [1, 2], 2: [2, 3]}[page]  # a row slid from page 1 to page 2 mid-crawl
+        return json_response(
+            {"data": [raw_order(i) for i in ids], "paging": {"perPage": 2, "currentPage": page, "total": 4}}
+        )
+
+    with make_client(httpx.MockTransport(handler)) as client:
+        assert [o.id for p in client.iter_order_pages() for o in p] == [1, 2, 3]
+
+
+def test_page_count_is_fixed_by_page_one() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.content.decode().split('"page":')[1].rstrip("}"))
+        calls.append(page)
+        total = 3 if page == 1 else 10_000  # a total that grows mid-crawl does not extend the crawl
+        return json_response(
+            {"data": [raw_order(page)], "paging": {"perPage": 1, "currentPage": page, "total": total}}
+        )
+
+    with make_client(httpx.MockTransport(handler)) as client:
+        assert [o.id for p in client.iter_order_pages() for o in p] == [1, 2, 3]
+    assert sorted(calls) == [1, 2, 3]

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from qtickets_assets.lib.qtickets.errors import (
+    QticketsAuthError,
+    QticketsError,
+    QticketsProtocolError,
+    QticketsRouteNotFound,
+    QticketsUnavailable,
+)
+
+from .fakes import HTML_404, TOKEN, FakeApi, json_response, make_client, raw_order
+
+Handler = Callable[[httpx.Request], httpx.Response]
+OK = json_response({"data": raw_order(7)})
+
+
+def scripted(*responses: httpx.Response | Exception) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    """A transport that answers with the given responses (or raises the given errors) in turn."""
+    seen: list[httpx.Request] = []
+    queue: Iterator[httpx.Response | Exception] = iter(responses)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        item = next(queue)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    return httpx.MockTransport(handler), seen
+
+
+def test_429_waits_as_retry_after_says_then_succeeds(waits: list[float]) -> None:
+    transport, seen = scripted(json_response({}, 429, **{"Retry-After": "7"}), OK)
+    with make_client(transport) as client:
+        assert client.get_order(7).id == 7  # type: ignore[union-attr]
+    assert waits == [7.0]
+    assert len(seen) == 2
+
+
+def test_retry_after_as_an_http_date_is_honoured(waits: list[float]) -> None:
+    transport, _ = scripted(json_response({}, 429, **{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), OK)
+    with make_client(transport) as client:
+        client.get_order(7)
+    assert waits == [0.0]  # a date in the past means "now"
+
+
+def test_503_is_retried_with_jittered_exponential_backoff(waits: list[float]) -> None:
+    unknown = json_response(
+        {"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR", "info": []}, 503
+    )
+    transport, seen = scripted(unknown, unknown, unknown, OK)
+    with make_client(transport) as client:
+        assert client.get_order(7).id == 7  # type: ignore[union-attr]
+    assert len(seen) == 4
+    assert [0 <= w <= cap for w, cap in zip(waits, [0.5, 1.0, 2.0], strict=True)] == [True] * 3
+
+
+def test_dropped_connections_and_timeouts_are_retried(waits: list[float]) -> None:
+    transport, seen = scripted(httpx.RemoteProtocolError("peer closed"), httpx.ReadTimeout("slow"), OK)
+    with make_client(transport) as client:
+        assert client.get_order(7).id == 7  # type: ignore[union-attr]
+    assert len(seen) == 3 and len(waits) == 2
+
+
+def test_exhausted_retries_name_method_path_attempts_and_last_status(waits: list[float]) -> None:
+    transport, seen = scripted(*[json_response({"error": "Unknown error", "code": "UNKNOWN_ERROR"}, 502)] * 4)
+    with make_client(transport, max_retries=3) as client, pytest.raises(QticketsUnavailable) as err:
+        client.get_order(7)
+    assert len(seen) == 4 and len(waits) == 3
+    assert str(err.value) == (
+        "the Qtickets API is unavailable: GET /orders/7 failed 4 times (retries exhausted); "
+        "last: HTTP 502 (UNKNOWN_ERROR Unknown error); API root https://qtickets.test/api/rest/v1"
+    )
+
+
+def test_total_wait_budget_stops_retries_early(waits: list[float]) -> None:
+    transport, seen = scripted(*[json_response({}, 429, **{"Retry-After": "40"})] * 7)
+    with (
+        make_client(transport, max_total_wait=100) as client,
+        pytest.raises(QticketsUnavailable, match="100 s"),
+    ):
+        client.get_order(7)
+    assert waits == [40.0, 40.0] and len(seen) == 3
+
+
+def test_other_4xx_fail_at_once(waits: list[float]) -> None:
+    transport, seen = scripted(json_response({"error": "Bad where", "status": 422}, 422))
+    with make_client(transport) as client, pytest.raises(QticketsError, match="HTTP 422"):
+        client.get_order(7)
+    assert len(seen) == 1 and waits == []
+
+
+def test_403_fails_fast_naming_the_variable_not_the_token(
+    waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    transport, seen = scripted(json_response({"error": "Wrong authorization", "status": 403}, 403))
+    client = make_client(transport)
+    with pytest.raises(QticketsAuthError) as err:
+        list(client.iter_order_pages())
+    assert len(seen) == 1 and waits == []
+    assert "QTICKETS_TOKEN" in str(err.value) and "https://qtickets.test/api/rest/v1" in str(err.value)
+    rendered = [
+        str(err.value),
+        repr(err.value),
+        repr(client),
+        "".join(traceback.format_exception(err.value)),
+        caplog.text,
+        repr(client.__dict__),
+        repr(seen[0].headers),
+    ]
+    assert [TOKEN in text for text in rendered] == [False] * len(rendered)
+    assert seen[0].headers["Authorization"] == f"Bearer {TOKEN}"  # it was sent, only as the header
+    client.close()
+
+
+def test_html_404_names_the_missing_route() -> None:
+    transport, _ = scripted(httpx.Response(404, text=HTML_404, headers={"Content-Type": "text/html"}))
+    with make_client(transport) as client, pytest.raises(QticketsRouteNotFound) as err:
+        list(client.iter_show_seats([1]))
+    assert str(err.value).startswith("the API has no route GET /shows/1/seats; check QTICKETS_BASE_URL")
+
+
+def test_json_404_means_one_order_is_missing() -> None:
+    api = FakeApi(orders=[raw_order(1)])
+    with make_client(api) as client:
+        assert client.get_order(4360) is None
+        assert client.get_order(1).id == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (
+            httpx.Response(200, text="<html>maintenance</html>", headers={"Content-Type": "text/html"}),
+            "HTML page",
+        ),
+        (
+            httpx.Response(200, content=b'{"data":[{"id":1,', headers={"Content-Type": "application/json"}),
+            r"cut-off JSON \(17 bytes\)",
+        ),
+    ],
+)
+def test_a_200_that_is_not_json_is_retried_then_an_error(
+    waits: list[float], bad: httpx.Response, reason: str
+) -> None:
+    transport, seen = scripted(bad, bad, bad, bad)
+    with make_client(transport) as client, pytest.raises(QticketsProtocolError, match=reason):
+        list(client.iter_order_pages())
+    assert len(seen) == 3  # two retries, then the error: never an empty page
+
+
+def test_truncated_json_then_a_good_answer_succeeds(waits: list[float]) -> None:
+    cut = httpx.Response(200, content=b'{"data":{"id":7', headers={"Content-Type": "application/json"})
+    transport, seen = scripted(cut, OK)
+    with make_client(transport) as client:
+        assert client.get_order(7).id == 7  # type: ignore[union-attr]
+    assert len(seen) == 2
+
+
+def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 60)], seats={5: []})
+    with make_client(api) as client:
+        list(client.iter_order_pages())
+        list(client.iter_show_seats([5]))
+        client.get_order(3)
+        client.latest_order_marker()
+        public = {name for name in dir(client) if not name.startswith("_")}
+        assert public == {
+            "close",
+            "get_order",
+            "iter_event_pages",
+            "iter_order_pages",
+            "iter_show_seats",
+            "latest_order_marker",
+        }
+        with pytest.raises(QticketsError, match="refusing to send POST"):
+            client._api._http.post("/orders", json={"data": {}})  # even reaching inside cannot write
+    assert {r.method for r in api.requests} == {"GET"}
+    first = api.requests[0].headers
+    assert (first["Accept"], first["Content-Type"], first["Cache-Control"]) == (
+        "application/json",
+        "application/json",
+        "no-cache",
+    )

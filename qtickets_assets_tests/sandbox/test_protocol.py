@@ -1,0 +1,143 @@
+"""The wire behaviour of the sandbox matches the real API's documented quirks (qtickets-api.md §2)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import httpx
+import pytest
+
+from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
+from qtickets_assets_tests.sandbox.conftest import all_pages, get
+
+UNKNOWN = {"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR", "info": []}
+
+
+@pytest.mark.parametrize(
+    ("path", "per_page", "total"),
+    [("/events", 10, 25), ("/clients", 100, 1000), ("/discounts", 100, 6), ("/promo-codes", 500, 40)],
+)
+def test_fixed_page_sizes_and_envelope(client: httpx.Client, path: str, per_page: int, total: int) -> None:
+    payload = get(client, path, {"perPage": 1, "per_page": 1}, params={"per_page": 3}).json()
+    assert set(payload) == {"data", "paging"}
+    assert payload["paging"] == {"perPage": per_page, "currentPage": 1, "total": total}
+    assert len(payload["data"]) == min(per_page, total)
+
+
+def test_orders_pages_cover_every_order_once_in_id_order(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    first = get(client, "/orders").json()
+    assert first["paging"] == {"perPage": 50, "currentPage": 1, "total": len(sandbox.world.orders)}
+    rows = all_pages(client, "/orders")
+    ids = [o["id"] for o in rows]
+    assert ids == sorted(ids) == [o.id for o in sandbox.world.orders]
+    assert math.ceil(len(ids) / 50) == sandbox.expected_requests()["orders_pages"]
+
+
+def test_page_past_the_end_is_empty_and_page_in_query_works(client: httpx.Client) -> None:
+    past = get(client, "/events", {"page": 99}).json()
+    assert past["data"] == [] and past["paging"]["currentPage"] == 99
+    third = client.get("/events", params={"page": 3}).json()
+    assert [e["id"] for e in third["data"]] == [e["id"] for e in all_pages(client, "/events")[20:]]
+
+
+def test_filters_come_only_from_the_json_body(client: httpx.Client) -> None:
+    where = [{"column": "payed", "value": 1}, {"column": "deleted_at", "operator": "null"}]
+    filtered = get(client, "/orders", {"where": where}).json()
+    assert filtered["paging"]["total"] < get(client, "/orders").json()["paging"]["total"]
+    assert all(o["payed"] is True and o["deleted_at"] is None for o in filtered["data"])
+    # The same filter as a form body, or plain query parameters, is ignored.
+    as_form = client.request("GET", "/orders", content=b'{"where":[{"column":"payed","value":1}]}')
+    assert as_form.json()["paging"]["total"] == get(client, "/orders").json()["paging"]["total"]
+    ignored = client.get("/orders", params={"payed": 1, "since": "2025-01-01"}).json()
+    assert ignored["paging"]["total"] == get(client, "/orders").json()["paging"]["total"]
+
+
+def test_datetime_filter_compares_instants(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    cut = sorted(o.updated_at for o in sandbox.world.orders)[len(sandbox.world.orders) // 2]
+    expected = sum(1 for o in sandbox.world.orders if o.updated_at >= cut)
+    # The same instant in Moscow time, in UTC and in Tomsk's zone selects the same rows.
+    moscow = time.strftime("%Y-%m-%dT%H:%M:%S+03:00", time.gmtime(cut + 3 * 3600))
+    utc_text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(cut))
+    tomsk = time.strftime("%Y-%m-%dT%H:%M:%S+07:00", time.gmtime(cut + 7 * 3600))
+    for value in (moscow, utc_text, tomsk):
+        body = {"where": [{"column": "updated_at", "operator": ">=", "value": value}]}
+        assert get(client, "/orders", body).json()["paging"]["total"] == expected
+
+
+def test_order_by_desc_and_in_operator(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    newest = get(client, "/orders", {"orderBy": {"id": "desc"}}).json()["data"]
+    assert newest[0]["id"] == sandbox.world.orders[-1].id
+    wanted = [o.id for o in sandbox.world.orders[:3]]
+    picked = get(client, "/orders", {"where": [{"column": "id", "operator": "in", "value": wanted}]}).json()
+    assert [o["id"] for o in picked["data"]] == wanted
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [{"params": {"where": '[{"column":"payed","value":1}]'}}, {"json": {"where": "payed = 1"}}],
+)
+def test_string_where_is_503(client: httpx.Client, request_kwargs: dict[str, object]) -> None:
+    response = client.request("GET", "/orders", **request_kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 503
+    assert response.json() == UNKNOWN
+
+
+def test_ignore_filters_switch() -> None:
+    with run_sandbox(size="small", seed=1, ignore_filters=True) as sb:
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        with httpx.Client(base_url=sb.base_url, headers=headers) as c:
+            body = {"where": [{"column": "payed", "value": 1}], "orderBy": {"id": "desc"}}
+            payload = get(c, "/orders", body).json()
+            assert payload["paging"]["total"] == len(sb.world.orders)
+            assert payload["data"][0]["id"] == sb.world.orders[0].id  # id asc, orderBy ignored too
+
+
+def test_missing_or_wrong_token_is_403(sandbox: SandboxHandle) -> None:
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": sandbox.token}):
+        response = httpx.get(f"{sandbox.base_url}/events", headers=headers)
+        assert response.status_code == 403
+        assert response.json() == {"error": "Wrong authorization", "status": 403}
+        assert sandbox.token not in response.text
+
+
+def test_json_404_for_missing_ids_and_html_404_for_unknown_routes(client: httpx.Client) -> None:
+    missing = client.get("/orders/4360")
+    assert missing.status_code == 404
+    assert missing.text == (
+        '{"error":"Resource \\"Order\\" not found","status":404,"code":"RESOURCE_NOT_FOUND",'
+        '"info":{"id":4360,"resource":"Order"}}'
+    )
+    assert client.get("/discounts/colors").json()["info"] == {"id": 0, "resource": "Discount"}
+    for path in ("/events/1/seats", "/barcodes", "/orders/filter/x", "/price-shades"):
+        page = client.get(path)
+        assert page.status_code == 404
+        assert page.headers["content-type"] == "text/html; charset=UTF-8"
+        assert "<title>Страница не найдена 404 – Qtickets</title>" in page.text
+
+
+def test_methods_other_than_get_are_405(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    before = len(sandbox.world.orders)
+    for method in ("POST", "PUT", "DELETE"):
+        assert client.request(method, "/orders", json={"where": []}).status_code == 405
+    assert len(sandbox.world.orders) == before
+
+
+def test_php_style_encoding_on_the_wire(client: httpx.Client) -> None:
+    raw = client.get("/events").text
+    assert "\\u0" in raw and "\\/" in raw and "\": " not in raw and ", \"" not in raw
+    assert not any(ord(ch) > 127 for ch in raw)
+    order = get(client, "/orders").json()["data"][0]
+    assert len(order) == 34 and len(order["baskets"][0]) == 37
+    assert order["utm"] == [] or isinstance(order["utm"], dict)
+    assert order["custom"] == "" and order["fields"] == []
+    events = get(client, "/events").json()["data"]
+    assert events[0]["shows"] == []  # an event with no show at all is served too
+    event = events[1]
+    assert len(event) == 28 and event["is_active"] in (0, 1)
+    assert event["payments"][0]["is_active"] is True
+    assert event["created_at"].endswith("+03:00")
+    show = event["shows"][0]
+    assert isinstance(show["prices"][0]["color_theme"], str)
+    leaves = next(iter(show["scheme_properties"]["seats"].values()))
+    assert all(isinstance(v, str) for v in leaves.values())
