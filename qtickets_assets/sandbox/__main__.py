@@ -54,10 +54,17 @@ def serve(args: argparse.Namespace) -> int:
         print("sandbox: a token is required (--token or QTICKETS_TOKEN)", file=sys.stderr)
         return 2
     faults = {
-        "latency_ms": args.latency_ms, "fault_503": args.fault_503, "fault_429": args.fault_429,
-        "retry_after": args.retry_after, "slow_share": args.slow_share, "slow_seconds": args.slow_seconds,
-        "drop_share": args.drop_share, "truncate_share": args.truncate_share, "html_share": args.html_share,
-        "empty_page_share": args.empty_page_share, "seed": args.fault_seed,
+        "latency_ms": args.latency_ms,
+        "fault_503": args.fault_503,
+        "fault_429": args.fault_429,
+        "retry_after": args.retry_after,
+        "slow_share": args.slow_share,
+        "slow_seconds": args.slow_seconds,
+        "drop_share": args.drop_share,
+        "truncate_share": args.truncate_share,
+        "html_share": args.html_share,
+        "empty_page_share": args.empty_page_share,
+        "seed": args.fault_seed,
     }
     world = generate_world(args.size, args.seed, args.anchor)
     server = start_server(world, token, args.host, args.port, args.ignore_filters, **faults)

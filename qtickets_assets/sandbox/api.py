@@ -90,6 +90,7 @@ class Api:
         self._results: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
         self._fragments: dict[int, bytes] = {}  # event id -> rendered bytes
         self._fragments_version = world.version
+        self._row_cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
     def handle(
         self, path: str, query: dict[str, list[str]], body: dict[str, Any], empty_page: bool = False
@@ -128,14 +129,24 @@ class Api:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
-        rows = [{**res.row(item), "_item": item} for item in res.items(self.world)]
-        rows = apply_order(apply_where(rows, where, res.columns), order_by, list(res.columns))
+        rows = apply_order(apply_where(self._rows(res), where, res.columns), order_by, list(res.columns))
         items = [row["_item"] for row in rows]
         with self._lock:
             self._results[key] = items
             while len(self._results) > 64:
                 self._results.popitem(last=False)
         return items
+
+    def _rows(self, res: Resource) -> list[dict[str, Any]]:
+        """Filterable columns of every item, built once per world version (the costly part)."""
+        cached = self._row_cache.get(res.route)
+        if cached is None or cached[0] != self.world.version:
+            cached = (
+                self.world.version,
+                [{**res.row(item), "_item": item} for item in res.items(self.world)],
+            )
+            self._row_cache[res.route] = cached
+        return cached[1]
 
     def _fragment(self, res: Resource, item: Any) -> bytes:
         if not res.cache_render:

@@ -8,14 +8,8 @@ from typing import Any
 
 from qtickets_assets.sandbox.filters import Kind
 from qtickets_assets.sandbox.model import World
-from qtickets_assets.sandbox.render import (
-    color_themes,
-    render_client,
-    render_discount,
-    render_event,
-    render_order,
-    render_promo,
-)
+from qtickets_assets.sandbox.render import color_themes, render_discount, render_event, render_promo
+from qtickets_assets.sandbox.render_orders import render_client, render_order
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,7 +131,7 @@ class OrderFactory:
     ) -> Basket:
         zone, seat, tariff, qty = pick
         original = show.zone_prices[zone.zone_id] * tariff.factor_pct // 100 * qty
-        price = original if discount is None else round(original * (100 - discount[1]) / 100)
+        price = original if discount is None else (original * (100 - discount[1]) + 50) // 100
         at = created - self.rng.randint(5, 60)
         barcode = "".join(self.rng.choice(string.digits) for _ in range(12))
         return Basket(

@@ -75,6 +75,7 @@ class Sandbox:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as nginx does
+    disable_nagle_algorithm = True  # headers and body go out in separate writes; no 40 ms stalls
     server_version = "nginx/1.14.1"
     sys_version = ""
     server: SandboxServer

@@ -65,7 +65,9 @@ def start_server(
     """Bind (port 0: a free port) and serve in a daemon thread."""
     sandbox = Sandbox(world, token, ignore_filters, FaultConfig(**faults))
     server = SandboxServer((host, port), sandbox)
-    threading.Thread(target=server.serve_forever, name="qtickets-sandbox", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="qtickets-sandbox", daemon=True
+    ).start()
     return server
 
 

@@ -1,9 +1,11 @@
 """Test helpers: run the whole asset graph in-process against a sandbox and read the mart back."""
 
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import dagster as dg
 
@@ -24,14 +26,17 @@ KEYS = {
 def materialize_all(
     base_url: str, token: str, clickhouse_url: str, *, run_config: dict | None = None
 ) -> dg.ExecuteInProcessResult:
-    """Every asset and check, in dependency order, as `dg launch --assets '*'` does."""
-    definitions = defs()
-    resources = dict(definitions.resources or {})
-    resources["qtickets"] = resources["qtickets"].model_copy(update={"base_url": base_url, "token": token})
-    for key in ("clickhouse", "io_manager"):
-        resources[key] = resources[key].model_copy(update={"url": clickhouse_url, "database": DATABASE})
-    job = dg.Definitions.merge(definitions, dg.Definitions(resources=resources)).resolve_implicit_global_asset_job_def()
-    return job.execute_in_process(run_config=run_config, raise_on_error=False)
+    """Every asset and check, in dependency order, as `dg launch --assets '*'` does, configured
+    through the environment exactly as a deployment is."""
+    environment = {
+        "QTICKETS_BASE_URL": base_url,
+        "QTICKETS_TOKEN": token,
+        "CLICKHOUSE_URL": clickhouse_url,
+        "CLICKHOUSE_DATABASE": DATABASE,
+    }
+    with mock.patch.dict(os.environ, environment):
+        job = defs().resolve_implicit_global_asset_job_def()
+        return job.execute_in_process(run_config=run_config, raise_on_error=False)
 
 
 def read_mart(clickhouse_url: str, table: str) -> list[dict[str, Any]]:

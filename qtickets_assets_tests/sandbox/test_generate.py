@@ -75,14 +75,16 @@ def test_world_has_every_kind_of_row() -> None:
 
 
 def fetch(size: str, seed: int) -> list[bytes]:
-    with run_sandbox(size=size, seed=seed, anchor=ANCHOR) as sb:
-        with httpx.Client(base_url=sb.base_url, headers={"Authorization": f"Bearer {sb.token}"}) as c:
-            show_id = sb.world.events[3].shows[0].id
-            return [
-                c.get("/events").content,
-                c.request("GET", "/orders", json={"page": 3}).content,
-                c.request("GET", f"/shows/{show_id}/seats", json={"flat": True}).content,
-            ]
+    with (
+        run_sandbox(size=size, seed=seed, anchor=ANCHOR) as sb,
+        httpx.Client(base_url=sb.base_url, headers={"Authorization": f"Bearer {sb.token}"}) as c,
+    ):
+        show_id = sb.world.events[3].shows[0].id
+        return [
+            c.get("/events").content,
+            c.request("GET", "/orders", json={"page": 3}).content,
+            c.request("GET", f"/shows/{show_id}/seats", json={"flat": True}).content,
+        ]
 
 
 def test_same_seed_and_anchor_give_the_same_bytes() -> None:
@@ -93,14 +95,22 @@ def test_same_seed_and_anchor_give_the_same_bytes() -> None:
 
 def test_cli_serves_until_sigterm_and_never_prints_the_token() -> None:
     env = {**os.environ, "QTICKETS_TOKEN": "cli-secret-token"}
-    proc = subprocess.Popen([PYTHON, "-m", "qtickets_assets.sandbox", "serve", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "qtickets_assets.sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
         assert line.startswith("sandbox listening on http://127.0.0.1:") and line.endswith("/api/rest/v1")
         url = line.removeprefix("sandbox listening on ")
-        assert httpx.get(f"{url}/events", headers={"Authorization": "Bearer cli-secret-token"}).status_code == 200
+        assert (
+            httpx.get(f"{url}/events", headers={"Authorization": "Bearer cli-secret-token"}).status_code
+            == 200
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)
@@ -110,9 +120,24 @@ def test_cli_serves_until_sigterm_and_never_prints_the_token() -> None:
 
 def test_cli_truth_prints_json() -> None:
     done = subprocess.run(
-        [PYTHON, "-m", "qtickets_assets.sandbox", "truth", "--size", "small", "--seed", "1",
-         "--anchor", str(ANCHOR), "--as-of", str(ANCHOR)],
-        capture_output=True, text=True, check=True, timeout=60,
+        [
+            PYTHON,
+            "-m",
+            "qtickets_assets.sandbox",
+            "truth",
+            "--size",
+            "small",
+            "--seed",
+            "1",
+            "--anchor",
+            str(ANCHOR),
+            "--as-of",
+            str(ANCHOR),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     truth = json.loads(done.stdout)
     assert len(truth["dim_events"]) == 25

@@ -7,6 +7,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.sandbox.conftest import all_pages, get
@@ -25,7 +27,9 @@ def test_fixed_page_sizes_and_envelope(client: httpx.Client, path: str, per_page
     assert len(payload["data"]) == min(per_page, total)
 
 
-def test_orders_pages_cover_every_order_once_in_id_order(client: httpx.Client, sandbox: SandboxHandle) -> None:
+def test_orders_pages_cover_every_order_once_in_id_order(
+    client: httpx.Client, sandbox: SandboxHandle
+) -> None:
     first = get(client, "/orders").json()
     assert first["paging"] == {"perPage": 50, "currentPage": 1, "total": len(sandbox.world.orders)}
     rows = all_pages(client, "/orders")
@@ -125,7 +129,7 @@ def test_methods_other_than_get_are_405(client: httpx.Client, sandbox: SandboxHa
 
 def test_php_style_encoding_on_the_wire(client: httpx.Client) -> None:
     raw = client.get("/events").text
-    assert "\\u0" in raw and "\\/" in raw and "\": " not in raw and ", \"" not in raw
+    assert "\\u0" in raw and "\\/" in raw and '": ' not in raw and ', "' not in raw
     assert not any(ord(ch) > 127 for ch in raw)
     order = get(client, "/orders").json()["data"][0]
     assert len(order) == 34 and len(order["baskets"][0]) == 37
@@ -141,3 +145,29 @@ def test_php_style_encoding_on_the_wire(client: httpx.Client) -> None:
     assert isinstance(show["prices"][0]["color_theme"], str)
     leaves = next(iter(show["scheme_properties"]["seats"].values()))
     assert all(isinstance(v, str) for v in leaves.values())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    op=st.sampled_from(["=", "!=", "<", ">", "<=", ">="]),
+    position=st.integers(min_value=0, max_value=1_499),
+    direction=st.sampled_from(["asc", "desc"]),
+)
+def test_where_and_order_by_agree_with_the_model(
+    client: httpx.Client, sandbox: SandboxHandle, op: str, position: int, direction: str
+) -> None:
+    orders = sandbox.world.orders
+    pivot = orders[min(position, len(orders) - 1)].id
+    compare = {
+        "=": int.__eq__,
+        "!=": int.__ne__,
+        "<": int.__lt__,
+        ">": int.__gt__,
+        "<=": int.__le__,
+        ">=": int.__ge__,
+    }
+    wanted = sorted((o.id for o in orders if compare[op](o.id, pivot)), reverse=direction == "desc")
+    body = {"where": [{"column": "id", "operator": op, "value": pivot}], "orderBy": {"id": direction}}
+    payload = get(client, "/orders", body).json()
+    assert payload["paging"]["total"] == len(wanted)
+    assert [o["id"] for o in payload["data"]] == wanted[:50]

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -108,35 +109,73 @@ def test_nothing_is_timestamped_after_the_wall_clock(client: httpx.Client) -> No
         assert all(datetime.fromisoformat(s).timestamp() <= now for s in stamps if s)
 
 
+def held(sales: list[dict[str, Any]], shows: set[int], baskets: set[int] | None = None) -> int:
+    """Tickets that keep a seat (paid or reserved) on the given shows, optionally for some baskets only."""
+    return sum(
+        r["quantity"]
+        for r in sales
+        if r["status"] in ("paid", "unpaid")
+        and r["show_id"] in shows
+        and (baskets is None or r["basket_id"] in baskets)
+    )
+
+
 def test_advance_changes_the_truth_as_expected() -> None:
     with run_sandbox(size="small", seed=3) as sb:
         before = sb.truth()
-        headers = {"Authorization": f"Bearer {sb.token}"}
         max_id = max(o.id for o in sb.world.orders)
         summary = sb.advance(new_orders=5, refunds=3, cancellations=2, seed=7)
         after = sb.truth()
-        assert len(summary["new_order_ids"]) == 5 and min(summary["new_order_ids"]) > max_id
-        sales = {r["basket_id"]: r for r in after["fact_sales"]}
-        assert all(sales[b]["status"] == "refunded" for b in summary["refunded_basket_ids"])
-        cancelled = set(summary["cancelled_order_ids"])
+        new_ids, cancelled = set(summary["new_order_ids"]), set(summary["cancelled_order_ids"])
+        assert len(new_ids) == 5 and min(new_ids) > max_id
+        assert len(summary["refunded_basket_ids"]) == 3 and len(cancelled) == 2
+        status = {r["basket_id"]: r["status"] for r in after["fact_sales"]}
+        assert all(status[b] == "refunded" for b in summary["refunded_basket_ids"])
         assert all(r["status"] == "cancelled" for r in after["fact_sales"] if r["order_id"] in cancelled)
-        new_rows = [r for r in after["fact_sales"] if r["order_id"] in set(summary["new_order_ids"])]
+        new_rows = [r for r in after["fact_sales"] if r["order_id"] in new_ids]
         assert new_rows and all(r["status"] == "paid" for r in new_rows)
-        new_tickets = sum(r["quantity"] for r in new_rows)
-        gone = [r for r in before["fact_sales"] if r["basket_id"] in set(summary["refunded_basket_ids"])]
-        gone += [r for r in before["fact_sales"] if r["order_id"] in cancelled and r["status"] in ("paid", "unpaid")]
-        sold = sum(r["tickets_sold"] for r in after["fact_inventory_latest"])
-        sold_before = sum(r["tickets_sold"] for r in before["fact_inventory_latest"])
-        live_shows = {r["show_id"] for r in after["fact_inventory_latest"]}
-        released = sum(r["quantity"] for r in {r["basket_id"]: r for r in gone}.values() if r["show_id"] in live_shows)
-        assert sold == sold_before + new_tickets - released
+        # Seats follow: sold = before + new tickets − tickets freed by the refunds and cancellations.
+        live = {r["show_id"] for r in after["fact_inventory_latest"]}
+        touched = set(summary["refunded_basket_ids"]) | {
+            r["basket_id"] for r in before["fact_sales"] if r["order_id"] in cancelled
+        }
+        sold = {
+            t: sum(r["tickets_sold"] for r in truth["fact_inventory_latest"])
+            for t, truth in (("before", before), ("after", after))
+        }
+        expected = sold["before"] + held(new_rows, live) - held(before["fact_sales"], live, touched)
+        assert sold["after"] == expected == held(after["fact_sales"], live)
+        # Every changed order now carries updated_at = now, so a watermark crawl finds it.
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        where = [{"column": "updated_at", "operator": ">=", "value": summary["now"]}]
         with httpx.Client(base_url=sb.base_url, headers=headers) as c:
-            changed = get(c, "/orders", {"where": [{"column": "updated_at", "operator": ">=", "value": summary["now"]}]})
-            expected = set(summary["new_order_ids"]) | cancelled
-            expected |= sales_orders(after, summary["refunded_basket_ids"])
-            assert {o["id"] for o in changed.json()["data"]} >= expected
+            changed = {o["id"] for o in get(c, "/orders", {"where": where}).json()["data"]}
+        refunded_orders = {
+            r["order_id"] for r in after["fact_sales"] if r["basket_id"] in summary["refunded_basket_ids"]
+        }
+        assert changed == new_ids | cancelled | refunded_orders
 
 
-def sales_orders(truth: dict[str, Any], basket_ids: list[int]) -> set[int]:
-    wanted = set(basket_ids)
-    return {r["order_id"] for r in truth["fact_sales"] if r["basket_id"] in wanted}
+def test_today_and_14d_follow_each_city_calendar(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    """Recount "today" and "14d" from the wire: paid tickets by paid_at's date in the event's zone."""
+    as_of = sandbox.world.anchor
+    zones = {e["id"]: ZoneInfo(e["city"]["timezone"]) for e in all_pages(client, "/events")}
+    today: dict[int, Decimal] = defaultdict(Decimal)
+    fortnight: dict[int, Decimal] = defaultdict(Decimal)
+    for order in all_pages(client, "/orders", {"where": [{"column": "payed", "value": 1}]}):
+        tz = zones[order["event_id"]]
+        ago = (
+            datetime.fromtimestamp(as_of, tz).date()
+            - datetime.fromisoformat(order["payed_at"]).astimezone(tz).date()
+        ).days
+        for basket in order["baskets"]:
+            if wire_status(order, basket) == "paid" and 0 <= ago < 14:
+                fortnight[order["event_id"]] += Decimal(str(basket["price"]))
+                today[order["event_id"]] += Decimal(str(basket["price"])) if ago == 0 else 0
+    rows = sandbox.truth(as_of=as_of)["v_sales_dashboard"]
+    assert {r["event_id"]: Decimal(r["revenue_today"]) for r in rows if r["revenue_today"] != "0.00"} == {
+        k: v for k, v in today.items() if v
+    }
+    assert {r["event_id"]: Decimal(r["revenue_14d"]) for r in rows if r["revenue_14d"] != "0.00"} == {
+        k: v for k, v in fortnight.items() if v
+    }
