@@ -159,11 +159,14 @@ def test_advance_changes_the_truth_as_expected() -> None:
 def test_today_and_14d_follow_each_city_calendar(client: httpx.Client, sandbox: SandboxHandle) -> None:
     """Recount "today" and "14d" from the wire: paid tickets by paid_at's date in the event's zone."""
     as_of = sandbox.world.anchor
-    zones = {e["id"]: ZoneInfo(e["city"]["timezone"]) for e in all_pages(client, "/events")}
+    events = all_pages(client, "/events")
+    zones = {e["id"]: ZoneInfo(e["city"]["timezone"]) for e in events if e["deleted_at"] is None}
     today: dict[int, Decimal] = defaultdict(Decimal)
     fortnight: dict[int, Decimal] = defaultdict(Decimal)
     for order in all_pages(client, "/orders", {"where": [{"column": "payed", "value": 1}]}):
-        tz = zones[order["event_id"]]
+        tz = zones.get(order["event_id"])
+        if tz is None:
+            continue  # the dashboard shows live events only
         ago = (
             datetime.fromtimestamp(as_of, tz).date()
             - datetime.fromisoformat(order["payed_at"]).astimezone(tz).date()
