@@ -19,9 +19,7 @@ def assert_mart_equals_truth(clickhouse_url: str, truth: dict) -> None:
 
 def assert_succeeded(result) -> None:
     failed_checks = [
-        evaluation.check_name
-        for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed
+        evaluation.check_name for evaluation in result.get_asset_check_evaluations() if not evaluation.passed
     ]
     assert result.success, "the run failed"
     assert not failed_checks, f"checks failed: {failed_checks}"

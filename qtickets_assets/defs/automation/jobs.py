@@ -28,11 +28,17 @@ sales_reconcile_job = dg.define_asset_job(
 )
 
 inventory_schedule = dg.ScheduleDefinition(
-    name="inventory_every_15_minutes", job=inventory_job, cron_schedule="*/15 * * * *", execution_timezone=MOSCOW
+    name="inventory_every_15_minutes",
+    job=inventory_job,
+    cron_schedule="*/15 * * * *",
+    execution_timezone=MOSCOW,
 )
 sales_schedule = dg.ScheduleDefinition(
     name="sales_every_10_minutes", job=sales_job, cron_schedule="*/10 * * * *", execution_timezone=MOSCOW
 )
 reconcile_schedule = dg.ScheduleDefinition(
-    name="sales_reconcile_nightly", job=sales_reconcile_job, cron_schedule="30 3 * * *", execution_timezone=MOSCOW
+    name="sales_reconcile_nightly",
+    job=sales_reconcile_job,
+    cron_schedule="30 3 * * *",
+    execution_timezone=MOSCOW,
 )

@@ -25,7 +25,10 @@ def new_orders_sensor(context: dg.SensorEvaluationContext, qtickets: QticketsRes
     with qtickets.client() as client:
         marker = client.latest_order_marker()
     cursor = json.dumps(
-        {"max_id": marker.max_id, "max_updated_at": marker.max_updated_at and marker.max_updated_at.isoformat()}
+        {
+            "max_id": marker.max_id,
+            "max_updated_at": marker.max_updated_at and marker.max_updated_at.isoformat(),
+        }
     )
     if cursor == context.cursor and marker.max_updated_at is not None:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"no new or updated order since {cursor}"))

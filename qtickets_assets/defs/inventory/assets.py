@@ -38,7 +38,8 @@ def inventory_raw(
     with qtickets.client() as client:
         # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
         inventory = {
-            show_id: show_inventory(seats) for show_id, seats in client.iter_show_seats(live["show_id"].tolist())
+            show_id: show_inventory(seats)
+            for show_id, seats in client.iter_show_seats(live["show_id"].tolist())
         }
     context.log.info(f"snapshot {snapshot_at.isoformat()} of {len(inventory)} shows")
     return frames.inventory_frame(snapshot_at, live, inventory)

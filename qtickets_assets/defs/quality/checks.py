@@ -36,7 +36,9 @@ def sql_check(asset: str, name: str, description: str, rule: Rule, *, blocking: 
 def schema_rule(table: str) -> Rule:
     def rule(client: Client, database: str) -> dg.AssetCheckResult:
         problems = queries.schema_differences(client, database, table)
-        return dg.AssetCheckResult(passed=not problems, metadata={"differences": "\n".join(problems) or "none"})
+        return dg.AssetCheckResult(
+            passed=not problems, metadata={"differences": "\n".join(problems) or "none"}
+        )
 
     return rule
 
@@ -82,7 +84,9 @@ def checks() -> list[dg.AssetChecksDefinition]:
         for table in UNIQUE_KEYS
     ]
     built += [
-        sql_check(table, "no_duplicate_keys", f"No two rows share ({', '.join(key)}).", unique_rule(table, key))
+        sql_check(
+            table, "no_duplicate_keys", f"No two rows share ({', '.join(key)}).", unique_rule(table, key)
+        )
         for table, key in UNIQUE_KEYS.items()
     ]
     built += [
@@ -98,7 +102,12 @@ def checks() -> list[dg.AssetChecksDefinition]:
         )
     )
     built.append(
-        sql_check("fact_sales", "status_allowed", f"status is one of {', '.join(SALES_STATUSES)}.", sales_status_rule)
+        sql_check(
+            "fact_sales",
+            "status_allowed",
+            f"status is one of {', '.join(SALES_STATUSES)}.",
+            sales_status_rule,
+        )
     )
     return built
 

@@ -12,7 +12,8 @@ SAMPLE = 5
 def schema_differences(client: Client, database: str, table: str) -> list[str]:
     """Every difference between the live table's columns and the DDL's, in words."""
     live = client.query(
-        "SELECT name, type FROM system.columns WHERE database = %(db)s AND table = %(table)s ORDER BY position",
+        "SELECT name, type FROM system.columns "
+        "WHERE database = %(db)s AND table = %(table)s ORDER BY position",
         parameters={"db": database, "table": table},
     ).result_rows
     expected = [(column.name, column.type) for column in table_schema(table).columns]

@@ -28,7 +28,9 @@ WATERMARK_SQL = "SELECT count(), max(order_id), max(updated_at) FROM {db}.fact_s
 def read_watermark(clickhouse: ClickHouseResource) -> tuple[int, datetime] | None:
     """(highest order id, newest update) already stored, or None for an empty table."""
     with clickhouse.open() as client:
-        rows, max_order_id, max_updated_at = client.query(WATERMARK_SQL.format(db=clickhouse.database)).first_row
+        rows, max_order_id, max_updated_at = client.query(
+            WATERMARK_SQL.format(db=clickhouse.database)
+        ).first_row
     if rows == 0:
         return None
     # The column is DateTime('UTC'); the driver may hand it back naive.

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal, NamedTuple
 
 from .errors import QticketsPayloadError
-from .models import Basket, City, Event, Order, Seat
+from .models import Basket, Event, Order, Seat
 
 BasketStatus = Literal["paid", "unpaid", "cancelled", "refunded"]
 

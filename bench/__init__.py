@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.run` (or `make bench`). Prints figures; never fails on timing."""
