@@ -316,7 +316,9 @@ def group_dashboard(scratch: Path, args: argparse.Namespace) -> list[Row]:
     # A subprocess: chDB opens one directory per process, and its memory should not count here.
     target = scratch / "dashboard"
     command = [sys.executable, "-m", "bench.dashboard", "--dir", str(target), "--rows", str(args.dashboard_rows)]
-    subprocess.run(command, cwd=ROOT, check=True)
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    print(done.stdout, end="", flush=True)
+    args.extra.append("Dashboard view (`python -m bench.dashboard`):\n\n" + done.stdout)
     return []
 
 
@@ -383,6 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs, marts)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "last_run.md")
     args = parser.parse_args(argv)
+    args.extra = []
 
     print(f"machine: {machine()}", flush=True)
     print(f"latency {args.latency_ms} ms per request, concurrency {args.concurrency}", flush=True)
@@ -398,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"scratch kept at {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    if not rows:
+    if not rows and not args.extra:
         return
     report = "\n".join(
         [
@@ -410,6 +413,7 @@ def main(argv: list[str] | None = None) -> None:
             "",
             *(detail_line(row) for row in rows),
             "",
+            *args.extra,
         ]
     )
     print("\n" + report)

@@ -1,5 +1,6 @@
-"""Sensors: launch the sales run only when the API has something new, and raise an alert on failure.
-Both start STOPPED: turn them on in the UI (Automation) or with `dagster sensor start NAME`."""
+"""Sensors: launch the sales run only when the API has something new, raise an alert on failure,
+and keep the dashboard following its upstreams. The first two start STOPPED: turn them on in the
+UI (Automation) or with `dagster sensor start NAME`."""
 
 import json
 import logging
@@ -52,3 +53,13 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
 def alert_line(job_name: str, run_id: str, message: str | None) -> str:
     reason = " ".join((message or "no message").split())
     return f"ALERT qtickets-assets: run {run_id} of {job_name} failed: {reason}"
+
+
+# RUNNING by default: it only refreshes the dashboard's preview after an upstream table changed
+# (the view itself is always live), and evaluates to nothing when nothing changed.
+dashboard_follows_upstreams = dg.AutomationConditionSensorDefinition(
+    "dashboard_follows_upstreams",
+    target=dg.AssetSelection.assets("v_sales_dashboard"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+)
