@@ -146,7 +146,10 @@ def main() -> None:
         changed = sales(args.rows // 100, args.events, now + 1, rng, first_id=1)
         insert_blocks(client, DATABASE, "fact_sales", changed)
         lines.append(describe("1% unmerged versions", timed_queries(client, args.repeats), args.rows))
-    print(f"generated {args.rows:,} tickets in {generated:.1f} s; upsert (insert + OPTIMIZE FINAL) {upserted:.1f} s")
+    print(
+        f"generated {args.rows:,} tickets in {generated:.1f} s; "
+        f"upsert (insert + OPTIMIZE FINAL) {upserted:.1f} s"
+    )
     print("\n".join(lines), flush=True)
 
 

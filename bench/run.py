@@ -36,7 +36,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 
@@ -57,7 +56,7 @@ class CrawlClock:
     """
 
     def __init__(self, handle: SandboxHandle) -> None:
-        stats = handle._server.sandbox.stats  # noqa: SLF001 - the bench serves the sandbox itself
+        stats = handle._server.sandbox.stats
         self._lock = threading.Lock()
         self._local = threading.local()
         self.reset()
@@ -229,7 +228,9 @@ def launch(
         wall = time.monotonic() - started
     if code != 0:
         tail = log_path.read_text(errors="replace").splitlines()[-30:]
-        raise SystemExit(f"{scenario}: dg launch exited {code}; last lines of {log_path}:\n" + "\n".join(tail))
+        raise SystemExit(
+            f"{scenario}: dg launch exited {code}; last lines of {log_path}:\n" + "\n".join(tail)
+        )
     stats = sandbox.stats()
     spans = clock.spans()
     return Row(
@@ -274,18 +275,31 @@ def group_medium(scratch: Path, args: argparse.Namespace) -> list[Row]:
         print_row(rows[-1])
         sales = ["--job", "sales_job"]
         rows.append(
-            launch(mart, sandbox, clock, "incremental, nothing changed", sales, args.latency_ms, args.concurrency)
+            launch(
+                mart, sandbox, clock, "incremental, nothing changed", sales, args.latency_ms, args.concurrency
+            )
         )
         print_row(rows[-1])
         orders = len(sandbox.world.orders)
         share = max(3, orders // 100)  # 1% of orders: new, refunded and cancelled in equal parts
-        changed = sandbox.advance(new_orders=share // 3, refunds=share // 3, cancellations=share - 2 * (share // 3))
+        changed = sandbox.advance(
+            new_orders=share // 3, refunds=share // 3, cancellations=share - 2 * (share // 3)
+        )
         note = (
             f"{len(changed['new_order_ids'])} new, {len(changed['refunded_basket_ids'])} baskets refunded, "
             f"{len(changed['cancelled_order_ids'])} orders cancelled of {orders}"
         )
         rows.append(
-            launch(mart, sandbox, clock, "incremental, 1% changed", sales, args.latency_ms, args.concurrency, note)
+            launch(
+                mart,
+                sandbox,
+                clock,
+                "incremental, 1% changed",
+                sales,
+                args.latency_ms,
+                args.concurrency,
+                note,
+            )
         )
     return rows
 
@@ -315,14 +329,27 @@ def group_large(scratch: Path, args: argparse.Namespace) -> list[Row]:
 def group_dashboard(scratch: Path, args: argparse.Namespace) -> list[Row]:
     # A subprocess: chDB opens one directory per process, and its memory should not count here.
     target = scratch / "dashboard"
-    command = [sys.executable, "-m", "bench.dashboard", "--dir", str(target), "--rows", str(args.dashboard_rows)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.dashboard",
+        "--dir",
+        str(target),
+        "--rows",
+        str(args.dashboard_rows),
+    ]
     done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
     print(done.stdout, end="", flush=True)
     args.extra.append("Dashboard view (`python -m bench.dashboard`):\n\n" + done.stdout)
     return []
 
 
-GROUP_RUNNERS = {"fixed": group_fixed, "medium": group_medium, "large": group_large, "dashboard": group_dashboard}
+GROUP_RUNNERS = {
+    "fixed": group_fixed,
+    "medium": group_medium,
+    "large": group_large,
+    "dashboard": group_dashboard,
+}
 
 
 # -- reporting ----------------------------------------------------------------------------------
@@ -350,7 +377,8 @@ def table_line(row: Row) -> str:
 
 def detail_line(row: Row) -> str:
     kinds = ", ".join(
-        f"{kind} {count} req / {row.crawl_by_kind.get(kind, 0):.2f} s" for kind, count in sorted(row.by_kind.items())
+        f"{kind} {count} req / {row.crawl_by_kind.get(kind, 0):.2f} s"
+        for kind, count in sorted(row.by_kind.items())
     )
     return f"- {row.scenario}: {kinds}" + (f"; {row.note}" if row.note else "")
 
@@ -377,7 +405,9 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS), help="scenario groups to run")
+    parser.add_argument(
+        "--only", nargs="+", choices=GROUPS, default=list(GROUPS), help="scenario groups to run"
+    )
     parser.add_argument("--latency-ms", type=int, default=40, help="injected latency per API request")
     parser.add_argument("--concurrency", type=int, default=8, help="QTICKETS_MAX_CONCURRENCY for the runs")
     parser.add_argument("--seed", type=int, default=1)
@@ -419,7 +449,10 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + report)
     args.output.write_text(report)
     (args.output.with_suffix(".json")).write_text(
-        json.dumps([{**row.__dict__, "floor_s": row.floor_s, "sequential_s": row.sequential_s} for row in rows], indent=1)
+        json.dumps(
+            [{**row.__dict__, "floor_s": row.floor_s, "sequential_s": row.sequential_s} for row in rows],
+            indent=1,
+        )
     )
 
 

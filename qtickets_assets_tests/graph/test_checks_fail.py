@@ -14,8 +14,8 @@ from unittest import mock
 import dagster as dg
 import pytest
 
-from qtickets_assets.defs.quality import checks as quality
 from qtickets_assets.definitions import defs
+from qtickets_assets.defs.quality import checks as quality
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
@@ -23,7 +23,6 @@ from qtickets_assets_tests.graph.mart import DATABASE, materialize_all
 
 ORPHAN_EVENT_ID = 987_654_321
 NEW_KEY = 999_999_999
-ALL_CHECKS = "all_checks"
 
 
 class Mart:
@@ -55,11 +54,13 @@ class Mart:
         with mock.patch.dict(os.environ, self.environment()):
             job = dg.define_asset_job("under_test", selection=selection)
             definitions = dg.Definitions.merge(defs(), dg.Definitions(jobs=[job]))
-            return definitions.get_job_def("under_test").execute_in_process(
+            return definitions.resolve_job_def("under_test").execute_in_process(
                 instance=instance, raise_on_error=False
             )
 
-    def check_results(self, instance: dg.DagsterInstance | None = None) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    def check_results(
+        self, instance: dg.DagsterInstance | None = None
+    ) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
         """Every asset check of the project, run alone: {(asset, check): evaluation}."""
         result = self.run(dg.AssetSelection.all_asset_checks(), instance)
         assert not result.get_asset_materialization_events(), "a check-only run materialized an asset"
@@ -89,71 +90,93 @@ def mart(clean_mart, tmp_path) -> Mart:
     """A private copy of the clean mart (the engine is closed between opens, so files are at rest)."""
     sandbox, directory = clean_mart
     copy = tmp_path / "ch"
-    shutil.copytree(directory, copy)
+    shutil.copytree(directory, copy, symlinks=True)
     return Mart(sandbox, f"chdb://{copy}")
 
 
 def test_every_check_passes_on_the_clean_mart(mart):
     evaluations = mart.check_results()
-    expected = {(str(c.asset_key.to_user_string()), c.name) for d in defs().asset_checks for c in d.check_specs}
+    expected = {(c.asset_key.to_user_string(), c.name) for d in defs().asset_checks for c in d.check_specs}
     assert set(evaluations) == expected
     assert len(expected) == 17
     assert not failing(evaluations)
 
 
+# (table, drift, what the check's "differences" metadata must say)
 SCHEMA_DRIFT = [
     ("dim_events", "ADD COLUMN promo_code String", "unexpected column promo_code String"),
     ("dim_shows", "ADD COLUMN hall String AFTER show_id", "unexpected column hall String"),
-    ("inventory_raw", "MODIFY COLUMN tickets_left Int64", "column tickets_left is Int64, the DDL says UInt32"),
+    (
+        "inventory_raw",
+        "MODIFY COLUMN tickets_left Int64",
+        "column tickets_left is Int64, the DDL says UInt32",
+    ),
     ("fact_inventory_latest", "DROP COLUMN tickets_sold", "missing column tickets_sold UInt32"),
     ("fact_sales", "MODIFY COLUMN price Float64", "column price is Float64, the DDL says Decimal(12, 2)"),
 ]
 
 
-@pytest.mark.parametrize(("table", "alter", "expected"), SCHEMA_DRIFT, ids=[t for t, _, _ in SCHEMA_DRIFT])
-def test_schema_drift_fails_schema_matches_ddl(mart, table, alter, expected):
-    mart.sql(f"ALTER TABLE {{db}}.{table} {alter}")
+def test_schema_drift_fails_schema_matches_ddl_naming_the_column(mart):
+    mart.sql(*(f"ALTER TABLE {{db}}.{table} {drift}" for table, drift, _ in SCHEMA_DRIFT))
     evaluations = mart.check_results()
-    assert failing(evaluations) == {(table, "schema_matches_ddl")}
-    assert expected in meta(evaluations[table, "schema_matches_ddl"], "differences")
+    assert failing(evaluations) == {(table, "schema_matches_ddl") for table, _, _ in SCHEMA_DRIFT}
+    for table, _, expected in SCHEMA_DRIFT:
+        assert meta(evaluations[table, "schema_matches_ddl"], "differences") == expected
 
 
-@pytest.mark.parametrize("table", list(quality.UNIQUE_KEYS))
-def test_duplicate_row_fails_no_duplicate_keys(mart, table):
-    key = quality.UNIQUE_KEYS[table]
-    first = mart.value(f"SELECT {', '.join(key)} FROM {{db}}.{table} ORDER BY {', '.join(key)} LIMIT 1")
-    mart.sql(f"INSERT INTO {{db}}.{table} SELECT * FROM {{db}}.{table} ORDER BY {', '.join(key)} LIMIT 1")
+def test_duplicate_row_fails_no_duplicate_keys(mart):
+    """One row of each table inserted a second time (as a late or repeated load would)."""
+    # In the ReplacingMergeTree tables a background merge would fold the copy away, but two fresh
+    # small parts are not merged within the second before the checks read them.
+    first = {}
+    for table, key in quality.UNIQUE_KEYS.items():
+        columns = ", ".join(key)
+        first[table] = mart.value(f"SELECT {columns} FROM {{db}}.{table} ORDER BY {columns} LIMIT 1")
+        mart.sql(f"INSERT INTO {{db}}.{table} SELECT * FROM {{db}}.{table} ORDER BY {columns} LIMIT 1")
     evaluations = mart.check_results()
-    assert (table, "no_duplicate_keys") in failing(evaluations)
-    evaluation = evaluations[table, "no_duplicate_keys"]
-    assert meta(evaluation, "key") == ", ".join(key)
-    sample = meta(evaluation, "duplicates_sample")
-    shown = first[-1] if isinstance(first, list) else first
-    assert str(shown) in sample, sample
     # A duplicate show in the latest inventory also breaks "one row per live show"; nothing else fails.
-    side_effects = {("fact_inventory_latest", "ticket_counts_present")} if table == "fact_inventory_latest" else set()
-    assert failing(evaluations) == {(table, "no_duplicate_keys")} | side_effects
+    assert failing(evaluations) == {(table, "no_duplicate_keys") for table in quality.UNIQUE_KEYS} | {
+        ("fact_inventory_latest", "ticket_counts_present")
+    }
+    for table, key in quality.UNIQUE_KEYS.items():
+        evaluation = evaluations[table, "no_duplicate_keys"]
+        assert meta(evaluation, "key") == ", ".join(key)
+        shown = first[table][-1] if isinstance(first[table], list) else first[table]
+        assert f"{shown}, 2)" in meta(evaluation, "duplicates_sample"), (
+            table,
+            meta(evaluation, "duplicates_sample"),
+        )
+    counts = evaluations["fact_inventory_latest", "ticket_counts_present"]
+    assert meta(counts, "rows") == meta(counts, "live_shows") + 1
 
 
-# A copy of one row under a fresh key whose event_id dim_events does not know.
+# A copy of one row under a fresh key, with an event_id that dim_events does not know.
 ORPHANS = {
-    "dim_shows": ("show_id", {("fact_inventory_latest", "ticket_counts_present")}),
-    "inventory_raw": ("show_id", set()),
-    "fact_inventory_latest": ("show_id", {("fact_inventory_latest", "ticket_counts_present")}),
-    "fact_sales": ("basket_id", set()),
+    "dim_shows": f"{NEW_KEY} AS show_id, toUInt8(1) AS is_deleted",
+    "inventory_raw": f"{NEW_KEY} AS show_id",
+    "fact_inventory_latest": f"{NEW_KEY} AS show_id",
+    "fact_sales": f"{NEW_KEY} AS basket_id",
 }
 
 
-@pytest.mark.parametrize("table", quality.EVENT_FACTS)
-def test_orphan_event_id_fails_event_ids_known(mart, table):
-    key, side_effects = ORPHANS[table]
+def test_orphan_event_id_fails_event_ids_known(mart):
+    assert set(ORPHANS) == set(quality.EVENT_FACTS)
     mart.sql(
-        f"INSERT INTO {{db}}.{table} SELECT * REPLACE ({ORPHAN_EVENT_ID} AS event_id, {NEW_KEY} AS {key}) "
-        f"FROM {{db}}.{table} LIMIT 1"
+        *(
+            f"INSERT INTO {{db}}.{table} SELECT * REPLACE ({ORPHAN_EVENT_ID} AS event_id, {fresh_key}) "
+            f"FROM {{db}}.{table} LIMIT 1"
+            for table, fresh_key in ORPHANS.items()
+        )
     )
     evaluations = mart.check_results()
-    assert failing(evaluations) == {(table, "event_ids_known")} | side_effects
-    assert str(ORPHAN_EVENT_ID) in meta(evaluations[table, "event_ids_known"], "unknown_event_ids_sample")
+    # The extra row in the latest inventory is also a row for no live show.
+    assert failing(evaluations) == {(table, "event_ids_known") for table in ORPHANS} | {
+        ("fact_inventory_latest", "ticket_counts_present")
+    }
+    for table in ORPHANS:
+        assert (
+            meta(evaluations[table, "event_ids_known"], "unknown_event_ids_sample") == f"[{ORPHAN_EVENT_ID}]"
+        )
 
 
 def test_more_seats_left_than_seats_fails_ticket_counts_present(mart):
@@ -169,15 +192,31 @@ def test_more_seats_left_than_seats_fails_ticket_counts_present(mart):
 
 
 def test_missing_live_show_fails_ticket_counts_present(mart):
-    mart.sql(
-        "ALTER TABLE {db}.fact_inventory_latest DELETE "
-        "WHERE show_id = (SELECT min(show_id) FROM {db}.fact_inventory_latest)"
-    )
+    show_id = mart.value("SELECT min(show_id) FROM {db}.fact_inventory_latest")
+    mart.sql(f"ALTER TABLE {{db}}.fact_inventory_latest DELETE WHERE show_id = {show_id}")
     evaluations = mart.check_results()
     assert failing(evaluations) == {("fact_inventory_latest", "ticket_counts_present")}
     evaluation = evaluations["fact_inventory_latest", "ticket_counts_present"]
     assert meta(evaluation, "rows") == meta(evaluation, "live_shows") - 1
+    assert meta(evaluation, "live_shows_without_row_sample") == f"[{show_id}]"
     assert meta(evaluation, "rows_with_left_above_total") == 0
+
+
+def test_missing_live_show_hidden_by_a_stray_row_fails_ticket_counts_present(mart):
+    """Equal counts are not enough: a live show's missing row offset by a row for a show that is
+    not live (here: unknown to dim_shows, of a known event) still fails the check."""
+    show_id = mart.value("SELECT min(show_id) FROM {db}.fact_inventory_latest")
+    mart.sql(
+        f"INSERT INTO {{db}}.fact_inventory_latest SELECT * REPLACE ({NEW_KEY} AS show_id) "
+        f"FROM (SELECT * FROM {{db}}.fact_inventory_latest WHERE show_id = {show_id})",
+        f"ALTER TABLE {{db}}.fact_inventory_latest DELETE WHERE show_id = {show_id}",
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("fact_inventory_latest", "ticket_counts_present")}
+    evaluation = evaluations["fact_inventory_latest", "ticket_counts_present"]
+    assert meta(evaluation, "rows") == meta(evaluation, "live_shows")
+    assert meta(evaluation, "live_shows_without_row_sample") == f"[{show_id}]"
+    assert meta(evaluation, "rows_of_no_live_show_sample") == f"[{NEW_KEY}]"
 
 
 def test_unknown_status_fails_status_allowed(mart):
@@ -211,11 +250,15 @@ def test_price_mismatch_warns_revenue_reconciles_without_blocking(mart, monkeypa
     assert meta(revenue, "orders_whose_price_differs_from_their_tickets") > 0
     assert all(evaluation.passed for evaluation in evaluations.values())
     assert result.success
-    assert dg.AssetKey("v_sales_dashboard") in {m.asset_key for m in result.get_asset_materialization_events()}
+    assert dg.AssetKey("v_sales_dashboard") in {
+        m.asset_key for m in result.get_asset_materialization_events()
+    }
 
     # The check reads the newest materialization: a later clean load clears the warning.
     monkeypatch.undo()
-    again = mart.run(dg.AssetSelection.assets("fact_sales") | dg.AssetSelection.checks_for_assets("fact_sales"), instance)
+    again = mart.run(
+        dg.AssetSelection.assets("fact_sales") | dg.AssetSelection.checks_for_assets("fact_sales"), instance
+    )
     assert {e.check_name: e.passed for e in again.get_asset_check_evaluations()}["revenue_reconciles"]
 
 
@@ -233,7 +276,9 @@ def test_failing_blocking_check_stops_the_dashboard_in_the_same_run(mart):
     assert "fact_sales" in materialized, "the sales step itself should have run"
     assert {"dim_events", "fact_inventory_latest"} <= materialized
     assert "v_sales_dashboard" not in materialized
-    evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()
+    }
     assert failing(evaluations) == {("fact_sales", "status_allowed")}
     assert evaluations["fact_sales", "status_allowed"].severity == dg.AssetCheckSeverity.ERROR
     assert meta(evaluations["fact_sales", "status_allowed"], "rows_with_unknown_status") == 1

@@ -31,10 +31,12 @@ def new_orders_sensor(context: dg.SensorEvaluationContext, qtickets: QticketsRes
             "max_updated_at": marker.max_updated_at and marker.max_updated_at.isoformat(),
         }
     )
-    if cursor == context.cursor and marker.max_updated_at is not None:
+    # No order at all is a known state too (nothing to load), not an unknown update time.
+    known = marker.max_updated_at is not None or marker.max_id is None
+    if cursor == context.cursor and known:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"no new or updated order since {cursor}"))
     # With the update time unknown the cursor may not change, so no run key would dedupe the request.
-    run_key = cursor if marker.max_updated_at is not None else None
+    run_key = cursor if known else None
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key)], cursor=cursor)
 
 

@@ -62,13 +62,28 @@ def event_ref_rule(table: str) -> Rule:
 
 
 def inventory_counts_rule(client: Client, database: str) -> dg.AssetCheckResult:
-    """Every live show has a row, and no show has more seats left than it has seats."""
+    """Every live show has a row, no other show has one, and no show has more seats left than seats.
+
+    Equal counts are not enough: a row for a deleted show would hide a live show's missing row.
+    """
     live_shows = queries.count_where(client, database, "dim_shows", "is_deleted = 0")
     rows = queries.count_where(client, database, "fact_inventory_latest", "1")
     overfull = queries.count_where(client, database, "fact_inventory_latest", "tickets_left > tickets_total")
+    missing = queries.unmatched_show_ids(
+        client, database, "dim_shows", "is_deleted = 0", "fact_inventory_latest", "1"
+    )
+    stray = queries.unmatched_show_ids(
+        client, database, "fact_inventory_latest", "1", "dim_shows", "is_deleted = 0"
+    )
     return dg.AssetCheckResult(
-        passed=rows == live_shows and overfull == 0,
-        metadata={"live_shows": live_shows, "rows": rows, "rows_with_left_above_total": overfull},
+        passed=rows == live_shows and overfull == 0 and not missing and not stray,
+        metadata={
+            "live_shows": live_shows,
+            "rows": rows,
+            "rows_with_left_above_total": overfull,
+            "live_shows_without_row_sample": str(missing),
+            "rows_of_no_live_show_sample": str(stray),
+        },
     )
 
 

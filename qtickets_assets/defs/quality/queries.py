@@ -50,6 +50,20 @@ def orphan_event_ids(client: Client, database: str, table: str) -> list[int]:
     ]
 
 
+def unmatched_show_ids(
+    client: Client, database: str, table: str, condition: str, other: str, other_condition: str
+) -> list[int]:
+    """show_ids of `table` rows matching `condition` that no `other` row matching `other_condition` has."""
+    return [
+        row[0]
+        for row in client.query(
+            f"SELECT DISTINCT show_id FROM {database}.{table} WHERE ({condition}) AND show_id NOT IN "
+            f"(SELECT show_id FROM {database}.{other} WHERE {other_condition}) "
+            f"ORDER BY show_id LIMIT {SAMPLE}"
+        ).result_rows
+    ]
+
+
 def count_where(client: Client, database: str, table: str, condition: str) -> int:
     return int(client.command(f"SELECT count() FROM {database}.{table} WHERE {condition}"))
 

@@ -62,6 +62,13 @@ def read_table(client: Client, database: str, table: str, columns: list[str] | N
     return client.query_df(f"SELECT {column_list} FROM {qualified(database, table)}{final}", tz_mode="aware")
 
 
+def _write_mode(context: dg.OutputContext) -> str:
+    """The asset's declared mode, unless this run's output overrides it (a full rebuild replaces)."""
+    runtime = context.output_metadata.get("write_mode")
+    declared = (context.definition_metadata or {}).get("write_mode", "replace")
+    return str(getattr(runtime, "value", runtime) or declared)
+
+
 class ClickHouseIOManager(dg.ConfigurableIOManager):
     """Asset key's last component = table; `metadata={"write_mode": "replace"|"append"|"upsert"}`."""
 
@@ -72,7 +79,7 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(f"ClickHouseIOManager writes pandas DataFrames, got {type(obj).__name__}")
         table = context.asset_key.path[-1]
-        writer = writer_for(str((context.definition_metadata or {}).get("write_mode", "replace")))
+        writer = writer_for(_write_mode(context))
         schema = table_schema(table)
         data = frame_to_arrow(obj, schema)
         with open_migrated(self.url, self.database) as client:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -25,15 +25,21 @@ class Record(BaseModel):
     """Base of every API record: immutable, ignores unknown fields after noting them once."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    # Documented fields the mart does not need (personal data among them): dropped without a word.
+    # Anything else the API starts sending is new, and is logged once by name.
+    unused: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def known_fields(cls) -> frozenset[str]:
+        """Every key this record expects on the wire: its fields, their aliases and `unused`."""
+        aliases = (f.validation_alias for f in cls.model_fields.values())
+        return frozenset(cls.model_fields) | cls.unused | {a for a in aliases if isinstance(a, str)}
 
     @model_validator(mode="before")
     @classmethod
     def _note_unknown_fields(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            known = set(cls.model_fields)
-            aliases = (f.validation_alias for f in cls.model_fields.values())
-            known |= {alias for alias in aliases if isinstance(alias, str)}
-            for key in data.keys() - known:
+            for key in data.keys() - cls.known_fields():
                 _log_unknown_once(cls.__name__, str(key))
         return data
 
@@ -44,7 +50,7 @@ def _log_unknown_once(model: str, field: str) -> None:
             return
         _seen_unknown.add((model, field))
     # Field names only, never values: unknown fields include personal data (client, emails).
-    log.debug("Qtickets %s has a field the client does not use: %s", model, field)
+    log.info("Qtickets %s has a new field the client does not know: %s", model, field)
 
 
 def _localised_name(value: Any) -> Any:
@@ -56,6 +62,10 @@ def _localised_name(value: Any) -> Any:
     return value
 
 
+def _names(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
 class City(Record):
     id: Int
     name: str
@@ -63,6 +73,10 @@ class City(Record):
 
 
 class Show(Record):
+    unused = _names(
+        "name sale_start_date sale_finish_date open_date prices min_price max_price "
+        "scheme_properties created_at"
+    )
     id: Int
     is_active: Flag
     start_date: OptionalUtcDatetime = None
@@ -72,6 +86,10 @@ class Show(Record):
 
 
 class Event(Record):
+    unused = _names(
+        "scheme_id place_description place_coordinates description site_url url slug external_id "
+        "age event_type_id ticket_id ticket mail_template_id mail_template payments poster"
+    )
     id: Int
     name: Annotated[str, BeforeValidator(_localised_name)]
     is_active: Flag
@@ -89,6 +107,11 @@ class Event(Record):
 
 
 class Seat(Record):
+    unused = _names(
+        "name zone_id short_seat_id row place ordered_quantity payed_quantity in_basket_quantity "
+        "available ordered price currency_id related_seats multiprice_name multiprice_code spread "
+        "color_theme_id coords"
+    )
     id: Text
     root_id: Text
     zone_root_id: Text | None = None
@@ -99,12 +122,20 @@ class Seat(Record):
 
 
 class Utm(Record):
+    unused = _names("utm_content utm_term")
     source: Text | None = Field(default=None, validation_alias="utm_source")
     medium: Text | None = Field(default=None, validation_alias="utm_medium")
     campaign: Text | None = Field(default=None, validation_alias="utm_campaign")
 
 
 class Basket(Record):
+    unused = _names(
+        "series barcode seat_id seat_name original_price ticket_original_price discount_value "
+        "ticket_amount service_fee_amount multiprice_code client_email client_phone client_name "
+        "client_surname client_middlename organization_name legal_name work_position inn kpp "
+        "comment pdf_url passbook_url gpass_url related_baskets services checked_at refunded_amount "
+        "refunded_deduction_amount refunds"
+    )
     id: Int
     show_id: Int
     price: Money
@@ -116,6 +147,12 @@ class Basket(Record):
 
 
 class Order(Record):
+    unused = _names(
+        "uniqid client_id client site_id site payment_id payment_type_id payment_card_number "
+        "payment_url cancel_url basket_user_id backend_user_id access_code_id discount_id "
+        "promo_code_id reserved reserve_extended reserved_to original_price custom fields refunds "
+        "integrations"
+    )
     id: Int
     event_id: Int
     payed: Flag

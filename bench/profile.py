@@ -1,0 +1,98 @@
+"""Where a crawl's CPU goes, without Dagster: `python -m bench.profile --size medium --what seats`.
+
+The sandbox runs as its own process (its CPU is reported apart from the client's), the client path
+of one asset runs here: fetch + parse + the asset's frame + the IO manager's Arrow conversion.
+Prints wall time, this process's CPU time and the sandbox's. For a flame profile of every thread:
+`py-spy record -o profile.svg -- python -m bench.profile ...` (py-spy: `pip install py-spy`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import secrets
+import subprocess
+import sys
+import time
+
+from qtickets_assets.lib import frames
+from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
+from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.qtickets.client import QticketsClient
+from qtickets_assets.lib.qtickets.rules import show_inventory
+
+
+def cpu_of(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / 100  # utime + stime, in clock ticks (100 Hz)
+
+
+def self_cpu() -> float:
+    times = __import__("os").times()
+    print(f"  (user {times.user:.2f} s, system {times.system:.2f} s)")
+    return times.user + times.system
+
+
+def run(client: QticketsClient, what: str) -> str:
+    if what == "orders":
+        rows, orders = [], 0
+        for page in client.iter_order_pages():
+            rows.append(frames.sales_frame(page))
+            orders += len(page)
+        import pandas as pd
+
+        frame = pd.concat(rows, ignore_index=True)
+        frame_to_arrow(frame, table_schema("fact_sales"))
+        return f"{orders} orders, {len(frame)} tickets"
+    events = [event for page in client.iter_event_pages() for event in page]
+    shows = frames.shows_frame(events)
+    if what == "events":
+        frame_to_arrow(frames.events_frame(events), table_schema("dim_events"))
+        return f"{len(events)} events, {len(shows)} shows"
+    live = shows[shows["is_deleted"] == 0].sort_values("show_id")
+    seats = 0
+    inventory = {}
+    for show_id, show_seats in client.iter_show_seats(live["show_id"].tolist()):
+        seats += len(show_seats)
+        inventory[show_id] = show_inventory(show_seats)
+    return f"{len(inventory)} shows, {seats} seats"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("--size", default="medium")
+    parser.add_argument("--what", choices=["orders", "events", "seats"], default="seats")
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    token = secrets.token_hex(8)
+    command = [sys.executable, "-m", "qtickets_assets.sandbox", "serve", "--size", args.size, "--port", "0"]
+    command += ["--token", token, "--latency-ms", str(args.latency_ms)]
+    sandbox = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert sandbox.stdout is not None
+        url = None
+        for line in sandbox.stdout:
+            match = re.search(r"sandbox listening on (\S+)", line)
+            if match:
+                url = match.group(1)
+                break
+        if url is None:
+            raise SystemExit("the sandbox did not start")
+        with QticketsClient(url, token, max_concurrency=args.concurrency) as client:
+            sandbox_cpu, own_cpu, started = cpu_of(sandbox.pid), self_cpu(), time.perf_counter()
+            what = run(client, args.what)
+            wall = time.perf_counter() - started
+            own_cpu, sandbox_cpu = self_cpu() - own_cpu, cpu_of(sandbox.pid) - sandbox_cpu
+        print(
+            f"{args.what} ({what}): wall {wall:.2f} s, client CPU {own_cpu:.2f} s, "
+            f"sandbox CPU {sandbox_cpu:.2f} s"
+        )
+    finally:
+        sandbox.terminate()
+        sandbox.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The code location's public contract: asset keys, their metadata, schedules, sensors and jobs."""
+
+import dagster as dg
+import pytest
+
+from qtickets_assets.definitions import defs
+from qtickets_assets.lib.clickhouse.ddl import table_schema
+
+# ../shared/contract.md's tables, plus our own dim_shows; no key prefix.
+ASSETS = {
+    "inventory_raw",
+    "dim_events",
+    "dim_shows",
+    "fact_inventory_latest",
+    "fact_sales",
+    "v_sales_dashboard",
+}
+SCHEDULES = {
+    "inventory_every_15_minutes": ("*/15 * * * *", "inventory_job"),
+    "sales_every_10_minutes": ("*/10 * * * *", "sales_job"),
+    "sales_reconcile_nightly": ("30 3 * * *", "sales_reconcile_job"),
+}
+API_TAG = ("qtickets/api", "true")
+
+
+@pytest.fixture(scope="module")
+def definitions() -> dg.Definitions:
+    return defs()
+
+
+@pytest.fixture(scope="module")
+def asset_graph(definitions):
+    return definitions.resolve_asset_graph()
+
+
+def test_asset_keys_are_exactly_the_contract_tables(asset_graph):
+    keys = asset_graph.get_all_asset_keys()
+    assert all(len(key.path) == 1 for key in keys), "no key prefix"
+    assert {key.path[0] for key in keys} == ASSETS
+
+
+@pytest.mark.parametrize("table", sorted(ASSETS))
+def test_every_asset_is_documented_owned_and_typed_like_the_ddl(asset_graph, table):
+    node = asset_graph.get(dg.AssetKey(table))
+    assert node.description and len(node.description) > 20
+    assert node.owners == ["team:analytics-engineering"]
+    assert "clickhouse" in node.kinds and len(node.kinds) >= 2
+    schema = node.metadata["dagster/column_schema"]
+    assert isinstance(schema, dg.TableSchema)
+    assert [(c.name, c.type) for c in schema.columns] == [
+        (c.name, c.type) for c in table_schema(table).columns
+    ]
+
+
+def test_the_dashboard_follows_its_upstreams_eagerly(asset_graph, definitions):
+    dashboard = asset_graph.get(dg.AssetKey("v_sales_dashboard"))
+    assert dashboard.automation_condition == dg.AutomationCondition.eager()
+    assert {key.path[0] for key in dashboard.parent_keys} == {
+        "dim_events",
+        "fact_sales",
+        "fact_inventory_latest",
+    }
+    # The automation condition needs a running sensor to take effect; it targets the dashboard only.
+    [automation] = [s for s in definitions.sensors if isinstance(s, dg.AutomationConditionSensorDefinition)]
+    assert automation.name == "dashboard_follows_upstreams"
+    assert automation.default_status == dg.DefaultSensorStatus.RUNNING
+    assert automation.asset_selection.resolve(asset_graph) == {dg.AssetKey("v_sales_dashboard")}
+
+
+def test_schedules_exist_and_start_stopped(definitions):
+    schedules = {schedule.name: schedule for schedule in definitions.schedules}
+    assert set(schedules) == set(SCHEDULES)
+    for name, (cron, job) in SCHEDULES.items():
+        assert schedules[name].cron_schedule == cron
+        assert schedules[name].job_name == job
+        assert schedules[name].default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_sensors_exist_and_start_stopped(definitions):
+    sensors = {sensor.name: sensor for sensor in definitions.sensors}
+    assert set(sensors) == {"new_orders_sensor", "run_failure_alert", "dashboard_follows_upstreams"}
+    assert sensors["new_orders_sensor"].job_name == "sales_job"
+    assert isinstance(sensors["run_failure_alert"], dg.RunStatusSensorDefinition)
+    for name in ("new_orders_sensor", "run_failure_alert"):
+        assert sensors[name].default_status == dg.DefaultSensorStatus.STOPPED
+    # The only one running by default only re-reads the view (README, "Schedules and sensors").
+    running = {
+        name for name, sensor in sensors.items() if sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    }
+    assert running == {"dashboard_follows_upstreams"}
+
+
+def test_every_job_carries_the_api_tag(definitions):
+    jobs = {job.name: job for job in definitions.resolve_all_job_defs() if not job.name.startswith("__")}
+    assert set(jobs) == {"inventory_job", "sales_job", "sales_reconcile_job"}
+    for job in jobs.values():
+        assert job.tags.get(API_TAG[0]) == API_TAG[1], job.name
+    reconcile = jobs["sales_reconcile_job"].run_config
+    assert reconcile == {"ops": {"fact_sales": {"config": {"full_refresh": True}}}}
+
+
+def test_every_check_targets_a_contract_table(definitions):
+    checked = {key.asset_key.path[0] for check in definitions.asset_checks for key in check.check_keys}
+    assert checked == ASSETS - {"v_sales_dashboard"}

@@ -1,0 +1,188 @@
+"""The sensors: `new_orders_sensor` against a sandbox, and `run_failure_alert` on a failed run."""
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import dagster as dg
+import pytest
+
+from qtickets_assets.defs.automation import sensors
+from qtickets_assets.defs.automation.sensors import new_orders_sensor, run_failure_alert
+from qtickets_assets.lib.qtickets.resource import QticketsResource
+from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
+
+MAX_REQUESTS_PER_EVALUATION = 4
+
+
+def evaluate(sandbox: SandboxHandle, cursor: str | None) -> tuple[dg.SensorResult, int]:
+    """One evaluation of new_orders_sensor, and how many API requests it made."""
+    sandbox.reset_stats()
+    context = dg.build_sensor_context(
+        cursor=cursor,
+        resources={"qtickets": QticketsResource(base_url=sandbox.base_url, token=sandbox.token)},
+    )
+    result = new_orders_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    return result, sandbox.stats()["total_requests"]
+
+
+def requested(result: dg.SensorResult) -> bool:
+    assert bool(result.run_requests) != bool(result.skip_reason), result
+    return bool(result.run_requests)
+
+
+def test_new_orders_sensor_runs_sales_only_when_orders_change():
+    with run_sandbox(size="small", seed=4) as sandbox:
+        first, requests = evaluate(sandbox, None)
+        assert requested(first) and len(first.run_requests) == 1
+        assert first.cursor is not None
+        marker = json.loads(first.cursor)
+        assert marker["max_id"] == max(order.id for order in sandbox.world.orders)
+        assert marker["max_updated_at"] is not None
+        assert first.run_requests[0].run_key == first.cursor, "a run key dedupes a repeated request"
+        assert 1 <= requests <= MAX_REQUESTS_PER_EVALUATION
+
+        quiet, requests = evaluate(sandbox, first.cursor)
+        assert not requested(quiet)
+        assert "no new or updated order" in quiet.skip_reason.skip_message
+        assert requests <= MAX_REQUESTS_PER_EVALUATION
+
+        sandbox.advance(new_orders=5)
+        after_new, requests = evaluate(sandbox, first.cursor)
+        assert requested(after_new)
+        assert json.loads(after_new.cursor)["max_id"] > marker["max_id"]
+        assert after_new.run_requests[0].run_key == after_new.cursor != first.cursor
+        assert requests <= MAX_REQUESTS_PER_EVALUATION
+
+        # A refund changes no id, only an update time: still new work for the sales run. Update
+        # times have whole seconds, so let the clock leave the second of the new orders first.
+        newest = datetime.fromisoformat(json.loads(after_new.cursor)["max_updated_at"]).timestamp()
+        while time.time() < newest + 1:
+            time.sleep(0.05)
+        sandbox.advance(refunds=2)
+        after_refund, requests = evaluate(sandbox, after_new.cursor)
+        assert requested(after_refund)
+        assert json.loads(after_refund.cursor)["max_id"] == json.loads(after_new.cursor)["max_id"]
+        assert requests <= MAX_REQUESTS_PER_EVALUATION
+
+        settled, _ = evaluate(sandbox, after_refund.cursor)
+        assert not requested(settled)
+
+
+def test_new_orders_sensor_requests_every_time_when_the_server_ignores_ordering():
+    """With orderBy ignored the update time cannot be known cheaply: every evaluation requests a
+    run (as the schedule would), without a run key that would dedupe it away."""
+    with run_sandbox(size="small", seed=4, ignore_filters=True) as sandbox:
+        cursor = None
+        for _ in range(2):
+            result, requests = evaluate(sandbox, cursor)
+            assert requested(result)
+            assert result.run_requests[0].run_key is None
+            marker = json.loads(result.cursor)
+            assert marker == {
+                "max_id": max(order.id for order in sandbox.world.orders),
+                "max_updated_at": None,
+            }
+            assert requests <= MAX_REQUESTS_PER_EVALUATION
+            cursor = result.cursor
+
+
+@dg.op
+def broken_step() -> None:
+    raise RuntimeError("the API said\nno")
+
+
+@dg.job
+def broken_job() -> None:
+    broken_step()
+
+
+class Webhook:
+    """A local chat hook: records the body of every POST."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict] = []
+        received = self.posts
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    thread = threading.Thread(target=hook.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield hook
+    finally:
+        hook.server.shutdown()
+        hook.server.server_close()
+        thread.join()
+
+
+def failure_context() -> dg.RunFailureSensorContext:
+    instance = dg.DagsterInstance.ephemeral()
+    result = broken_job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    return dg.build_run_status_sensor_context(
+        sensor_name="run_failure_alert",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+
+
+def expected_line(context: dg.RunFailureSensorContext) -> str:
+    run = context.dagster_run
+    return f"ALERT qtickets-assets: run {run.run_id} of broken_job failed: "
+
+
+def test_run_failure_alert_logs_one_line(monkeypatch, caplog):
+    monkeypatch.delenv(sensors.ALERT_WEBHOOK_ENV, raising=False)
+    context = failure_context()
+    with caplog.at_level("ERROR", logger="qtickets_assets.alerts"):
+        run_failure_alert(context)
+    [record] = [r for r in caplog.records if r.name == "qtickets_assets.alerts"]
+    line = record.getMessage()
+    assert line.startswith(expected_line(context))
+    assert "broken_step" in line
+    assert "\n" not in line, "one line per alert"
+
+
+def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, webhook):
+    monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
+    context = failure_context()
+    with caplog.at_level("ERROR", logger="qtickets_assets.alerts"):
+        run_failure_alert(context)
+    [record] = [r for r in caplog.records if r.name == "qtickets_assets.alerts"]
+    assert webhook.posts == [{"text": record.getMessage()}]
+    assert record.getMessage().startswith(expected_line(context))
+
+
+def test_new_orders_sensor_skips_an_account_without_orders():
+    """No order at all is a known state: one run for the first look, then skips (not a run every
+    two minutes as for an unknown update time)."""
+    with run_sandbox(size="small", seed=4) as sandbox:
+        sandbox.world.orders.clear()
+        first, _ = evaluate(sandbox, None)
+        assert requested(first)
+        assert json.loads(first.cursor) == {"max_id": None, "max_updated_at": None}
+        assert first.run_requests[0].run_key == first.cursor
+        again, requests = evaluate(sandbox, first.cursor)
+        assert not requested(again)
+        assert requests <= MAX_REQUESTS_PER_EVALUATION

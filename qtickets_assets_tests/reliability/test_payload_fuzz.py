@@ -1,0 +1,121 @@
+"""Real sandbox payloads, mutated with PHP-isms and garbage: each parser returns a record or
+raises QticketsPayloadError/QticketsProtocolError, never anything else."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from functools import cache
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qtickets_assets.lib.qtickets.errors import QticketsPayloadError, QticketsProtocolError
+from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
+from qtickets_assets.lib.qtickets.paging import read_envelope
+from qtickets_assets.lib.qtickets.seats import parse_show_seats
+from qtickets_assets.sandbox.testing import run_sandbox
+
+ALLOWED = (QticketsPayloadError, QticketsProtocolError)
+GARBAGE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["", "0", "1", "true", "null", "[]", "{}", "1e309", "NaN", "-0", "12,50", " 7 "]),
+    st.sampled_from(["2025-13-40T99:99:99+03:00", "2025-11-20 14:05:11", "0000-00-00 00:00:00"]),
+    st.just([]),
+    st.just({}),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=3),
+)
+
+
+@cache
+def samples() -> dict[str, Any]:
+    """One raw event page, order page and seat map, straight from the sandbox."""
+    with (
+        run_sandbox(size="small", seed=9) as sandbox,
+        httpx.Client(headers={"Authorization": f"Bearer {sandbox.token}"}) as http,
+    ):
+        events = http.request("GET", f"{sandbox.base_url}/events", json={"page": 1}).json()
+        orders = http.request("GET", f"{sandbox.base_url}/orders", json={"page": 1}).json()
+        show_id = next(show["id"] for event in events["data"] for show in event["shows"] or [])
+        seats = http.request("GET", f"{sandbox.base_url}/shows/{show_id}/seats", json={"flat": True}).json()
+    return {"events": events, "orders": orders, "seats": seats}
+
+
+def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every key/index path inside a JSON document, the root included."""
+    found = [prefix]
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, child in children:
+        found += paths(child, (*prefix, key))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn, name: str) -> Any:
+    document = copy.deepcopy(samples()[name])
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        path = draw(st.sampled_from(paths(document)))
+        if not path:
+            document = draw(GARBAGE)
+            continue
+        parent = document
+        try:
+            for key in path[:-1]:
+                parent = parent[key]
+            action = draw(st.sampled_from(["replace", "delete", "wrap", "unknown-field"]))
+            key = path[-1]
+            if action == "replace":
+                parent[key] = draw(GARBAGE)
+            elif action == "delete" and isinstance(parent, dict):
+                del parent[key]
+            elif action == "wrap":
+                parent[key] = [parent[key]] if draw(st.booleans()) else {"ru": parent[key]}
+            elif action == "unknown-field" and isinstance(parent, dict):
+                parent[draw(st.text(min_size=1, max_size=8))] = draw(GARBAGE)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed or replaced this path
+    return document
+
+
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def parse_list(payload: Any, model: type) -> None:
+    raw, *_ = read_envelope(payload, "/fuzz", 1)
+    for item in raw:
+        parse_record(model, item)
+
+
+@FUZZ
+@given(mutated("events"))
+def test_event_pages(payload):
+    with contextlib.suppress(ALLOWED):
+        parse_list(payload, Event)
+
+
+@FUZZ
+@given(mutated("orders"))
+def test_order_pages(payload):
+    with contextlib.suppress(ALLOWED):
+        parse_list(payload, Order)
+
+
+@FUZZ
+@given(mutated("seats"))
+def test_seat_maps(payload):
+    with contextlib.suppress(ALLOWED):
+        parse_show_seats(payload, 1)
+
+
+def test_unmutated_samples_parse():
+    """The fuzz starts from payloads that parse, so it explores the edges of valid input."""
+    parse_list(samples()["events"], Event)
+    parse_list(samples()["orders"], Order)
+    assert parse_show_seats(samples()["seats"], 1)
