@@ -1,7 +1,7 @@
 -- One row per event the API returns, deleted events flagged (is_deleted = 1), never removed.
--- ReplacingMergeTree(updated_at): a reload of an event replaces the older version by key;
--- the IO manager's upsert runs OPTIMIZE ... FINAL so a plain SELECT shows one row per event,
--- and v_sales_dashboard reads it with FINAL so it is exact even before that merge.
+-- Rebuilt whole on every events load (staging table + EXCHANGE TABLES), so a plain SELECT shows
+-- one row per event. ReplacingMergeTree(updated_at) keeps that true should it ever be upserted,
+-- and v_sales_dashboard reads it with FINAL so it is exact whatever the state of merges.
 CREATE TABLE IF NOT EXISTS {database}.dim_events
 (
     event_id      UInt64,

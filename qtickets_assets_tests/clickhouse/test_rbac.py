@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
 from qtickets_assets.lib.clickhouse.rbac import apply_roles, render_roles
 from qtickets_assets.lib.clickhouse.url import parse_clickhouse_url
 
@@ -40,7 +41,7 @@ def test_reader_can_select_but_not_insert_or_create() -> None:
     target = parse_clickhouse_url(SERVER_URL)
     database = f"rbac_test_{uuid.uuid4().hex[:8]}"
     reader_password = uuid.uuid4().hex
-    with open_client(SERVER_URL, database) as admin:
+    with open_client(SERVER_URL, database, create_database=True) as admin:
         apply_roles(admin, database, uuid.uuid4().hex, reader_password)
         admin.command(f"CREATE TABLE {database}.t (a UInt8) ENGINE = MergeTree ORDER BY a")
         admin.command(f"INSERT INTO {database}.t VALUES (7)")
@@ -56,5 +57,16 @@ def test_reader_can_select_but_not_insert_or_create() -> None:
                 with pytest.raises(Exception, match=r"readonly|ACCESS_DENIED|Not enough privileges"):
                     reader.command(statement)
     finally:
-        with open_client(SERVER_URL, database) as admin:
+        with open_client(SERVER_URL, database, create_database=True) as admin:
             admin.command(f"DROP DATABASE IF EXISTS {database}")
+
+
+@pytest.mark.server
+@server
+def test_a_missing_database_on_a_server_is_refused_not_created() -> None:
+    database = f"typo_{uuid.uuid4().hex[:8]}"
+    refused = f"CLICKHOUSE_DATABASE '{database}' does not exist on ClickHouse server"
+    with pytest.raises(ClickHouseConfigError, match=refused), open_client(SERVER_URL, database):
+        pass
+    with open_client(SERVER_URL, "system") as admin:
+        assert admin.command(f"SELECT count() FROM system.databases WHERE name = '{database}'") == 0

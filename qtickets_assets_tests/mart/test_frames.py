@@ -36,3 +36,9 @@ def test_sales_rows_take_currency_status_utm_and_version_from_their_real_fields(
     assert rows.loc[71, "status"] == "refunded"
     assert frames.price_mismatches([order]) == 0
     assert frames.price_mismatches([order.model_copy(update={"price": Decimal("1603.02")})]) == 1
+
+
+def test_an_unknown_city_time_zone_falls_back_to_moscow_instead_of_breaking_the_view() -> None:
+    raw = raw_event(1, city={"id": 24, "name": "Томск", "timezone": "UTC+7"})
+    row = frames.events_frame([parse_record(Event, raw)]).iloc[0]
+    assert (row["city_name"], row["city_timezone"]) == ("Томск", "Europe/Moscow")

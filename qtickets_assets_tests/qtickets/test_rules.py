@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from qtickets_assets.lib.qtickets.errors import QticketsPayloadError, QticketsProtocolError
-from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
+from qtickets_assets.lib.qtickets.models import Event, Order, Seat, parse_record
 from qtickets_assets.lib.qtickets.rules import (
     basket_status,
     event_dates,
@@ -118,3 +118,9 @@ def test_event_dates_span_live_shows_only() -> None:
     assert event_dates(event) == (datetime(2025, 12, 1, 7, tzinfo=UTC), datetime(2025, 12, 5, 16, tzinfo=UTC))
     only_deleted = parse_record(Event, raw_event(2, shows=shows[2:]))
     assert event_dates(only_deleted) == (None, None)
+
+
+def test_a_seat_with_more_free_places_than_places_names_the_show_and_seat() -> None:
+    seats = [parse_record(Seat, raw_seat("full_A-1;1", "A-1;1", max_q=1, free_q=3))]
+    with pytest.raises(QticketsPayloadError, match=r"show 42: seat A-1;1 has 3 free of 1"):
+        show_inventory(seats, 42)

@@ -196,7 +196,7 @@ def test_server_user_without_write_permission_is_named(tmp_path):
 
     target = parse_clickhouse_url(server_url)
     database, reader_password = f"perm_test_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    with open_client(server_url, database) as admin:
+    with open_client(server_url, database, create_database=True) as admin:
         apply_roles(admin, database, uuid.uuid4().hex, reader_password)
     scheme = "https" if target.secure else "http"
     reader_url = f"{scheme}://datalens_reader:{reader_password}@{target.host}:{target.port}"

@@ -23,10 +23,10 @@ def test_reader_cannot_select_outside_the_mart() -> None:
     target = parse_clickhouse_url(SERVER_URL)
     mart, other = f"rbac_mart_{uuid.uuid4().hex[:8]}", f"rbac_other_{uuid.uuid4().hex[:8]}"
     reader_password = uuid.uuid4().hex
-    with open_client(SERVER_URL, other) as admin:
+    with open_client(SERVER_URL, other, create_database=True) as admin:
         admin.command(f"CREATE TABLE {other}.secret (a UInt8) ENGINE = MergeTree ORDER BY a")
         admin.command(f"INSERT INTO {other}.secret VALUES (1)")
-    with open_client(SERVER_URL, mart) as admin:
+    with open_client(SERVER_URL, mart, create_database=True) as admin:
         apply_roles(admin, mart, uuid.uuid4().hex, reader_password)
         admin.command(f"CREATE TABLE {mart}.t (a UInt8) ENGINE = MergeTree ORDER BY a")
     scheme = "https" if target.secure else "http"
@@ -38,6 +38,6 @@ def test_reader_cannot_select_outside_the_mart() -> None:
                 with pytest.raises(Exception, match=r"ACCESS_DENIED|Not enough privileges"):
                     reader.command(statement)
     finally:
-        with open_client(SERVER_URL, mart) as admin:
+        with open_client(SERVER_URL, mart, create_database=True) as admin:
             admin.command(f"DROP DATABASE IF EXISTS {mart}")
             admin.command(f"DROP DATABASE IF EXISTS {other}")

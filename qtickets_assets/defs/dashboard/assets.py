@@ -33,7 +33,7 @@ def v_sales_dashboard(clickhouse: ClickHouseResource) -> dg.MaterializeResult:
             "dagster/row_count": len(dashboard),
             "dagster/table_name": f"{clickhouse.database}.v_sales_dashboard",
             "tickets_sold_total": int(dashboard["tickets_sold_total"].sum()),
-            "revenue_total": float(dashboard["revenue_total"].sum()),
+            "revenue_total": str(dashboard["revenue_total"].sum()),  # Decimal: exact to the kopeck
             "preview": dg.MetadataValue.md(preview_markdown(dashboard)),
         }
     )

@@ -92,26 +92,40 @@ def _open_server(target: ClickHouseTarget) -> Client:
         raise _server_error(target, exc) from None
 
 
-def _ensure_database(client: Client, database: str) -> None:
+def _ensure_database(client: Client, database: str, target: ClickHouseTarget, create: bool) -> None:
     exists = client.command("SELECT count() FROM system.databases WHERE name = {db:String}", {"db": database})
     if not int(exists):
+        if not create:
+            # On a server a missing database is a typo or an unprepared server, never something to
+            # paper over: a new empty mart would leave every dashboard silently blank.
+            raise ClickHouseConfigError(
+                f"CLICKHOUSE_DATABASE {database!r} does not exist on {target.describe()}: fix the name, "
+                "or create it with `python -m qtickets_assets.lib.clickhouse.rbac` (see deploy/README.md)"
+            )
         # Checked first so a writer without CREATE DATABASE grants works on an existing database.
         client.command(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
     client.database = database
 
 
 @contextmanager
-def _client_session(client: Client, database: str) -> Iterator[Client]:
+def _client_session(
+    client: Client, database: str, target: ClickHouseTarget, create: bool
+) -> Iterator[Client]:
     try:
-        _ensure_database(client, database)
+        _ensure_database(client, database, target, create)
         yield client
     finally:
         client.close()  # for chDB this frees the embedded engine, so the directory is usable again
 
 
 @contextmanager
-def open_client(url: str, database: str, *, lock_timeout: float | None = None) -> Iterator[Client]:
-    """Yield a client on `database` (created when missing); close it (and any lock) on exit.
+def open_client(
+    url: str, database: str, *, lock_timeout: float | None = None, create_database: bool = False
+) -> Iterator[Client]:
+    """Yield a client on `database`; close it (and any lock) on exit.
+
+    An embedded database is created when missing (the directory is the project's own); on a server
+    a missing database is an error unless `create_database` (the admin's set-up command) says so.
 
     For `chdb:///dir` the directory is created, and `<dir>.lock` is held while the client is open,
     waiting up to `lock_timeout` seconds (default `CLICKHOUSE_LOCK_TIMEOUT`, 10 minutes).
@@ -119,12 +133,12 @@ def open_client(url: str, database: str, *, lock_timeout: float | None = None) -
     target = parse_clickhouse_url(url)
     quote_identifier(database)
     if target.kind == "server":
-        with _client_session(_open_server(target), database) as client:
+        with _client_session(_open_server(target), database, target, create_database) as client:
             yield client
         return
     assert target.path is not None
     timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
     with directory_lock(target.path, timeout):
         target.path.mkdir(parents=True, exist_ok=True)
-        with _client_session(_open_chdb(target), database) as client:
+        with _client_session(_open_chdb(target), database, target, True) as client:
             yield client

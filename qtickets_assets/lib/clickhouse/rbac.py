@@ -68,7 +68,7 @@ def main() -> int:
             )
         etl_password = _required_env("CLICKHOUSE_ETL_PASSWORD")
         reader_password = _required_env("CLICKHOUSE_READER_PASSWORD")
-        with open_client(url, database) as client:
+        with open_client(url, database, create_database=True) as client:
             users = apply_roles(client, database, etl_password, reader_password)
     except ClickHouseError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-import types
-import typing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from functools import cache
 from itertools import pairwise
 from types import TracebackType
 from typing import Any, NamedTuple, Self, TypeVar
@@ -19,7 +16,7 @@ import httpx
 from . import paging
 from .errors import QticketsNotFound
 from .filters import Where, check_columns, matches_all
-from .models import Event, Order, Record, Seat, _log_unknown_once, parse_record
+from .models import Event, Order, Record, Seat, parse_record
 from .retry import RetryPolicy
 from .seats import parse_show_seats
 from .transport import ApiTransport
@@ -102,8 +99,7 @@ class QticketsClient:
         def fetch(number: int) -> paging.Page[RecordT]:
             payload = self._api.get_json(endpoint, {**body, "page": number})
             raw, per_page, current, total = paging.read_envelope(payload, endpoint, number)
-            prune = _pruner(model)
-            items = [parse_record(model, prune(item)) for item in raw]
+            items = [parse_record(model, item) for item in raw]
             return paging.Page(items, per_page, current, total)
 
         return fetch
@@ -168,70 +164,6 @@ class QticketsClient:
 
     def _first_page(self, body: dict[str, Any]) -> paging.Page[Order]:
         return self._page_fetcher("/orders", Order, body)(1)
-
-
-_noted_unknown: set[tuple[str, str]] = set()
-
-
-@cache
-def _pruner(model: type[Record]) -> Callable[[Any], Any]:
-    """A raw record with only the fields `model` (and its nested records) declares, unknown ones noted.
-
-    Validation ignores unknown fields anyway, but the model notes them per record and nested record
-    (a set difference and a lock per field: most of an orders page's CPU, since an order carries some
-    40 fields the mart does not use). Noting them here, once per model and name, and handing over
-    only the declared fields gives the same records and the same log lines at a fraction of the cost.
-    A nested value of an unexpected shape is passed on as it is, for validation to judge.
-    """
-    known: set[str] = set()
-    nested: list[tuple[str, bool, Callable[[Any], Any]]] = []
-    for name, info in model.model_fields.items():
-        known.add(name)
-        if isinstance(info.validation_alias, str):
-            known.add(info.validation_alias)
-        found = _nested_record(info.annotation)
-        if found is not None:
-            is_list, record = found
-            nested.append((name, is_list, _pruner(record)))
-    frozen_known, label = frozenset(known), model.__name__
-
-    def prune(raw: Any) -> Any:
-        if not isinstance(raw, dict):
-            return raw
-        kept = {key: value for key, value in raw.items() if key in frozen_known}
-        if len(kept) != len(raw):
-            for key in raw.keys() - frozen_known:
-                if (label, key) not in _noted_unknown:
-                    _noted_unknown.add((label, key))
-                    _log_unknown_once(label, str(key))
-        for name, is_list, inner in nested:
-            value = kept.get(name)
-            if is_list and isinstance(value, list):
-                kept[name] = [inner(item) for item in value]
-            elif not is_list and isinstance(value, dict):
-                kept[name] = inner(value)
-        return kept
-
-    return prune
-
-
-def _nested_record(annotation: Any) -> tuple[bool, type[Record]] | None:
-    """(is a list, record type) for a field holding a record or a list of records, else None."""
-    args = [annotation]
-    while args:
-        current = args.pop()
-        origin = typing.get_origin(current)
-        if origin is typing.Annotated:
-            args.append(typing.get_args(current)[0])
-        elif origin in (typing.Union, types.UnionType):
-            args.extend(typing.get_args(current))
-        elif origin is list:
-            (item,) = typing.get_args(current) or (Any,)
-            if isinstance(item, type) and issubclass(item, Record):
-                return True, item
-        elif isinstance(current, type) and issubclass(current, Record):
-            return False, current
-    return None
 
 
 def _descending(values: Sequence[Any]) -> bool:

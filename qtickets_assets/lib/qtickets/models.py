@@ -10,8 +10,18 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Annotated, Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import QticketsPayloadError
 from .fields import Flag, Int, Money, OptionalUtcDatetime, Text, UtcDatetime, empty_map_to_dict
@@ -69,7 +79,25 @@ def _names(spaced: str) -> frozenset[str]:
 class City(Record):
     id: Int
     name: str
+    # None when absent or not an IANA zone: one bad zone would otherwise break the whole dashboard
+    # view (ClickHouse refuses to load it), so it is logged and the event is read in Moscow time.
     timezone: str | None = None
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _known_zone(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value in (None, ""):
+            return None
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning(
+                "Qtickets city %s has an unknown time zone %r; Moscow time is used",
+                info.data.get("id"),
+                value,
+            )
+            return None
+        return str(value)
 
 
 class Show(Record):

@@ -31,6 +31,10 @@ def show_inventory(seats: list[Seat], show_id: int | None = None) -> ShowInvento
         raise QticketsPayloadError(f"show {show_id}: the seat list is empty; inventory unknown, not zero")
     by_root: dict[str, Seat] = {}
     for seat in seats:
+        if not 0 <= seat.free_quantity <= seat.max_quantity:
+            raise QticketsPayloadError(
+                f"show {show_id}: seat {seat.root_id} has {seat.free_quantity} free of {seat.max_quantity}"
+            )
         if not seat.disabled:
             by_root.setdefault(seat.root_id, seat)
     return ShowInventory(
@@ -54,4 +58,3 @@ def event_dates(event: Event) -> tuple[datetime | None, datetime | None]:
     starts = [s.start_date for s in live if s.start_date is not None]
     finishes = [s.finish_date for s in live if s.finish_date is not None]
     return (min(starts) if starts else None, max(finishes) if finishes else None)
-

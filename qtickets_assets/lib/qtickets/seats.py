@@ -19,6 +19,7 @@ from .models import Seat, _log_unknown_once, parse_record
 # path, so odd wire types and errors behave as before. Unknown fields are noted once, as there.
 _FIELDS = tuple(Seat.model_fields)
 _KNOWN = frozenset(_FIELDS)
+_EXPECTED = Seat.known_fields()  # fields, aliases and documented unused names: never noted
 _STRICT: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "root_id": (str,),
@@ -29,7 +30,6 @@ _STRICT: dict[str, tuple[type, ...]] = {
     "disabled": (bool,),
 }
 assert set(_STRICT) == _KNOWN, "keep _STRICT in step with models.Seat"
-_noted_unknown: set[str] = set()
 
 
 def parse_show_seats(payload: Any, show_id: int) -> list[Seat]:
@@ -57,10 +57,8 @@ def _fast_seat(raw: Any) -> Seat | None:
                 return None
             values[name] = value
     if len(raw) != len(values):
-        for key in raw.keys() - _KNOWN:
-            if key not in _noted_unknown:
-                _noted_unknown.add(key)
-                _log_unknown_once("Seat", str(key))
+        for key in raw.keys() - _EXPECTED:  # new fields only: noted once, as validation would
+            _log_unknown_once("Seat", str(key))
     if "root_id" not in values or "max_quantity" not in values or "free_quantity" not in values:
         return None  # required fields missing: the slow path reports them
     return Seat.model_construct(**values)
