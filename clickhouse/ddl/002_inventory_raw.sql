@@ -1,6 +1,9 @@
 -- One row per show per inventory snapshot: append-only history.
--- Plain MergeTree: rows are never updated, so nothing needs replacing; monthly partitions keep
--- old history cheap to drop by hand (ALTER TABLE ... DROP PARTITION) if retention is ever wanted.
+-- ReplacingMergeTree keyed by (event_id, show_id, snapshot_at) makes the append idempotent: two
+-- snapshots taken in the same second by overlapping runs (or a retried write) collapse into one
+-- row per show instead of doubling it; the IO manager's upsert merges the touched partition at
+-- once, so a plain SELECT never shows the second copy. Monthly partitions keep that merge small
+-- and old history cheap to drop by hand (ALTER TABLE ... DROP PARTITION) if retention is wanted.
 CREATE TABLE IF NOT EXISTS {database}.inventory_raw
 (
     snapshot_at    DateTime('UTC'),
@@ -11,6 +14,6 @@ CREATE TABLE IF NOT EXISTS {database}.inventory_raw
     tickets_left   UInt32,
     tickets_sold   UInt32
 )
-ENGINE = MergeTree
+ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(snapshot_at)
 ORDER BY (event_id, show_id, snapshot_at);

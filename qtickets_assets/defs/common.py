@@ -15,3 +15,16 @@ API_TAGS = {"qtickets/api": "true"}
 def table_metadata(table: str, write_mode: WriteMode) -> dict[str, Any]:
     """Definition metadata: the column schema from the DDL and how the IO manager writes the table."""
     return {**column_schema_metadata(table), "write_mode": write_mode}
+
+
+def table_asset(
+    table: str, write_mode: WriteMode, description: str, *, kind: str = "python"
+) -> dict[str, Any]:
+    """What `@dg.asset` or `dg.AssetOut` needs for a mart table written by the IO manager."""
+    return {
+        "description": description,
+        "metadata": table_metadata(table, write_mode),
+        "owners": OWNERS,
+        "kinds": {"clickhouse", kind},
+        "code_version": "1",
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.clickhouse.io_manager import read_table
-from qtickets_assets.lib.clickhouse.writers import writer_for
+from qtickets_assets.lib.clickhouse.writers import ReplaceWriter, writer_for
 from qtickets_assets_tests.clickhouse.conftest import DATABASE, T0, events_frame, inventory_frame, sales_frame
 
 
@@ -129,3 +130,11 @@ def test_upsert_replaces_changed_rows_and_adds_new_ones_without_duplicates(clien
         (3, "paid", Decimal("100.00")),
         (4, "paid", Decimal("55.50")),
     ]
+
+
+def test_a_staging_table_abandoned_by_a_killed_replace_is_dropped_by_the_next(client: Client) -> None:
+    client.command(f"CREATE TABLE {DATABASE}.dim_events__staging_killed0000 AS {DATABASE}.dim_events")
+    time.sleep(2.2)  # older than the threshold below, as an abandoned table is older than an hour
+    ReplaceWriter._drop_abandoned_staging(client, DATABASE, "dim_events", older_than_s=1)
+    left = client.query(f"SELECT name FROM system.tables WHERE database = '{DATABASE}'").result_rows
+    assert ("dim_events__staging_killed0000",) not in left and ("dim_events",) in left

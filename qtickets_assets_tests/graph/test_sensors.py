@@ -4,7 +4,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
@@ -73,22 +73,26 @@ def test_new_orders_sensor_runs_sales_only_when_orders_change():
         assert not requested(settled)
 
 
-def test_new_orders_sensor_requests_every_time_when_the_server_ignores_ordering():
-    """With orderBy ignored the update time cannot be known cheaply: every evaluation requests a
-    run (as the schedule would), without a run key that would dedupe it away."""
+def test_new_orders_sensor_without_ordering_runs_on_new_ids_or_every_ten_minutes():
+    """With orderBy ignored an old order's update cannot be seen cheaply: a run is requested for
+    a new order id, or when the last request is ten minutes old, never on every evaluation."""
     with run_sandbox(size="small", seed=4, ignore_filters=True) as sandbox:
-        cursor = None
-        for _ in range(2):
-            result, requests = evaluate(sandbox, cursor)
-            assert requested(result)
-            assert result.run_requests[0].run_key is None
-            marker = json.loads(result.cursor)
-            assert marker == {
-                "max_id": max(order.id for order in sandbox.world.orders),
-                "max_updated_at": None,
-            }
-            assert requests <= MAX_REQUESTS_PER_EVALUATION
-            cursor = result.cursor
+        first, requests = evaluate(sandbox, None)
+        assert requested(first) and requests <= MAX_REQUESTS_PER_EVALUATION
+        marker = json.loads(first.cursor)
+        assert (marker["max_id"], marker["max_updated_at"]) == (max(o.id for o in sandbox.world.orders), None)
+
+        quiet, _ = evaluate(sandbox, first.cursor)
+        assert not requested(quiet)
+
+        sandbox.advance(new_orders=1)
+        after_new, _ = evaluate(sandbox, quiet.cursor)
+        assert requested(after_new) and after_new.run_requests[0].run_key != first.run_requests[0].run_key
+
+        stale = {**json.loads(quiet.cursor), "max_id": json.loads(after_new.cursor)["max_id"]}
+        stale["requested_at"] = (datetime.now(UTC) - timedelta(minutes=11)).isoformat()
+        overdue, _ = evaluate(sandbox, json.dumps(stale))
+        assert requested(overdue)
 
 
 @dg.op
@@ -181,7 +185,7 @@ def test_new_orders_sensor_skips_an_account_without_orders():
         sandbox.world.orders.clear()
         first, _ = evaluate(sandbox, None)
         assert requested(first)
-        assert json.loads(first.cursor) == {"max_id": None, "max_updated_at": None}
+        assert json.loads(first.cursor)["max_id"] is json.loads(first.cursor)["max_updated_at"] is None
         assert first.run_requests[0].run_key == first.cursor
         again, requests = evaluate(sandbox, first.cursor)
         assert not requested(again)

@@ -175,6 +175,7 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
         public = {name for name in dir(client) if not name.startswith("_")}
         assert public == {
             "close",
+            "count_orders",
             "get_order",
             "iter_event_pages",
             "iter_order_pages",

@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets.defs.common import OWNERS, table_metadata
+from qtickets_assets.defs.common import table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
@@ -11,21 +11,17 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
 @dg.multi_asset(
     outs={
         "dim_events": dg.AssetOut(
-            description=(
+            **table_asset(
+                "dim_events",
+                "replace",
                 "One row per event the API returns, deleted ones flagged. City from the event's city "
-                "object; starts_at/ends_at from its shows that are not deleted."
-            ),
-            metadata=table_metadata("dim_events", "replace"),
-            owners=OWNERS,
-            kinds={"clickhouse", "python"},
-            code_version="1",
+                "object; starts_at/ends_at from its shows that are not deleted.",
+            )
         ),
         "dim_shows": dg.AssetOut(
-            description="One row per show of every event; the list inventory snapshots walk.",
-            metadata=table_metadata("dim_shows", "replace"),
-            owners=OWNERS,
-            kinds={"clickhouse", "python"},
-            code_version="1",
+            **table_asset(
+                "dim_shows", "replace", "One row per show of every event; the list inventory snapshots walk."
+            )
         ),
     },
     group_name="qtickets",

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets.defs.common import OWNERS, table_metadata
+from qtickets_assets.defs.common import table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
@@ -18,15 +18,14 @@ INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
 
 @dg.asset(
     ins={"dim_shows": dg.AssetIn(metadata={"columns": ["show_id", "event_id", "starts_at", "is_deleted"]})},
-    description=(
-        "History, append only: one row per show (not deleted, of an event not deleted) per snapshot. "
+    **table_asset(
+        "inventory_raw",
+        "upsert",
+        "History, append only (a snapshot written twice is kept once): one row per show (not "
+        "deleted, of an event not deleted) per snapshot. "
         "tickets_total = Σ max_quantity over seats not disabled, each physical seat (root_id) once "
-        "across tariffs; tickets_left = the same Σ free_quantity."
+        "across tariffs; tickets_left = the same Σ free_quantity.",
     ),
-    metadata=table_metadata("inventory_raw", "append"),
-    owners=OWNERS,
-    kinds={"clickhouse", "python"},
-    code_version="1",
     group_name="qtickets",
     freshness_policy=INVENTORY_FRESHNESS,
 )
@@ -38,7 +37,7 @@ def inventory_raw(
     with qtickets.client() as client:
         # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
         inventory = {
-            show_id: show_inventory(seats)
+            show_id: show_inventory(seats, show_id)
             for show_id, seats in client.iter_show_seats(live["show_id"].tolist())
         }
     context.log.info(f"snapshot {snapshot_at.isoformat()} of {len(inventory)} shows")
@@ -47,7 +46,7 @@ def inventory_raw(
 
 LATEST_SNAPSHOT_SQL = """
 SELECT event_id, show_id, show_starts_at, tickets_total, tickets_left, tickets_sold, snapshot_at
-FROM {db}.inventory_raw
+FROM {db}.inventory_raw FINAL
 WHERE snapshot_at = (SELECT max(snapshot_at) FROM {db}.inventory_raw)
   AND show_id IN (SELECT show_id FROM {db}.dim_shows WHERE is_deleted = 0)
 ORDER BY event_id, show_id
@@ -56,14 +55,13 @@ ORDER BY event_id, show_id
 
 @dg.asset(
     deps=["inventory_raw", "dim_shows"],
-    description=(
+    **table_asset(
+        "fact_inventory_latest",
+        "replace",
         "One row per live show from the newest snapshot. Rebuilt atomically on every run, so a reader "
-        "never meets an empty, half-written or duplicated table."
+        "never meets an empty, half-written or duplicated table.",
+        kind="sql",
     ),
-    metadata=table_metadata("fact_inventory_latest", "replace"),
-    owners=OWNERS,
-    kinds={"clickhouse", "sql"},
-    code_version="1",
     group_name="mart",
     freshness_policy=INVENTORY_FRESHNESS,
 )

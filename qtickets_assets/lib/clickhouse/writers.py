@@ -22,7 +22,8 @@ from qtickets_assets.lib.clickhouse.connection import quote_identifier
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 
 WriteMode = Literal["replace", "append", "upsert"]
-BLOCK_ROWS = 1_000_000  # large Arrow blocks: few parts, few merges
+BLOCK_ROWS = 1_000_000
+STAGING_MARK = "{table}__staging_"  # large Arrow blocks: few parts, few merges
 
 
 def qualified(database: str, table: str) -> str:
@@ -47,7 +48,8 @@ class AppendWriter:
 class ReplaceWriter:
     def write(self, client: Client, database: str, table: str, data: pa.Table) -> None:
         # A unique staging name: two writers on a server must not fill each other's staging table.
-        staging = f"{table}__staging_{uuid.uuid4().hex[:12]}"
+        staging = f"{STAGING_MARK.format(table=table)}{uuid.uuid4().hex[:12]}"
+        self._drop_abandoned_staging(client, database, table)
         client.command(f"CREATE TABLE {qualified(database, staging)} AS {qualified(database, table)}")
         try:
             insert_blocks(client, database, staging, data)
@@ -55,6 +57,18 @@ class ReplaceWriter:
         finally:
             # After the exchange the staging name holds the previous rows; before it, the partial new ones.
             client.command(f"DROP TABLE IF EXISTS {qualified(database, staging)} SYNC")
+
+    @staticmethod
+    def _drop_abandoned_staging(client: Client, database: str, table: str, older_than_s: int = 3600) -> None:
+        # A process killed between filling and swapping leaves its staging table behind. One older
+        # than an hour belongs to no live writer (a replace takes seconds), so it is dropped here.
+        abandoned = client.query(
+            "SELECT name FROM system.tables WHERE database = {db:String} "
+            "AND startsWith(name, {prefix:String}) AND metadata_modification_time < now() - {age:UInt32}",
+            parameters={"db": database, "prefix": STAGING_MARK.format(table=table), "age": older_than_s},
+        ).result_rows
+        for (name,) in abandoned:
+            client.command(f"DROP TABLE IF EXISTS {qualified(database, name)} SYNC")
 
 
 class UpsertWriter:

@@ -82,11 +82,8 @@ class QticketsClient:
 
     def _records(self, endpoint: str, model: type[RecordT], where: list[Where]) -> Iterator[list[RecordT]]:
         check_columns(where, model)
-        body: dict[str, Any] = {"orderBy": {"id": "asc"}}
-        if where:
-            body["where"] = [clause.to_json() for clause in where]
         seen: set[int] = set()
-        fetch = self._page_fetcher(endpoint, model, body)
+        fetch = self._page_fetcher(endpoint, model, _list_body(where))
         for page in paging.crawl(fetch, endpoint, self._pool, self._window):
             kept = [r for r in page.items if matches_all(where, r) and r.id not in seen]  # type: ignore[attr-defined]
             seen.update(r.id for r in kept)  # type: ignore[attr-defined]
@@ -162,8 +159,22 @@ class QticketsClient:
         honoured = _descending(stamps) and (len(stamps) > 1 or by_update.total <= 1)
         return OrderMarker(max_id, max(stamps) if honoured and stamps else None)
 
+    def count_orders(self, where: Sequence[Where] | None = None) -> int:
+        """The server's `paging.total` for `where` (one request; the whole list if it ignores filters)."""
+        where = list(where or [])
+        check_columns(where, Order)
+        return self._first_page(_list_body(where)).total
+
     def _first_page(self, body: dict[str, Any]) -> paging.Page[Order]:
         return self._page_fetcher("/orders", Order, body)(1)
+
+
+def _list_body(where: Sequence[Where]) -> dict[str, Any]:
+    """A list request: id order (stable while new records are appended), filters in the JSON body."""
+    body: dict[str, Any] = {"orderBy": {"id": "asc"}}
+    if where:
+        body["where"] = [clause.to_json() for clause in where]
+    return body
 
 
 def _descending(values: Sequence[Any]) -> bool:

@@ -53,6 +53,9 @@ def to_flag(value: Any) -> Any:
     raise ValueError(f"not a flag (bool, 0/1 or '0'/'1'): {value!r}")
 
 
+MAX_AMOUNT = Decimal(10) ** 10
+
+
 def to_money(value: Any) -> Any:
     """A JSON number or numeric string -> Decimal with two places.
 
@@ -68,6 +71,8 @@ def to_money(value: Any) -> Any:
             raise ValueError(f"not an amount: {value!r}") from None
         if not amount.is_finite():
             raise ValueError(f"not a finite amount: {value!r}")
+        if abs(amount) >= MAX_AMOUNT:  # the mart's Decimal(12, 2) holds less than 10 billion
+            raise ValueError(f"amount out of range: {value!r}")
         return amount.quantize(CENT, rounding=ROUND_HALF_UP)
     raise ValueError(f"not an amount: {value!r}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cache
 from typing import Annotated, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +41,7 @@ class Record(BaseModel):
     unused: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
+    @cache  # one set per record class: this runs for every record parsed
     def known_fields(cls) -> frozenset[str]:
         """Every key this record expects on the wire: its fields, their aliases and `unused`."""
         aliases = (f.validation_alias for f in cls.model_fields.values())
