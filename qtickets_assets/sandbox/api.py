@@ -14,9 +14,9 @@ from typing import Any
 
 from qtickets_assets.sandbox.filters import FilterError, apply_order, apply_where
 from qtickets_assets.sandbox.model import World
-from qtickets_assets.sandbox.render import dumps
+from qtickets_assets.sandbox.render import ascii_dumps, dumps
 from qtickets_assets.sandbox.resources import RESOURCES, Resource, color_themes_body
-from qtickets_assets.sandbox.seats import render_barcodes, render_seats
+from qtickets_assets.sandbox.seats import render_barcodes, render_seats, seat_select
 
 JSON_TYPE = "application/json"
 HTML_TYPE = "text/html; charset=UTF-8"
@@ -28,6 +28,7 @@ NOT_FOUND_HTML = (
 LIST_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)$")
 ITEM_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)/([^/]+)$")
 SHOW_RE = re.compile(r"^/shows/([^/]+)/(seats|barcodes)$")
+SEAT_CACHE_BYTES = 256 << 20  # rendered seat maps kept, least recently used dropped first
 
 
 @dataclass(slots=True)
@@ -83,14 +84,19 @@ def page_number(body: dict[str, Any], query: dict[str, list[str]]) -> int:
 
 
 class Api:
-    def __init__(self, world: World, ignore_filters: bool = False) -> None:
+    def __init__(self, world: World, ignore_filters: bool = False, ignore_select: bool = False) -> None:
         self.world = world
         self.ignore_filters = ignore_filters
+        self.ignore_select = ignore_select  # serve whole seat objects whatever `select` asks
         self._lock = threading.Lock()
         self._results: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
         self._fragments: dict[int, bytes] = {}  # event id -> rendered bytes
         self._fragments_version = world.version
         self._row_cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+        # seat-map bodies by (show id, flat, select), for the world version in `_seats_version`
+        self._seat_bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._seat_bytes = 0
+        self._seats_version = world.version
 
     def handle(
         self, path: str, query: dict[str, list[str]], body: dict[str, Any], empty_page: bool = False
@@ -184,4 +190,28 @@ class Api:
         if what == "barcodes":
             return Response(200, dumps(render_barcodes(self.world, show.id)))
         flat = body.get("flat") in (True, 1, "1", "true")
-        return Response(200, dumps(render_seats(show, self.world.events_by_id[show.event_id], flat)))
+        select = None if self.ignore_select else seat_select(body.get("select"))
+        return Response(200, self._seat_body(show.id, flat, select))
+
+    def _seat_body(self, show_id: int, flat: bool, select: tuple[str, ...] | None) -> bytes:
+        """Rendered once per show, shape and select; any mutation drops them all."""
+        key = (show_id, flat, select)
+        with self._lock:
+            if self._seats_version != self.world.version:
+                self._seat_bodies.clear()
+                self._seat_bytes = 0
+                self._seats_version = self.world.version
+            cached = self._seat_bodies.get(key)
+            if cached is not None:
+                self._seat_bodies.move_to_end(key)
+                return cached
+        show = self.world.shows_by_id[show_id]
+        encode = dumps if select is None else ascii_dumps  # selected seats carry no names: ASCII
+        body = encode(render_seats(show, self.world.events_by_id[show.event_id], flat, select))
+        with self._lock:
+            if key not in self._seat_bodies:
+                self._seat_bodies[key] = body
+                self._seat_bytes += len(body)
+            while self._seat_bytes > SEAT_CACHE_BYTES and len(self._seat_bodies) > 1:
+                self._seat_bytes -= len(self._seat_bodies.popitem(last=False)[1])
+        return body

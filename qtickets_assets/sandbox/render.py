@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
+
+import orjson
 
 from qtickets_assets.sandbox.model import Discount, Event, PromoCode, Show, World
 
@@ -32,6 +35,32 @@ def dumps(obj: Any) -> bytes:
     """PHP json_encode: compact, non-ASCII as \\uXXXX and "/" as "\\/"."""
     text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
     return text.replace("/", "\\/").encode("ascii")
+
+
+_ORJSON_OPTS = (
+    orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+# Floats: orjson writes 1e-5 as 0.00001 where json.dumps writes 1e-05 (and may differ on exponents);
+# DEL: orjson leaves it raw, json.dumps escapes it. Bodies that may hold either (false alarms are
+# harmless: a cheap substring test first, then a closer look) take the reference encoder.
+_HINTS = (b"e+", b"e-", b"0.0000", b"\x7f")
+_SUSPECT = re.compile(rb"[:,[]-?(?:[0-9]+(?:\.[0-9]+)?e|0\.0000)|\x7f")
+
+
+def ascii_dumps(obj: Any) -> bytes:
+    """dumps's exact bytes, by orjson when the body is ASCII (e.g. seat maps with `select`).
+
+    orjson cannot escape non-ASCII the PHP way; such bodies cost an orjson pass more than dumps.
+    """
+    try:
+        raw = orjson.dumps(obj, option=_ORJSON_OPTS)
+    except TypeError:  # non-str keys, ints beyond 64 bits, lone surrogates, odd types
+        return dumps(obj)
+    if any(hint in raw for hint in _HINTS) and _SUSPECT.search(raw):
+        return dumps(obj)
+    if not raw.isascii():  # escaping non-ASCII in Python costs more than json's C encoder
+        return dumps(obj)
+    return raw.replace(b"/", b"\\/")
 
 
 def msk(ts: int | None) -> str | None:

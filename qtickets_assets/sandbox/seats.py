@@ -62,19 +62,37 @@ def zone_offers(show: Show, zone: ZoneSpec) -> dict[str, dict[str, Any]]:
     }
 
 
-def render_seats(show: Show, event: Event, flat: bool) -> dict[str, Any]:
-    """Flat: {offer_id: seat}. Otherwise zones -> seats (the shape the REPO developer described)."""
+def seat_select(raw: Any) -> tuple[str, ...] | None:
+    """`select` as the seat keys to keep (unknown names ignored), or None for whole seats."""
+    if not isinstance(raw, list) or not raw:
+        return None
+    return tuple(sorted({name for name in raw if isinstance(name, str)}))
+
+
+def render_seats(
+    show: Show, event: Event, flat: bool, select: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """Flat: {offer_id: seat}. Otherwise zones -> seats (the shape the REPO developer described).
+
+    With `select`, each seat keeps only those keys, in the seat's own order.
+    """
     zones = event.venue.layout.zones
+
+    def offers(zone: ZoneSpec) -> dict[str, dict[str, Any]]:
+        full = zone_offers(show, zone)
+        if select is None:
+            return full
+        if not full:
+            return full
+        keys = [k for k in next(iter(full.values())) if k in select]  # the seat's own order
+        return {key: {k: seat[k] for k in keys} for key, seat in full.items()}
+
     if flat:
         data: dict[str, Any] = {}
         for zone in zones:
-            data.update(zone_offers(show, zone))
+            data.update(offers(zone))
         return {"data": data}
-    return {
-        "data": {
-            z.zone_id: {"zone_id": z.zone_id, "name": z.name, "seats": zone_offers(show, z)} for z in zones
-        }
-    }
+    return {"data": {z.zone_id: {"zone_id": z.zone_id, "name": z.name, "seats": offers(z)} for z in zones}}
 
 
 def render_barcodes(world: World, show_id: int) -> list[dict[str, Any]]:

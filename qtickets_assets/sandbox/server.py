@@ -29,11 +29,16 @@ class Sandbox:
     """Everything one server serves: the world, its API view, faults and stats."""
 
     def __init__(
-        self, world: World, token: str, ignore_filters: bool = False, faults: FaultConfig | None = None
+        self,
+        world: World,
+        token: str,
+        ignore_filters: bool = False,
+        faults: FaultConfig | None = None,
+        ignore_select: bool = False,
     ) -> None:
         self.world = world
         self._token = token.encode()
-        self.api = Api(world, ignore_filters)
+        self.api = Api(world, ignore_filters, ignore_select)
         self.faults = FaultInjector(faults)
         self.stats = Stats()
 

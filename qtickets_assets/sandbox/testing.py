@@ -60,10 +60,11 @@ def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     ignore_filters: bool = False,
+    ignore_select: bool = False,
     **faults: Any,
 ) -> SandboxServer:
     """Bind (port 0: a free port) and serve in a daemon thread."""
-    sandbox = Sandbox(world, token, ignore_filters, FaultConfig(**faults))
+    sandbox = Sandbox(world, token, ignore_filters, FaultConfig(**faults), ignore_select)
     server = SandboxServer((host, port), sandbox)
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="qtickets-sandbox", daemon=True
@@ -78,10 +79,12 @@ def run_sandbox(
     token: str = "sandbox-token",
     ignore_filters: bool = False,
     anchor: int | None = None,
+    ignore_select: bool = False,
     **faults: Any,
 ) -> Iterator[SandboxHandle]:
     """A sandbox on a free loopback port for the duration of the block."""
-    server = start_server(generate_world(size, seed, anchor), token, ignore_filters=ignore_filters, **faults)
+    world = generate_world(size, seed, anchor)
+    server = start_server(world, token, ignore_filters=ignore_filters, ignore_select=ignore_select, **faults)
     try:
         yield SandboxHandle(server, token)
     finally:

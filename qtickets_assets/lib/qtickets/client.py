@@ -18,7 +18,7 @@ from .errors import QticketsNotFound
 from .filters import Where, check_columns, matches_all
 from .models import Event, Order, Record, Seat, parse_record
 from .retry import RetryPolicy
-from .seats import parse_show_seats
+from .seats import SEAT_SELECT, parse_show_seats
 from .transport import ApiTransport
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,8 @@ class QticketsClient:
                 future.cancel()
 
     def _show_seats(self, show_id: int) -> list[Seat]:
-        return parse_show_seats(self._api.get_json(f"/shows/{show_id}/seats", {"flat": True}), show_id)
+        body = {"flat": True, "select": list(SEAT_SELECT)}
+        return parse_show_seats(self._api.get_json(f"/shows/{show_id}/seats", body), show_id)
 
     # -- the sensor's cheap check ----------------------------------------------------------------
 

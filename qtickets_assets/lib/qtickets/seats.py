@@ -18,6 +18,9 @@ from .models import Seat, _log_unknown_once, parse_record
 # built without re-validating them (same values, same fields set); any other seat takes the full
 # path, so odd wire types and errors behave as before. Unknown fields are noted once, as there.
 _FIELDS = tuple(Seat.model_fields)
+# What GET /shows/{id}/seats is asked to `select`: the fields we keep. A server that ignores it
+# sends whole seats, which parse the same (the unused fields are dropped).
+SEAT_SELECT = _FIELDS
 _KNOWN = frozenset(_FIELDS)
 _EXPECTED = Seat.known_fields()  # fields, aliases and documented unused names: never noted
 _STRICT: dict[str, tuple[type, ...]] = {
@@ -30,6 +33,14 @@ _STRICT: dict[str, tuple[type, ...]] = {
     "disabled": (bool,),
 }
 assert set(_STRICT) == _KNOWN, "keep _STRICT in step with models.Seat"
+# What model_construct would do for Seat (no aliases, no post-init, immutable defaults), without its
+# generic per-field alias handling: half of the seat step's parsing CPU.
+_DEFAULTS = {name: f.default for name, f in Seat.model_fields.items() if not f.is_required()}
+assert all(f.alias is None and f.validation_alias is None for f in Seat.model_fields.values())
+assert not Seat.__pydantic_post_init__ and not Seat.__private_attributes__
+assert all(v is None or type(v) is bool for v in _DEFAULTS.values())
+_new = Seat.__new__
+_set = object.__setattr__
 
 
 def parse_show_seats(payload: Any, show_id: int) -> list[Seat]:
@@ -61,7 +72,15 @@ def _fast_seat(raw: Any) -> Seat | None:
             _log_unknown_once("Seat", str(key))
     if "root_id" not in values or "max_quantity" not in values or "free_quantity" not in values:
         return None  # required fields missing: the slow path reports them
-    return Seat.model_construct(**values)
+    fields_set = set(values)
+    if len(values) != len(_FIELDS):
+        values = {name: values[name] if name in values else _DEFAULTS[name] for name in _FIELDS}
+    seat = _new(Seat)  # = Seat.model_construct(**values), test_rules checks they are equal
+    _set(seat, "__dict__", values)
+    _set(seat, "__pydantic_fields_set__", fields_set)
+    _set(seat, "__pydantic_extra__", None)
+    _set(seat, "__pydantic_private__", None)
+    return seat
 
 
 def _entries(data: Any, show_id: int) -> list[tuple[str | None, Any]]:
