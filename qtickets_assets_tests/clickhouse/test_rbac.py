@@ -37,28 +37,33 @@ def test_rendered_roles_carry_hashes_never_passwords() -> None:
 
 @pytest.mark.server
 @server
-def test_reader_can_select_but_not_insert_or_create() -> None:
+def test_reader_can_select_the_mart_and_nothing_else() -> None:
     target = parse_clickhouse_url(SERVER_URL)
-    database = f"rbac_test_{uuid.uuid4().hex[:8]}"
+    mart, other = f"rbac_mart_{uuid.uuid4().hex[:8]}", f"rbac_other_{uuid.uuid4().hex[:8]}"
     reader_password = uuid.uuid4().hex
-    with open_client(SERVER_URL, database, create_database=True) as admin:
-        apply_roles(admin, database, uuid.uuid4().hex, reader_password)
-        admin.command(f"CREATE TABLE {database}.t (a UInt8) ENGINE = MergeTree ORDER BY a")
-        admin.command(f"INSERT INTO {database}.t VALUES (7)")
+    with open_client(SERVER_URL, other, create_database=True) as admin:
+        admin.command(f"CREATE TABLE {other}.secret (a UInt8) ENGINE = MergeTree ORDER BY a")
+    with open_client(SERVER_URL, mart, create_database=True) as admin:
+        apply_roles(admin, mart, uuid.uuid4().hex, reader_password)
+        admin.command(f"CREATE TABLE {mart}.t (a UInt8) ENGINE = MergeTree ORDER BY a")
+        admin.command(f"INSERT INTO {mart}.t VALUES (7)")
     scheme = "https" if target.secure else "http"
     reader_url = f"{scheme}://datalens_reader:{reader_password}@{target.host}:{target.port}"
     try:
-        with open_client(reader_url, database) as reader:
-            assert reader.command(f"SELECT sum(a) FROM {database}.t") == 7
+        with open_client(reader_url, mart) as reader:
+            assert reader.command(f"SELECT sum(a) FROM {mart}.t") == 7
             for statement in (
-                f"INSERT INTO {database}.t VALUES (1)",
-                f"CREATE TABLE {database}.u (a UInt8) ENGINE = Memory",
+                f"INSERT INTO {mart}.t VALUES (1)",
+                f"CREATE TABLE {mart}.u (a UInt8) ENGINE = Memory",
+                f"SELECT * FROM {other}.secret",
+                "SELECT * FROM system.users",
             ):
                 with pytest.raises(Exception, match=r"readonly|ACCESS_DENIED|Not enough privileges"):
                     reader.command(statement)
     finally:
-        with open_client(SERVER_URL, database, create_database=True) as admin:
-            admin.command(f"DROP DATABASE IF EXISTS {database}")
+        with open_client(SERVER_URL, "system") as admin:
+            admin.command(f"DROP DATABASE IF EXISTS {mart}")
+            admin.command(f"DROP DATABASE IF EXISTS {other}")
 
 
 @pytest.mark.server

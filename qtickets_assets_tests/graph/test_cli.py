@@ -11,18 +11,11 @@ import pytest
 
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import DATABASE
+from qtickets_assets_tests.graph.test_definitions import ASSETS
 from qtickets_assets_tests.graph.test_full_sync import assert_mart_equals_truth
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DG = Path(sys.executable).parent / "dg"
-ASSETS = {
-    "inventory_raw",
-    "dim_events",
-    "dim_shows",
-    "fact_inventory_latest",
-    "fact_sales",
-    "v_sales_dashboard",
-}
 
 
 def launch(environment: dict[str, str]) -> subprocess.CompletedProcess:
