@@ -11,17 +11,18 @@ class GrowingList:
     """A client whose `updated_at` list gains order 3 while it is crawled the first time."""
 
     def __init__(self) -> None:
-        self.totals = iter([2, 3, 3])
+        self.totals = iter([3, 3])  # counted after each crawl; the first crawl began at 2
         self.crawls: list[list[int]] = []
 
     def count_orders(self, where) -> int:
         return next(self.totals)
 
-    def iter_order_pages(self, where):
+    def iter_order_pages(self, where, on_total=None):
         if where[0].column == "id":
             return iter([[order(9)]])
         ids = [1, 2] if not self.crawls else [1, 2, 3]
         self.crawls.append(ids)
+        on_total(len(ids))
         return iter([[order(i) for i in ids]])
 
 

@@ -76,15 +76,28 @@ class QticketsClient:
         """Every event (deleted ones too unless filtered), page by page, id ascending."""
         return self._records("/events", Event, list(where or []))
 
-    def iter_order_pages(self, where: Sequence[Where] | None = None) -> Iterator[list[Order]]:
-        """Every order matching `where`, page by page, id ascending, each clause re-checked here."""
-        return self._records("/orders", Order, list(where or []))
+    def iter_order_pages(
+        self, where: Sequence[Where] | None = None, *, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[list[Order]]:
+        """Every order matching `where`, page by page, id ascending, each clause re-checked here.
 
-    def _records(self, endpoint: str, model: type[RecordT], where: list[Where]) -> Iterator[list[RecordT]]:
+        `on_total` receives the server's `paging.total` from page 1 (what the crawl set out to read).
+        """
+        return self._records("/orders", Order, list(where or []), on_total)
+
+    def _records(
+        self,
+        endpoint: str,
+        model: type[RecordT],
+        where: list[Where],
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[list[RecordT]]:
         check_columns(where, model)
         seen: set[int] = set()
         fetch = self._page_fetcher(endpoint, model, _list_body(where))
         for page in paging.crawl(fetch, endpoint, self._pool, self._window):
+            if on_total is not None and page.current_page == 1:
+                on_total(page.total)
             kept = [r for r in page.items if matches_all(where, r) and r.id not in seen]  # type: ignore[attr-defined]
             seen.update(r.id for r in kept)  # type: ignore[attr-defined]
             if kept:
