@@ -2,8 +2,9 @@
 -- ReplacingMergeTree keyed by (event_id, show_id, snapshot_at) makes the append idempotent: two
 -- snapshots taken in the same second by overlapping runs (or a retried write) collapse into one
 -- row per show instead of doubling it; the IO manager's upsert merges the touched partition at
--- once, so a plain SELECT never shows the second copy. Monthly partitions keep that merge small
--- and old history cheap to drop by hand (ALTER TABLE ... DROP PARTITION) if retention is wanted.
+-- once, so a plain SELECT never shows the second copy. That merge rewrites the current month's
+-- partition: about 0.3 s at 3.5 M rows (1,200 shows every 15 minutes for a month). Monthly
+-- partitions also make old history cheap to drop (ALTER TABLE ... DROP PARTITION).
 CREATE TABLE IF NOT EXISTS {database}.inventory_raw
 (
     snapshot_at    DateTime('UTC'),

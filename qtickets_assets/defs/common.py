@@ -1,10 +1,9 @@
 """What every mart asset shares: owners, kinds, the DDL's column schema and the write mode."""
 
-from typing import Any, Literal
+from typing import Any
 
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
-
-WriteMode = Literal["replace", "append", "upsert"]
+from qtickets_assets.lib.clickhouse.writers import WriteMode
 
 OWNERS = ["team:analytics-engineering"]
 # Runs that call the Qtickets API carry this tag; a deployment limits runs per tag so that requests

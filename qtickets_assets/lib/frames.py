@@ -29,8 +29,8 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
                 "city_id": event.city.id if event.city else event.city_id or 0,
                 "city_name": event.city.name if event.city else "",
                 "city_timezone": (event.city.timezone if event.city else None) or DEFAULT_TIMEZONE,
-                "venue_name": event.place_name,
-                "venue_address": event.place_address,
+                "venue_name": event.place_name or "",  # an online event has no venue
+                "venue_address": event.place_address or "",
                 "starts_at": starts_at,
                 "ends_at": ends_at,
                 "is_active": int(event.is_active),

@@ -18,7 +18,7 @@ ASSETS = {
 SCHEDULES = {
     "inventory_every_15_minutes": ("*/15 * * * *", "inventory_job"),
     "sales_every_10_minutes": ("*/10 * * * *", "sales_job"),
-    "sales_reconcile_nightly": ("30 3 * * *", "sales_reconcile_job"),
+    "nightly_reconcile": ("30 3 * * *", "nightly_reconcile_job"),
 }
 API_TAG = ("qtickets/api", "true")
 
@@ -92,10 +92,10 @@ def test_sensors_exist_and_start_stopped(definitions):
 
 def test_every_job_carries_the_api_tag(definitions):
     jobs = {job.name: job for job in definitions.resolve_all_job_defs() if not job.name.startswith("__")}
-    assert set(jobs) == {"inventory_job", "sales_job", "sales_reconcile_job"}
+    assert set(jobs) == {"inventory_job", "sales_job", "nightly_reconcile_job"}
     for job in jobs.values():
         assert job.tags.get(API_TAG[0]) == API_TAG[1], job.name
-    reconcile = jobs["sales_reconcile_job"].run_config
+    reconcile = jobs["nightly_reconcile_job"].run_config
     assert reconcile == {"ops": {"fact_sales": {"config": {"full_refresh": True}}}}
 
 

@@ -46,8 +46,10 @@ def test_nightly_reconciliation_rebuilds_exact_truth(tmp_path):
     with run_sandbox(size="small", seed=5) as sandbox:
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
         sandbox.advance(new_orders=10, refunds=5, cancellations=5)
-        config = {"ops": {"fact_sales": {"config": {"full_refresh": True}}}}
-        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url, run_config=config))
+        nightly = materialize_all(sandbox.base_url, sandbox.token, url, job_name="nightly_reconcile_job")
+        assert_succeeded(nightly)
+        (sales,) = nightly.asset_materializations_for_node("fact_sales")
+        assert sales.metadata["write_mode"].value == "replace", "the nightly run rebuilds fact_sales"
         assert_mart_equals_truth(url, sandbox.truth())
 
 

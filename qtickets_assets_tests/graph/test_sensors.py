@@ -15,7 +15,7 @@ from qtickets_assets.defs.automation.sensors import new_orders_sensor, run_failu
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 
-MAX_REQUESTS_PER_EVALUATION = 4
+MAX_REQUESTS_PER_EVALUATION = 2
 
 
 def evaluate(sandbox: SandboxHandle, cursor: str | None) -> tuple[dg.SensorResult, int]:

@@ -42,3 +42,10 @@ def test_an_unknown_city_time_zone_falls_back_to_moscow_instead_of_breaking_the_
     raw = raw_event(1, city={"id": 24, "name": "Томск", "timezone": "UTC+7"})
     row = frames.events_frame([parse_record(Event, raw)]).iloc[0]
     assert (row["city_name"], row["city_timezone"]) == ("Томск", "Europe/Moscow")
+
+
+def test_an_event_without_a_venue_is_stored_with_empty_venue_text() -> None:
+    raw = raw_event(1, place_name=None)
+    del raw["place_address"]
+    row = frames.events_frame([parse_record(Event, raw)]).iloc[0]
+    assert (row["venue_name"], row["venue_address"]) == ("", "")

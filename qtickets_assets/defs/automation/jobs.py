@@ -19,10 +19,13 @@ sales_job = dg.define_asset_job(
     description="New and recently updated orders, upserted by ticket.",
     tags=API_TAGS,
 )
-sales_reconcile_job = dg.define_asset_job(
-    "sales_reconcile_job",
-    selection=dg.AssetSelection.assets("dim_events", "dim_shows", "fact_sales"),
-    description="Re-reads every order and rebuilds fact_sales: catches anything the incremental path missed.",
+nightly_reconcile_job = dg.define_asset_job(
+    "nightly_reconcile_job",
+    selection=dg.AssetSelection.all(),
+    description=(
+        "The whole mart, with every order re-read and fact_sales rebuilt: catches anything the "
+        "incremental path missed, and refreshes events and inventory with it."
+    ),
     tags=API_TAGS,
     config={"ops": {"fact_sales": {"config": {"full_refresh": True}}}},
 )
@@ -37,8 +40,8 @@ sales_schedule = dg.ScheduleDefinition(
     name="sales_every_10_minutes", job=sales_job, cron_schedule="*/10 * * * *", execution_timezone=MOSCOW
 )
 reconcile_schedule = dg.ScheduleDefinition(
-    name="sales_reconcile_nightly",
-    job=sales_reconcile_job,
+    name="nightly_reconcile",
+    job=nightly_reconcile_job,
     cron_schedule="30 3 * * *",
     execution_timezone=MOSCOW,
 )

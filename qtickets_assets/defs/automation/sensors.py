@@ -25,7 +25,7 @@ BLIND_INTERVAL = timedelta(minutes=10)
 
 @dg.sensor(job=sales_job, minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.STOPPED)
 def new_orders_sensor(context: dg.SensorEvaluationContext, qtickets: QticketsResource) -> dg.SensorResult:
-    """Asks the API (2-3 requests) for its newest order id and update time; runs sales on change."""
+    """Asks the API (1-2 requests) for its newest order id and update time; runs sales on change."""
     with qtickets.client() as client:
         marker = client.latest_order_marker()
     request, cursor = decide(context.cursor, marker, datetime.now(UTC))

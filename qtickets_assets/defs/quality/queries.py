@@ -30,11 +30,19 @@ def schema_differences(client: Client, database: str, table: str) -> list[str]:
     return problems or ["columns are in a different order than in the DDL"]
 
 
+# inventory_raw is history: a check reads the newest snapshot (the one this run wrote), not years.
+SCOPES = {"inventory_raw": "snapshot_at = (SELECT max(snapshot_at) FROM {database}.inventory_raw)"}
+
+
+def scope(database: str, table: str) -> str:
+    return SCOPES.get(table, "1").format(database=database)
+
+
 def duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]) -> list[tuple]:
     """Keys that appear more than once to an analyst's plain SELECT (no FINAL)."""
     columns = ", ".join(key)
     return client.query(
-        f"SELECT {columns}, count() AS copies FROM {database}.{table} "
+        f"SELECT {columns}, count() AS copies FROM {database}.{table} WHERE {scope(database, table)} "
         f"GROUP BY {columns} HAVING copies > 1 ORDER BY copies DESC LIMIT {SAMPLE}"
     ).result_rows
 
@@ -44,8 +52,8 @@ def orphan_event_ids(client: Client, database: str, table: str) -> list[int]:
     return [
         row[0]
         for row in client.query(
-            f"SELECT DISTINCT event_id FROM {database}.{table} "
-            f"WHERE event_id NOT IN (SELECT event_id FROM {database}.dim_events) LIMIT {SAMPLE}"
+            f"SELECT DISTINCT event_id FROM {database}.{table} WHERE {scope(database, table)} "
+            f"AND event_id NOT IN (SELECT event_id FROM {database}.dim_events) LIMIT {SAMPLE}"
         ).result_rows
     ]
 

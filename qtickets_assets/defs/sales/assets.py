@@ -91,8 +91,8 @@ def tickets_frame(pages: Iterable[list[Order]]) -> tuple[pd.DataFrame, int, int]
 
 
 @dg.asset(
-    # After the events: a bad token or API root then fails there, before this step touches the
-    # mart, and event_ids_known on this table checks against the events of the same run.
+    # After the events when both run (a full sync): a bad token or API root then fails there,
+    # before this step touches the mart, and event_ids_known sees this run's events.
     deps=["dim_events"],
     **table_asset(
         "fact_sales",

@@ -148,7 +148,7 @@ class QticketsClient:
     # -- the sensor's cheap check ----------------------------------------------------------------
 
     def latest_order_marker(self) -> OrderMarker:
-        """Newest order id and update time in at most 3 requests.
+        """Newest order id and update time in at most 2 requests.
 
         Asks for page 1 sorted descending. If the server ignored `orderBy` (ids ascending on a page
         of several orders), the newest id is on the last page, and the newest update time cannot
