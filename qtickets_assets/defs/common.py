@@ -9,6 +9,9 @@ OWNERS = ["team:analytics-engineering"]
 # Runs that call the Qtickets API carry this tag; a deployment limits runs per tag so that requests
 # across runs stay within QTICKETS_MAX_CONCURRENCY (see deploy/dagster.yaml).
 API_TAGS = {"qtickets/api": "true"}
+# The steps that call the API, whatever job runs them (a UI materialization runs the implicit asset
+# job, which carries no tag): deploy/dagster.yaml runs one step of this pool at a time.
+API_POOL = "qtickets_api"
 
 
 def table_metadata(table: str, write_mode: WriteMode) -> dict[str, Any]:

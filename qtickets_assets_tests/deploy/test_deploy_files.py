@@ -250,7 +250,9 @@ def test_deploy_instance_uses_postgres_from_env_and_limits_api_runs() -> None:
     assert all(isinstance(v, dict) and v["env"].startswith("DAGSTER_POSTGRES_") for v in db.values())
     coordinator = config["run_coordinator"]
     assert coordinator["class"] == "QueuedRunCoordinator"
-    assert {"key": "qtickets/api", "limit": 1} in coordinator["config"]["tag_concurrency_limits"]
+    assert {"key": "qtickets/api", "limit": 1} in config["concurrency"]["runs"]["tag_concurrency_limits"]
+    # UI materializations carry no job tag: the API assets' pool holds them to one step at a time.
+    assert config["concurrency"]["pools"]["default_limit"] == 1
     assert config["run_launcher"]["class"] in {"DefaultRunLauncher", "DockerRunLauncher"}
 
 

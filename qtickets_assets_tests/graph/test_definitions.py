@@ -102,3 +102,15 @@ def test_every_job_carries_the_api_tag(definitions):
 def test_every_check_targets_a_contract_table(definitions):
     checked = {key.asset_key.path[0] for check in definitions.asset_checks for key in check.check_keys}
     assert checked == ASSETS - {"v_sales_dashboard"}
+
+
+def test_every_asset_that_calls_the_api_is_in_the_api_pool(definitions):
+    pools = {
+        key.path[0]: assets_def.node_def.pool for assets_def in definitions.assets for key in assets_def.keys
+    }
+    assert {key for key, pool in pools.items() if pool == "qtickets_api"} == {
+        "dim_events",
+        "dim_shows",
+        "inventory_raw",
+        "fact_sales",
+    }

@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets.defs.common import table_asset
+from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
@@ -25,6 +25,7 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
         ),
     },
     group_name="qtickets",
+    pool=API_POOL,
 )
 def qtickets_events(
     context: dg.AssetExecutionContext, qtickets: QticketsResource

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets.defs.common import table_asset
+from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
@@ -27,6 +27,7 @@ INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
         "across tariffs; tickets_left = the same Σ free_quantity.",
     ),
     group_name="qtickets",
+    pool=API_POOL,
     freshness_policy=INVENTORY_FRESHNESS,
 )
 def inventory_raw(

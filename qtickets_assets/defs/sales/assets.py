@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets.defs.common import table_asset
+from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.client import QticketsClient
@@ -102,6 +102,7 @@ def tickets_frame(pages: Iterable[list[Order]]) -> tuple[pd.DataFrame, int, int]
         "basket_id with updated_at as the version; the nightly run re-reads everything.",
     ),
     group_name="qtickets",
+    pool=API_POOL,
     freshness_policy=dg.FreshnessPolicy.time_window(
         fail_window=timedelta(minutes=40), warn_window=timedelta(minutes=20)
     ),
