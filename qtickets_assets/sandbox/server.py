@@ -88,23 +88,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def do_GET(self) -> None:
-        self._serve("GET")
+    def _dispatch(self) -> None:
+        # http.server calls do_<METHOD>; every method takes the same path, which answers 405 to
+        # anything but GET on API routes (and lets control routes take POST/DELETE).
+        self._serve(self.command)
 
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_HEAD(self) -> None:
-        self._serve("HEAD")
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _dispatch
 
     def _serve(self, method: str) -> None:
         split = urlsplit(self.path)
