@@ -15,8 +15,11 @@ import subprocess
 import sys
 import time
 
+import pyarrow as pa
+
+from qtickets_assets.defs.sales.assets import spool_tickets
 from qtickets_assets.lib import frames
-from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
+from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.rules import show_inventory
@@ -36,15 +39,10 @@ def self_cpu() -> float:
 
 def run(client: QticketsClient, what: str) -> str:
     if what == "orders":
-        rows, orders = [], 0
-        for page in client.iter_order_pages():
-            rows.append(frames.sales_frame(page))
-            orders += len(page)
-        import pandas as pd
-
-        frame = pd.concat(rows, ignore_index=True)
-        frame_to_arrow(frame, table_schema("fact_sales"))
-        return f"{orders} orders, {len(frame)} tickets"
+        spooled = spool_tickets(client.iter_order_pages())
+        for batch in spooled.stream:
+            conform_arrow(pa.Table.from_batches([batch]), table_schema("fact_sales"))
+        return f"{spooled.orders_read} orders, {spooled.tickets} tickets"
     events = [event for page in client.iter_event_pages() for event in page]
     shows = frames.shows_frame(events)
     if what == "events":
@@ -55,7 +53,7 @@ def run(client: QticketsClient, what: str) -> str:
     inventory = {}
     for show_id, show_seats in client.iter_show_seats(live["show_id"].tolist()):
         seats += len(show_seats)
-        inventory[show_id] = show_inventory(show_seats)
+        inventory[show_id] = show_inventory(show_seats, show_id)
     return f"{len(inventory)} shows, {seats} seats"
 
 

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager, column_schema_metadata
@@ -82,3 +84,30 @@ def test_unknown_write_mode_is_refused(chdb_url: str) -> None:
     io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
     with pytest.raises(Exception, match=r"unknown write_mode 'merge'; use one of replace, append, upsert"):
         dg.materialize([odd_sales], resources={"io_manager": io_manager})
+
+
+def test_an_arrow_table_output_is_written_exactly_and_checked_like_a_frame(chdb_url: str) -> None:
+    exact = frame_to_arrow(SALES, table_schema("fact_sales"))
+    # Columns in another order and ids as int64: cast safely to the DDL, as a frame would be.
+    arrow_sales = exact.select(list(reversed(exact.column_names)))
+    arrow_sales = arrow_sales.set_column(
+        arrow_sales.schema.get_field_index("basket_id"), "basket_id", pa.array([1, 2, 3], pa.int64())
+    )
+
+    @dg.asset(name="fact_sales", metadata={"write_mode": "replace"})
+    def sales_as_arrow() -> pa.Table:
+        return arrow_sales
+
+    @dg.asset(name="fact_sales", metadata={"write_mode": "replace"})
+    def float_money() -> pa.Table:
+        return arrow_sales.set_column(
+            arrow_sales.schema.get_field_index("price"), "price", pa.array([0.29, 1.5, 2.0])
+        )
+
+    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    assert dg.materialize([sales_as_arrow], resources={"io_manager": io_manager}).success
+    with pytest.raises(SchemaMismatchError, match=r"column price Decimal\(12, 2\) is double; give money as"):
+        dg.materialize([float_money], resources={"io_manager": io_manager})
+    with ClickHouseResource(url=chdb_url, database=DATABASE).open() as client:
+        rows = client.query(f"SELECT count(), sum(price) FROM {DATABASE}.fact_sales").first_row
+    assert rows == (3, Decimal("1322.32"))  # the refused table left the written one as it was

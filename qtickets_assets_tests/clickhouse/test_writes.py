@@ -9,11 +9,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.lib.clickhouse.connection import open_client
-from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
+from qtickets_assets.lib.clickhouse.convert import arrow_table, conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.clickhouse.io_manager import read_table
@@ -138,3 +139,32 @@ def test_a_staging_table_abandoned_by_a_killed_replace_is_dropped_by_the_next(cl
     ReplaceWriter._drop_abandoned_staging(client, DATABASE, "dim_events", older_than_s=1)
     left = client.query(f"SELECT name FROM system.tables WHERE database = '{DATABASE}'").result_rows
     assert ("dim_events__staging_killed0000",) not in left and ("dim_events",) in left
+
+
+def test_an_arrow_table_is_refused_with_every_difference_like_a_frame() -> None:
+    good = frame_to_arrow(sales_frame([{"basket_id": 1}]), table_schema("fact_sales"))
+    bad = (
+        good.drop_columns(["currency"])
+        .append_column("email", pa.array(["a@b.ru"]))
+        .set_column(good.schema.get_field_index("quantity"), "quantity", pa.array([-1]))
+        .set_column(good.schema.get_field_index("status"), "status", pa.array([None], pa.string()))
+    )
+    with pytest.raises(SchemaMismatchError) as caught:
+        conform_arrow(bad, table_schema("fact_sales"))
+    assert caught.value.problems == [
+        "missing column currency LowCardinality(String)",
+        "extra column email (not in the DDL)",
+        "column status LowCardinality(String) has 1 NULL value(s) but is not Nullable",
+        "column quantity UInt32 is int64 and cannot become uint32: "
+        "Integer value -1 not in range: 0 to 4294967295",
+    ]
+    reordered = good.select(list(reversed(good.column_names)))
+    assert conform_arrow(reordered, table_schema("fact_sales")).equals(good)
+
+
+def test_python_columns_become_arrow_exactly_or_are_refused() -> None:
+    schema = table_schema("fact_sales")
+    columns = frame_to_arrow(sales_frame([{"basket_id": 1, "price": "0.29"}]), schema).to_pydict()
+    assert arrow_table(columns, schema).column("price").to_pylist() == [Decimal("0.29")]
+    with pytest.raises(SchemaMismatchError, match=r"price Decimal\(12, 2\) does not fit decimal128\(12, 2\)"):
+        arrow_table({**columns, "price": [Decimal("1.005")]}, schema)

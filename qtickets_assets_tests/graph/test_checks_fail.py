@@ -16,8 +16,10 @@ import pytest
 
 from qtickets_assets.definitions import defs
 from qtickets_assets.defs.quality import checks as quality
+from qtickets_assets.defs.quality import queries
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.graph.mart import DATABASE, materialize_all
 
@@ -67,6 +69,10 @@ class Mart:
         return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
 
 
+def every_check() -> set[tuple[str, str]]:
+    return {(c.asset_key.to_user_string(), c.name) for d in defs().asset_checks for c in d.check_specs}
+
+
 def failing(evaluations: dict) -> set[tuple[str, str]]:
     return {key for key, evaluation in evaluations.items() if not evaluation.passed}
 
@@ -96,9 +102,8 @@ def mart(clean_mart, tmp_path) -> Mart:
 
 def test_every_check_passes_on_the_clean_mart(mart):
     evaluations = mart.check_results()
-    expected = {(c.asset_key.to_user_string(), c.name) for d in defs().asset_checks for c in d.check_specs}
-    assert set(evaluations) == expected
-    assert len(expected) == 17
+    assert set(evaluations) == every_check()
+    assert len(evaluations) == 17
     assert not failing(evaluations)
 
 
@@ -282,3 +287,39 @@ def test_failing_blocking_check_stops_the_dashboard_in_the_same_run(mart):
     assert failing(evaluations) == {("fact_sales", "status_allowed")}
     assert evaluations["fact_sales", "status_allowed"].severity == dg.AssetCheckSeverity.ERROR
     assert meta(evaluations["fact_sales", "status_allowed"], "rows_with_unknown_status") == 1
+
+
+def test_one_check_runs_alone_and_revenue_reconciles_alone_leaves_clickhouse_closed(mart, monkeypatch):
+    """An asset's checks share a step, but the UI can run one of them: only it is evaluated."""
+    status = dg.AssetCheckKey(dg.AssetKey("fact_sales"), "status_allowed")
+    result = mart.run(dg.AssetSelection.checks(status))
+    assert [(e.asset_key, e.check_name) for e in result.get_asset_check_evaluations()] == [
+        (status.asset_key, status.name)
+    ]
+
+    def closed(self):
+        raise AssertionError("revenue_reconciles reads the instance, not ClickHouse")
+
+    monkeypatch.setattr(ClickHouseResource, "open", closed)
+    result = mart.run(
+        dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("fact_sales"), "revenue_reconciles"))
+    )
+    assert result.success
+    assert [e.check_name for e in result.get_asset_check_evaluations()] == ["revenue_reconciles"]
+
+
+def test_a_check_that_cannot_run_fails_its_step_without_hiding_the_others(mart, monkeypatch):
+    def broken(client, database):
+        raise RuntimeError("status query broke")
+
+    monkeypatch.setattr(queries, "status_allowed", broken)
+    result = mart.run(dg.AssetSelection.all_asset_checks())
+    assert not result.success
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    assert failure.step_key == "fact_sales_checks"
+    assert "status query broke" in failure.step_failure_data.error.to_string()
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()
+    }
+    assert set(evaluations) == every_check() - {("fact_sales", "status_allowed")}
+    assert not failing(evaluations)

@@ -28,7 +28,7 @@ def test_sales_rows_take_currency_status_utm_and_version_from_their_real_fields(
             ],
         ),
     )
-    rows = frames.sales_frame([order]).set_index("basket_id")
+    rows = frames.sales_table([order]).to_pandas().set_index("basket_id")
     assert rows.loc[70, "currency"] == "KZT"
     assert rows.loc[70, "price"] == Decimal("1222.03")
     assert (rows.loc[70, "utm_source"], rows.loc[70, "utm_campaign"]) == ("", "")

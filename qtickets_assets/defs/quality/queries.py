@@ -1,12 +1,65 @@
-"""The SQL behind the asset checks: each returns the rows that break a rule (none = pass)."""
+"""The rules behind the asset checks, in SQL. Each rule returns an `Outcome`: whether the table
+keeps the rule, and a sample of what breaks it (the check's metadata). No Dagster here."""
 
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 
 SAMPLE = 5
+SALES_STATUSES = ("paid", "unpaid", "cancelled", "refunded")
+
+
+class Outcome(NamedTuple):
+    passed: bool
+    metadata: dict[str, Any]
+
+
+def schema_matches_ddl(client: Client, database: str, table: str) -> Outcome:
+    problems = schema_differences(client, database, table)
+    return Outcome(not problems, {"differences": "\n".join(problems) or "none"})
+
+
+def no_duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]) -> Outcome:
+    duplicates = duplicate_keys(client, database, table, key)
+    return Outcome(not duplicates, {"key": ", ".join(key), "duplicates_sample": str(duplicates)})
+
+
+def event_ids_known(client: Client, database: str, table: str) -> Outcome:
+    orphans = orphan_event_ids(client, database, table)
+    return Outcome(not orphans, {"unknown_event_ids_sample": str(orphans)})
+
+
+def ticket_counts_present(client: Client, database: str) -> Outcome:
+    """Every live show has a row, no other show has one, and no show has more seats left than seats.
+
+    Equal counts are not enough: a row for a deleted show would hide a live show's missing row.
+    """
+    live_shows = count_where(client, database, "dim_shows", "is_deleted = 0")
+    rows = count_where(client, database, "fact_inventory_latest", "1")
+    overfull = count_where(client, database, "fact_inventory_latest", "tickets_left > tickets_total")
+    missing = unmatched_show_ids(
+        client, database, "dim_shows", "is_deleted = 0", "fact_inventory_latest", "1"
+    )
+    stray = unmatched_show_ids(client, database, "fact_inventory_latest", "1", "dim_shows", "is_deleted = 0")
+    return Outcome(
+        rows == live_shows and overfull == 0 and not missing and not stray,
+        {
+            "live_shows": live_shows,
+            "rows": rows,
+            "rows_with_left_above_total": overfull,
+            "live_shows_without_row_sample": str(missing),
+            "rows_of_no_live_show_sample": str(stray),
+        },
+    )
+
+
+def status_allowed(client: Client, database: str) -> Outcome:
+    allowed = ", ".join(f"'{status}'" for status in SALES_STATUSES)
+    bad = count_where(client, database, "fact_sales", f"status NOT IN ({allowed})")
+    return Outcome(bad == 0, {"rows_with_unknown_status": bad})
 
 
 def schema_differences(client: Client, database: str, table: str) -> list[str]:

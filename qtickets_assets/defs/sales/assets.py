@@ -3,9 +3,10 @@
 import logging
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import dagster as dg
-import pandas as pd
+import pyarrow as pa
 
 from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
@@ -14,6 +15,7 @@ from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.filters import Where
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.resource import QticketsResource
+from qtickets_assets.lib.spool import ArrowSpool
 
 
 class SalesSyncConfig(dg.Config):
@@ -76,18 +78,24 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
     log.warning(f"orders kept changing during {MAX_CRAWLS} crawls; the nightly reconciliation reads them all")
 
 
-def tickets_frame(pages: Iterable[list[Order]]) -> tuple[pd.DataFrame, int, int]:
-    """(tickets, orders read, orders whose price disagrees with their baskets), page by page.
+class SpooledTickets(NamedTuple):
+    stream: pa.RecordBatchReader
+    orders_read: int
+    tickets: int
+    price_mismatches: int
+    """Orders whose price disagrees with the sum of their baskets' prices."""
 
-    Each page becomes a small columnar frame at once, so the run never holds every order.
-    """
-    parts, orders_read, mismatches = [], 0, 0
+
+def spool_tickets(pages: Iterable[list[Order]]) -> SpooledTickets:
+    """Each page becomes a small Arrow table that goes to a temporary file at once, so the run
+    holds one page, never the account: memory stays flat however many orders there are."""
+    spool = ArrowSpool(frames.sales_table([]).schema)
+    orders_read = mismatches = 0
     for page in pages:
-        parts.append(frames.sales_frame(page))
+        spool.append(frames.sales_table(page))
         orders_read += len(page)
         mismatches += frames.price_mismatches(page)
-    frame = pd.concat(parts, ignore_index=True) if parts else frames.sales_frame([])
-    return frame, orders_read, mismatches
+    return SpooledTickets(spool.reader(), orders_read, spool.rows, mismatches)
 
 
 @dg.asset(
@@ -121,14 +129,14 @@ def fact_sales(
             max_order_id, max_updated_at = watermark
             since = max_updated_at - timedelta(minutes=config.overlap_minutes)
             pages = changed_order_pages(client, max_order_id, since)
-        frame, orders_read, mismatches = tickets_frame(pages)
+        spooled = spool_tickets(pages)
     mode = "replace" if watermark is None else "upsert"
-    context.log.info(f"{mode}: {orders_read} orders, {len(frame)} tickets")
+    context.log.info(f"{mode}: {spooled.orders_read} orders, {spooled.tickets} tickets")
     return dg.Output(
-        frame,
+        spooled.stream,
         metadata={
             "write_mode": mode,
-            "orders_read": orders_read,
-            "orders_price_mismatch": mismatches,
+            "orders_read": spooled.orders_read,
+            "orders_price_mismatch": spooled.price_mismatches,
         },
     )

@@ -1,12 +1,17 @@
-"""Turn a pandas DataFrame into an Arrow table of exactly a table's DDL schema, or say why not.
+"""Turn a pandas DataFrame or an Arrow table into an Arrow table of exactly a table's DDL schema,
+or say why not.
 
 Every column is checked before anything is written and all problems are reported together, so a
-producer fixes its frame in one go. Money never passes through float: Decimal objects, strings and
+producer fixes its data in one go. Money never passes through float: Decimal objects, strings and
 integers are converted exactly, and a float column for a Decimal type is refused.
+
+`arrow_table` also builds a table from Python column lists (the sales asset's per-page tables):
+no pandas in between, so a page of orders costs a list per column and ~100 bytes per ticket.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -71,32 +76,70 @@ def _to_plain(series: pd.Series, target: pa.DataType) -> pa.Array:
 
 
 def _convert_column(series: pd.Series, clickhouse_type: str) -> pa.Array:
-    target, nullable = arrow_type(clickhouse_type)
+    target, _ = arrow_type(clickhouse_type)
     if pa.types.is_decimal(target):
-        array = _to_decimal(series, target)
-    elif pa.types.is_timestamp(target):
-        array = _to_timestamp(series, target)
-    else:
-        array = _to_plain(series, target)
-    if not nullable and array.null_count:
-        raise _ColumnProblem(f"has {array.null_count} NULL value(s) but is not Nullable")
-    return array
+        return _to_decimal(series, target)
+    if pa.types.is_timestamp(target):
+        return _to_timestamp(series, target)
+    return _to_plain(series, target)
 
 
-def frame_to_arrow(frame: pd.DataFrame, schema: TableSchema) -> pa.Table:
-    """The frame as an Arrow table in the DDL's column order and types; SchemaMismatchError otherwise."""
+def _from_arrow(array: pa.ChunkedArray | pa.Array, target: pa.DataType) -> pa.ChunkedArray | pa.Array:
+    if array.type == target:
+        return array
+    if pa.types.is_decimal(target) and pa.types.is_floating(array.type):
+        raise _ColumnProblem(f"is {array.type}; give money as Decimal or str, never float")
+    try:
+        return array.cast(target, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise _ColumnProblem(f"is {array.type} and cannot become {target}: {exc}") from None
+
+
+def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError) as exc:
+        raise _ColumnProblem(f"does not fit {target}: {exc}") from None
+
+
+def _conform(
+    schema: TableSchema, names: Sequence[str], convert: Callable[[str, str], pa.Array | pa.ChunkedArray]
+) -> pa.Table:
+    """Convert each DDL column with `convert(name, clickhouse_type)`; every problem reported at once."""
     problems: list[str] = []
     expected = {column.name for column in schema.columns}
-    problems += [f"missing column {c.name} {c.type}" for c in schema.columns if c.name not in frame.columns]
-    problems += [f"extra column {name} (not in the DDL)" for name in frame.columns if name not in expected]
-    arrays: list[pa.Array] = []
+    problems += [f"missing column {c.name} {c.type}" for c in schema.columns if c.name not in names]
+    problems += [f"extra column {name} (not in the DDL)" for name in names if name not in expected]
+    arrays: list[pa.Array | pa.ChunkedArray] = []
     for column in schema.columns:
-        if column.name not in frame.columns:
+        if column.name not in names:
             continue
         try:
-            arrays.append(_convert_column(frame[column.name], column.type))
+            array = convert(column.name, column.type)
+            if not arrow_type(column.type)[1] and array.null_count:
+                raise _ColumnProblem(f"has {array.null_count} NULL value(s) but is not Nullable")
+            arrays.append(array)
         except _ColumnProblem as problem:
             problems.append(f"column {column.name} {column.type} {problem}")
     if problems:
         raise SchemaMismatchError(schema.name, problems)
     return pa.Table.from_arrays(arrays, schema=to_arrow_schema(schema))
+
+
+def frame_to_arrow(frame: pd.DataFrame, schema: TableSchema) -> pa.Table:
+    """The frame as an Arrow table in the DDL's column order and types; SchemaMismatchError otherwise."""
+    return _conform(schema, list(frame.columns), lambda name, type_: _convert_column(frame[name], type_))
+
+
+def conform_arrow(data: pa.Table, schema: TableSchema) -> pa.Table:
+    """An Arrow table cast (safely: no overflow, no lost digits) to the DDL; SchemaMismatchError otherwise."""
+    return _conform(
+        schema, data.column_names, lambda name, type_: _from_arrow(data.column(name), arrow_type(type_)[0])
+    )
+
+
+def arrow_table(columns: dict[str, Sequence[Any]], schema: TableSchema) -> pa.Table:
+    """Python values per column (Decimal, aware datetime, str, int) as an Arrow table of the DDL."""
+    return _conform(
+        schema, list(columns), lambda name, type_: _from_values(columns[name], arrow_type(type_)[0])
+    )

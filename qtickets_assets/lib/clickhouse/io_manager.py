@@ -1,11 +1,15 @@
-"""`ClickHouseIOManager`: write asset DataFrames to the table named by the asset key, per the DDL.
+"""`ClickHouseIOManager`: write an asset's pandas DataFrame, Arrow table or Arrow stream (a
+`pa.RecordBatchReader`, e.g. from `lib/spool.py`) to the table named by the asset key, per the DDL.
 
-The frame is checked and converted before any connection is opened, so a mismatch writes nothing
-and an embedded directory is held only while rows are actually written.
+The data is checked and converted before any connection is opened, so a mismatch writes nothing
+and an embedded directory is held only while rows are actually written. A stream's columns are
+checked up front and its values block by block as they are written: a bad value then fails the
+write, and a replaced table keeps its old rows (the staging copy is dropped).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
@@ -13,10 +17,10 @@ import pandas as pd
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
+from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
 from qtickets_assets.lib.clickhouse.resource import open_migrated
-from qtickets_assets.lib.clickhouse.writers import qualified, writer_for
+from qtickets_assets.lib.clickhouse.writers import in_blocks, qualified, writer_for
 
 PREVIEW_ROWS = 5
 
@@ -36,14 +40,40 @@ def _preview(data: pa.Table) -> str:
     return head.to_markdown(index=False, disable_numparse=True) if len(head) else "_no rows_"
 
 
-def _output_metadata(database: str, schema: TableSchema, data: pa.Table) -> dict[str, Any]:
-    return {
-        "dagster/row_count": data.num_rows,
-        "dagster/table_name": f"{database}.{schema.name}",
-        "dagster/column_schema": dagster_table_schema(schema),
-        "rows_written": data.num_rows,
-        "preview": dg.MetadataValue.md(_preview(data)),
-    }
+class _DdlBlocks:
+    """The output as DDL-typed Arrow blocks, counted and its first rows kept for the metadata."""
+
+    def __init__(self, obj: object, schema: TableSchema) -> None:
+        self.schema, self.rows, self.head = schema, 0, pa.table({})
+        if isinstance(obj, pd.DataFrame):
+            self._data: pa.Table | pa.RecordBatchReader = frame_to_arrow(obj, schema)
+        elif isinstance(obj, pa.Table):
+            self._data = conform_arrow(obj, schema)
+        elif isinstance(obj, pa.RecordBatchReader):
+            conform_arrow(obj.schema.empty_table(), schema)  # columns and types, before any write
+            self._data = obj
+        else:
+            raise TypeError(
+                "ClickHouseIOManager writes pandas DataFrames, Arrow tables or Arrow record batch "
+                f"readers, got {type(obj).__name__}"
+            )
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        for block in in_blocks(self._data):
+            block = conform_arrow(block, self.schema)
+            if not self.rows:
+                self.head = block.slice(0, PREVIEW_ROWS)
+            self.rows += block.num_rows
+            yield block
+
+    def metadata(self, database: str) -> dict[str, Any]:
+        return {
+            "dagster/row_count": self.rows,
+            "dagster/table_name": f"{database}.{self.schema.name}",
+            "dagster/column_schema": dagster_table_schema(self.schema),
+            "rows_written": self.rows,
+            "preview": dg.MetadataValue.md(_preview(self.head)),
+        }
 
 
 def read_table(client: Client, database: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -75,16 +105,15 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
     url: str
     database: str = "qtickets"
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
-        if not isinstance(obj, pd.DataFrame):
-            raise TypeError(f"ClickHouseIOManager writes pandas DataFrames, got {type(obj).__name__}")
+    def handle_output(
+        self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | pa.RecordBatchReader
+    ) -> None:
         table = context.asset_key.path[-1]
         writer = writer_for(_write_mode(context))
-        schema = table_schema(table)
-        data = frame_to_arrow(obj, schema)
+        blocks = _DdlBlocks(obj, table_schema(table))
         with open_migrated(self.url, self.database) as client:
-            writer.write(client, self.database, table, data)
-        context.add_output_metadata(_output_metadata(self.database, schema, data))
+            writer.write(client, self.database, table, blocks)
+        context.add_output_metadata(blocks.metadata(self.database))
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table = context.asset_key.path[-1]

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from typing import Literal, Protocol
 
 import pyarrow as pa
@@ -22,31 +23,51 @@ from qtickets_assets.lib.clickhouse.connection import quote_identifier
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 
 WriteMode = Literal["replace", "append", "upsert"]
-BLOCK_ROWS = 1_000_000
-STAGING_MARK = "{table}__staging_"  # large Arrow blocks: few parts, few merges
+# Rows per INSERT. The engine needs ~4× a block's size while it sorts and compresses it (and chDB
+# keeps that memory afterwards), so blocks stay small; 50,000 rows is ~5 MB of fact_sales, a few
+# parts per large load, and as fast as one block of a million (bench/RESULTS.md, round 4).
+BLOCK_ROWS = 50_000
+STAGING_MARK = "{table}__staging_"
+# A table, or a stream of tables/record batches read once (see lib/spool.py).
+ArrowData = pa.Table | Iterable[pa.Table | pa.RecordBatch]
 
 
 def qualified(database: str, table: str) -> str:
     return f"{quote_identifier(database)}.{quote_identifier(table)}"
 
 
-def insert_blocks(client: Client, database: str, table: str, data: pa.Table) -> None:
-    data = data.combine_chunks()
-    for offset in range(0, data.num_rows, BLOCK_ROWS):
-        client.insert_arrow(table, data.slice(offset, BLOCK_ROWS), database=database)
+def in_blocks(data: ArrowData, rows: int | None = None) -> Iterator[pa.Table]:
+    """`data` as contiguous tables of about `rows` (BLOCK_ROWS) rows; a stream is consumed as it goes."""
+    rows = rows or BLOCK_ROWS
+    pieces = data.to_batches(max_chunksize=rows) if isinstance(data, pa.Table) else data
+    pending: list[pa.Table] = []
+    count = 0
+    for piece in pieces:
+        pending.append(piece if isinstance(piece, pa.Table) else pa.Table.from_batches([piece]))
+        count += piece.num_rows
+        if count >= rows:
+            yield pa.concat_tables(pending).combine_chunks()
+            pending, count = [], 0
+    if pending:
+        yield pa.concat_tables(pending).combine_chunks()
+
+
+def insert_blocks(client: Client, database: str, table: str, data: ArrowData) -> None:
+    for block in in_blocks(data):
+        client.insert_arrow(table, block, database=database)
 
 
 class TableWriter(Protocol):
-    def write(self, client: Client, database: str, table: str, data: pa.Table) -> None: ...
+    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None: ...
 
 
 class AppendWriter:
-    def write(self, client: Client, database: str, table: str, data: pa.Table) -> None:
+    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None:
         insert_blocks(client, database, table, data)
 
 
 class ReplaceWriter:
-    def write(self, client: Client, database: str, table: str, data: pa.Table) -> None:
+    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None:
         # A unique staging name: two writers on a server must not fill each other's staging table.
         staging = f"{STAGING_MARK.format(table=table)}{uuid.uuid4().hex[:12]}"
         self._drop_abandoned_staging(client, database, table)
@@ -72,7 +93,7 @@ class ReplaceWriter:
 
 
 class UpsertWriter:
-    def write(self, client: Client, database: str, table: str, data: pa.Table) -> None:
+    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None:
         engine = client.command(
             "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
             {"db": database, "t": table},
