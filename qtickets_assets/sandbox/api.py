@@ -14,9 +14,9 @@ from typing import Any
 
 from qtickets_assets.sandbox.filters import FilterError, apply_order, apply_where
 from qtickets_assets.sandbox.model import World
-from qtickets_assets.sandbox.render import ascii_dumps, dumps
+from qtickets_assets.sandbox.render import dumps, fast_dumps
 from qtickets_assets.sandbox.resources import RESOURCES, Resource, color_themes_body
-from qtickets_assets.sandbox.seats import render_barcodes, render_seats, seat_select
+from qtickets_assets.sandbox.seats import PlanCache, render_barcodes, render_seats, seat_select
 
 JSON_TYPE = "application/json"
 HTML_TYPE = "text/html; charset=UTF-8"
@@ -29,6 +29,45 @@ LIST_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)$")
 ITEM_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)/([^/]+)$")
 SHOW_RE = re.compile(r"^/shows/([^/]+)/(seats|barcodes)$")
 SEAT_CACHE_BYTES = 256 << 20  # rendered seat maps kept, least recently used dropped first
+# Rendered list items (events, orders) kept per route and world version, up to this many bytes per
+# route (each bytes object counted with FRAGMENT_OVERHEAD). An order is ~3.4 KB of
+# JSON: medium (~20,000 orders, ~70 MB) fits whole; large (~120,000 orders, ~415 MB) keeps the
+# first ~75,000 rendered. Events: large ~21 MB.
+FRAGMENT_CACHE_BYTES = 256 << 20
+FRAGMENT_OVERHEAD = 120  # per entry: the bytes object's header, its int key and the dict slot
+
+
+class FragmentCache:
+    """One route's rendered items (bytes by id) for one world version; any mutation drops them all.
+
+    Bounded by `limit` bytes, and once full it keeps what it has: a crawl walks the list in one
+    order, so under LRU a cache smaller than the list would evict every fragment before its next use.
+    Not locked on its own: `Api.handle` holds the world's lock.
+    """
+
+    __slots__ = ("_by_id", "limit", "size", "version")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.version = -1
+        self._by_id: dict[int, bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, version: int, item_id: int) -> bytes | None:
+        if version != self.version:
+            self._by_id.clear()  # a mutation happened: stale bytes must never be served
+            self.size = 0
+            self.version = version
+        return self._by_id.get(item_id)
+
+    def put(self, item_id: int, body: bytes) -> None:
+        cost = len(body) + FRAGMENT_OVERHEAD
+        if self.size + cost <= self.limit and item_id not in self._by_id:
+            self._by_id[item_id] = body
+            self.size += cost
 
 
 @dataclass(slots=True)
@@ -84,19 +123,27 @@ def page_number(body: dict[str, Any], query: dict[str, list[str]]) -> int:
 
 
 class Api:
-    def __init__(self, world: World, ignore_filters: bool = False, ignore_select: bool = False) -> None:
+    def __init__(
+        self,
+        world: World,
+        ignore_filters: bool = False,
+        ignore_select: bool = False,
+        fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES,
+    ) -> None:
         self.world = world
         self.ignore_filters = ignore_filters
         self.ignore_select = ignore_select  # serve whole seat objects whatever `select` asks
         self._lock = threading.Lock()
         self._results: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
-        self._fragments: dict[int, bytes] = {}  # event id -> rendered bytes
-        self._fragments_version = world.version
+        self._fragments = {
+            route: FragmentCache(fragment_cache_bytes) for route, res in RESOURCES.items() if res.cache_render
+        }
         self._row_cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         # seat-map bodies by (show id, flat, select), for the world version in `_seats_version`
         self._seat_bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._seat_bytes = 0
         self._seats_version = world.version
+        self._seat_plans = PlanCache()  # halls' offers per zone and select; halls never change
 
     def handle(
         self, path: str, query: dict[str, list[str]], body: dict[str, Any], empty_page: bool = False
@@ -125,9 +172,9 @@ class Api:
         page = page_number(body, query)
         last_page = -(-len(items) // res.per_page)
         chunk = [] if empty and page < last_page else items[(page - 1) * res.per_page : page * res.per_page]
-        data = b",".join(self._fragment(res, item) for item in chunk)
         paging = dumps({"perPage": res.per_page, "currentPage": page, "total": len(items)})
-        return Response(200, b'{"data":[' + data + b'],"paging":' + paging + b"}")
+        parts = [b'{"data":[', b",".join([self._fragment(res, item) for item in chunk]), b'],"paging":']
+        return Response(200, b"".join((*parts, paging, b"}")))
 
     def _select(self, res: Resource, where: Any, order_by: Any) -> list[Any]:
         key = (res.route, json.dumps(where, sort_keys=True), json.dumps(order_by), self.world.version)
@@ -147,23 +194,24 @@ class Api:
         """Filterable columns of every item, built once per world version (the costly part)."""
         cached = self._row_cache.get(res.route)
         if cached is None or cached[0] != self.world.version:
-            cached = (
-                self.world.version,
-                [{**res.row(item), "_item": item} for item in res.items(self.world)],
-            )
+            rows = []
+            for item in res.items(self.world):
+                row = res.row(item)  # a fresh dict per item
+                row["_item"] = item
+                rows.append(row)
+            cached = (self.world.version, rows)
             self._row_cache[res.route] = cached
         return cached[1]
 
     def _fragment(self, res: Resource, item: Any) -> bytes:
-        if not res.cache_render:
-            return dumps(res.render(item, self.world))
-        if self._fragments_version != self.world.version:
-            self._fragments.clear()  # a mutation happened: stale bytes must never be served
-            self._fragments_version = self.world.version
-        cached = self._fragments.get(item.id)
-        if cached is None:
-            cached = self._fragments[item.id] = dumps(res.render(item, self.world))
-        return cached
+        cache = self._fragments.get(res.route)
+        if cache is None:
+            return fast_dumps(res.render(item, self.world))
+        body = cache.get(self.world.version, item.id)
+        if body is None:
+            body = fast_dumps(res.render(item, self.world))
+            cache.put(item.id, body)
+        return body
 
     def _item(self, res: Resource, raw_id: str) -> Response:
         if not raw_id.isdigit():
@@ -206,8 +254,8 @@ class Api:
                 self._seat_bodies.move_to_end(key)
                 return cached
         show = self.world.shows_by_id[show_id]
-        encode = dumps if select is None else ascii_dumps  # selected seats carry no names: ASCII
-        body = encode(render_seats(show, self.world.events_by_id[show.event_id], flat, select))
+        event = self.world.events_by_id[show.event_id]
+        body = fast_dumps(render_seats(show, event, flat, select, self._seat_plans))
         with self._lock:
             if key not in self._seat_bodies:
                 self._seat_bodies[key] = body

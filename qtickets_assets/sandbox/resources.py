@@ -19,9 +19,9 @@ class Resource:
     per_page: int  # fixed by the server; per_page/perPage requests are ignored
     columns: dict[str, Kind]  # top-level scalar columns `where` and `orderBy` may use
     items: Callable[[World], list[Any]]
-    row: Callable[[Any], dict[str, Any]]
+    row: Callable[[Any], dict[str, Any]]  # a new dict per call: the API adds "_item" to it
     render: Callable[[Any, World], dict[str, Any]]
-    cache_render: bool = False  # events are heavy and change rarely: keep their bytes
+    cache_render: bool = False  # keep rendered bytes per world version (api.FragmentCache)
 
 
 TIME_COLS: dict[str, Kind] = {"created_at": "time", "updated_at": "time", "deleted_at": "time"}
@@ -59,6 +59,7 @@ RESOURCES: dict[str, Resource] = {
             "deleted_at": o.deleted_at,
         },
         lambda o, w: render_order(o),
+        cache_render=True,
     ),
     "clients": Resource(
         "clients",

@@ -54,8 +54,8 @@ def test_cached_seat_maps_follow_mutations(client: httpx.Client, sandbox: Sandbo
     assert changed > 0
 
 
-def test_ascii_dumps_is_byte_for_byte_dumps(sandbox: SandboxHandle) -> None:
-    from qtickets_assets.sandbox.render import ascii_dumps, dumps
+def test_fast_dumps_is_byte_for_byte_dumps(sandbox: SandboxHandle) -> None:
+    from qtickets_assets.sandbox.render import dumps, fast_dumps
 
     samples: list[object] = [
         {"a/b": ["x/y", 1, None, True, 300.5, 56.459527]},
@@ -70,4 +70,4 @@ def test_ascii_dumps_is_byte_for_byte_dumps(sandbox: SandboxHandle) -> None:
         event = world.events_by_id[show.event_id]
         samples += [render_seats(show, event, True), render_seats(show, event, False, ("id", "root_id"))]
     for obj in samples:
-        assert ascii_dumps(obj) == dumps(obj)
+        assert fast_dumps(obj) == dumps(obj)
