@@ -8,6 +8,10 @@ import dagster as dg
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "qtickets"
 DEFAULT_MAX_CONCURRENCY = 8
+# The variables read while the definitions are built (not when a run starts): `definitions.py`
+# builds them once per process for each combination of these values. A new variable that changes
+# what the definitions contain must be listed here.
+DEFINITIONS_ENV = ("CLICKHOUSE_URL", "CLICKHOUSE_DATABASE", "QTICKETS_MAX_CONCURRENCY")
 
 
 def default_clickhouse_url() -> str:
@@ -34,3 +38,8 @@ def max_concurrency() -> int:
     if value < 1:
         raise ValueError(f"QTICKETS_MAX_CONCURRENCY must be at least 1, got {value}")
     return value
+
+
+def definitions_env() -> tuple[str | None, ...]:
+    """The current values of `DEFINITIONS_ENV`: what the built definitions depend on."""
+    return tuple(os.environ.get(name) for name in DEFINITIONS_ENV)

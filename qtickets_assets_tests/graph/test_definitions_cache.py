@@ -1,0 +1,35 @@
+"""The definitions are built once per process and configuration (Dagster asks for them repeatedly)."""
+
+import gc
+import os
+from unittest import mock
+
+from qtickets_assets import settings
+from qtickets_assets.definitions import defs
+
+
+def test_the_same_configuration_gets_the_same_definitions():
+    assert defs() is defs()
+
+
+def test_another_configuration_gets_definitions_built_for_it():
+    before = defs()
+    with mock.patch.dict(os.environ, {"CLICKHOUSE_DATABASE": "elsewhere"}):
+        after = defs()
+    assert after is not before
+    assert after.resources["clickhouse"].database == "elsewhere"
+    assert after.resources["io_manager"].database == "elsewhere"
+    assert defs() is before
+
+
+def test_each_variable_read_while_building_changes_the_key():
+    for name in settings.DEFINITIONS_ENV:
+        with mock.patch.dict(os.environ, {name: "7"}):
+            changed = settings.definitions_env()
+        with mock.patch.dict(os.environ, {name: "8"}):
+            assert settings.definitions_env() != changed
+
+
+def test_the_long_lived_objects_are_out_of_the_cyclic_gc_after_the_first_build():
+    defs()
+    assert gc.get_freeze_count() > 0
