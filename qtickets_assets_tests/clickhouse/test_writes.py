@@ -21,6 +21,15 @@ from qtickets_assets.lib.clickhouse.io_manager import read_table
 from qtickets_assets.lib.clickhouse.writers import ReplaceWriter, writer_for
 from qtickets_assets_tests.clickhouse.conftest import DATABASE, T0, events_frame, inventory_frame, sales_frame
 
+# What both the frame and the Arrow table of the bad sales rows below are refused for.
+BAD_SALES_PROBLEMS = [
+    "missing column currency LowCardinality(String)",
+    "extra column email (not in the DDL)",
+    "column status LowCardinality(String) has 1 NULL value(s) but is not Nullable",
+    "column quantity UInt32 is int64 and cannot become uint32: "
+    "Integer value -1 not in range: 0 to 4294967295",
+]
+
 
 def write(client: Client, table: str, frame: pd.DataFrame, mode: str) -> None:
     writer_for(mode).write(client, DATABASE, table, frame_to_arrow(frame, table_schema(table)))
@@ -63,11 +72,7 @@ def test_mismatched_frame_is_refused_with_every_difference_and_nothing_written(c
     with pytest.raises(SchemaMismatchError) as caught:
         write(client, "fact_sales", bad, "replace")
     assert caught.value.problems == [
-        "missing column currency LowCardinality(String)",
-        "extra column email (not in the DDL)",
-        "column status LowCardinality(String) has 1 NULL value(s) but is not Nullable",
-        "column quantity UInt32 is int64 and cannot become uint32: "
-        "Integer value -1 not in range: 0 to 4294967295",
+        *BAD_SALES_PROBLEMS,
         "column price Decimal(12, 2) is float64; give money as Decimal or str, never float",
     ]
     assert client.query(f"SELECT basket_id FROM {DATABASE}.fact_sales").result_rows == [(1,)]
@@ -148,15 +153,13 @@ def test_an_arrow_table_is_refused_with_every_difference_like_a_frame() -> None:
         .append_column("email", pa.array(["a@b.ru"]))
         .set_column(good.schema.get_field_index("quantity"), "quantity", pa.array([-1]))
         .set_column(good.schema.get_field_index("status"), "status", pa.array([None], pa.string()))
+        .set_column(good.schema.get_field_index("price"), "price", pa.array([0.29]))
     )
     with pytest.raises(SchemaMismatchError) as caught:
         conform_arrow(bad, table_schema("fact_sales"))
     assert caught.value.problems == [
-        "missing column currency LowCardinality(String)",
-        "extra column email (not in the DDL)",
-        "column status LowCardinality(String) has 1 NULL value(s) but is not Nullable",
-        "column quantity UInt32 is int64 and cannot become uint32: "
-        "Integer value -1 not in range: 0 to 4294967295",
+        *BAD_SALES_PROBLEMS,
+        "column price Decimal(12, 2) is double; give money as Decimal or str, never float",
     ]
     reordered = good.select(list(reversed(good.column_names)))
     assert conform_arrow(reordered, table_schema("fact_sales")).equals(good)

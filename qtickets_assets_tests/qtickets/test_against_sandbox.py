@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,9 +37,14 @@ def crawl(sb: SandboxHandle, max_concurrency: int = 4) -> Crawl:
         return Crawl(events, orders, dict(client.iter_show_seats(live)))
 
 
+# One world for the whole module: tests compare crawls of several sandboxes with one another, and
+# the default anchor (now, to the minute) would differ between two made on either side of a minute.
+ANCHOR = int(time.time()) // 60 * 60
+
+
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
-    with run_sandbox(size="small", seed=1) as sb:
+    with run_sandbox(size="small", seed=1, anchor=ANCHOR) as sb:
         yield sb
 
 
@@ -123,7 +129,7 @@ def test_incremental_filters_give_identical_orders_when_the_server_ignores_them(
     expected = [ids[-119:], sorted(o.id for o in full.orders if o.updated_at >= since)]
     for ignore in (False, True):
         with (
-            run_sandbox(size="small", seed=1, ignore_filters=ignore) as sb,
+            run_sandbox(size="small", seed=1, anchor=ANCHOR, ignore_filters=ignore) as sb,
             QticketsClient(sb.base_url, sb.token) as c,
         ):
             got = [[o.id for page in c.iter_order_pages(w) for o in page] for w in wheres]
@@ -137,7 +143,7 @@ def test_marker_sorted_and_unsorted(sandbox: SandboxHandle, full: Crawl) -> None
     with QticketsClient(sandbox.base_url, sandbox.token) as client:
         assert client.latest_order_marker() == newest
     with (
-        run_sandbox(size="small", seed=1, ignore_filters=True) as sb,
+        run_sandbox(size="small", seed=1, anchor=ANCHOR, ignore_filters=True) as sb,
         QticketsClient(sb.base_url, sb.token) as c,
     ):
         assert c.latest_order_marker() == OrderMarker(newest.max_id, None)
@@ -146,7 +152,7 @@ def test_marker_sorted_and_unsorted(sandbox: SandboxHandle, full: Crawl) -> None
 
 def test_faults_are_retried_to_the_exact_same_records(full: Crawl, waits: list[float]) -> None:
     faults = {"fault_503": 0.08, "fault_429": 0.04, "drop_share": 0.04, "truncate_share": 0.02, "seed": 3}
-    with run_sandbox(size="small", seed=1) as sb:
+    with run_sandbox(size="small", seed=1, anchor=ANCHOR) as sb:
         sb.set_faults(**faults)
         again = crawl(sb)
         injected = sb.stats()["faults"]
@@ -157,7 +163,7 @@ def test_faults_are_retried_to_the_exact_same_records(full: Crawl, waits: list[f
 
 def test_an_empty_page_before_the_total_is_an_error() -> None:
     with (
-        run_sandbox(size="small", seed=1, empty_page_share=1.0) as sb,
+        run_sandbox(size="small", seed=1, anchor=ANCHOR, empty_page_share=1.0) as sb,
         QticketsClient(sb.base_url, sb.token) as c,
         pytest.raises(QticketsProtocolError, match=r"^GET /orders: page 1 is empty but the total is 1500"),
     ):
