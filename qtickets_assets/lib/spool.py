@@ -2,13 +2,15 @@
 
 A crawl appends each page as it arrives, so the run holds one page however large the account is
 (the issue's "page by page, never the whole account in memory"); the IO manager then reads the
-file back batch by batch and inserts it in blocks. The file has no name: it is gone when the
-reader is closed or the process ends, whatever happens in between.
+file back batch by batch and inserts it in blocks. The file has no name, so nothing is left on
+disk whatever happens; it is closed (its space freed) once the stream has been read to the end,
+by `close()`, or, for a stream abandoned half-read, when the stream is garbage-collected.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 
 import pyarrow as pa
 
@@ -29,4 +31,14 @@ class ArrowSpool:
         """Everything appended, as a one-pass stream; nothing more can be appended."""
         self._writer.close()  # writes the end-of-stream marker; the file itself stays open
         self._file.seek(0)
-        return pa.ipc.open_stream(pa.PythonFile(self._file, mode="r"))
+        stream = pa.ipc.open_stream(pa.PythonFile(self._file, mode="r"))
+        return pa.RecordBatchReader.from_batches(self.schema, self._read_then_close(stream))
+
+    def _read_then_close(self, stream: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from stream
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._file.close()

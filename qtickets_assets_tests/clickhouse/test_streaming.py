@@ -53,13 +53,20 @@ def test_the_spool_leaves_no_file_behind() -> None:
     assert reader.read_all().num_rows == 12
 
 
-def test_a_spooled_stream_is_written_in_blocks_exactly(
-    chdb_url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("mode", "expected_inserts"),
+    [
+        ("replace", [1_080, 1_080, 1_080, 1_080, 180]),  # pages of 90 gathered into blocks of ≥ 1,000
+        ("upsert", [4_500]),  # one INSERT, all or nothing: the sales watermark never gets ahead
+    ],
+)
+def test_a_spooled_stream_is_written_exactly_in_blocks_or_at_once(
+    chdb_url: str, monkeypatch: pytest.MonkeyPatch, mode: str, expected_inserts: list[int]
 ) -> None:
     monkeypatch.setattr("qtickets_assets.lib.clickhouse.writers.BLOCK_ROWS", 1_000)
     inserts: list[int] = []
 
-    @dg.asset(name="fact_sales", metadata={"write_mode": "replace"})
+    @dg.asset(name="fact_sales", metadata={"write_mode": mode})
     def streamed_sales() -> pa.RecordBatchReader:
         return spooled(sales_pages(pages=50, per_page=90))
 
@@ -79,11 +86,12 @@ def test_a_spooled_stream_is_written_in_blocks_exactly(
     with ClickHouseResource(url=chdb_url, database=DATABASE).open() as client:
         rows = client.query(f"SELECT count(), uniqExact(basket_id), sum(price) FROM {DATABASE}.fact_sales")
     assert rows.first_row == (4_500, 4_500, Decimal("450.00"))
-    assert inserts == [1_080, 1_080, 1_080, 1_080, 180]  # pages of 90 gathered into blocks of ≥ 1,000
+    assert inserts == expected_inserts
 
 
-def test_a_bad_value_late_in_a_stream_keeps_the_replaced_table(
-    chdb_url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("mode", ["replace", "upsert"])
+def test_a_bad_value_late_in_a_stream_leaves_the_table_as_it_was(
+    chdb_url: str, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     monkeypatch.setattr("qtickets_assets.lib.clickhouse.writers.BLOCK_ROWS", 100)
     good = sales_pages(pages=3, per_page=100)
@@ -92,7 +100,7 @@ def test_a_bad_value_late_in_a_stream_keeps_the_replaced_table(
     )
 
     def asset_of(pages: list[pa.Table]) -> dg.AssetsDefinition:
-        @dg.asset(name="fact_sales", metadata={"write_mode": "replace"})
+        @dg.asset(name="fact_sales", metadata={"write_mode": mode})
         def sales() -> pa.RecordBatchReader:
             return spooled(pages)
 
@@ -111,7 +119,7 @@ def test_a_bad_value_late_in_a_stream_keeps_the_replaced_table(
         tables = client.command(
             f"SELECT count() FROM system.tables WHERE database = '{DATABASE}' AND name LIKE '%staging%'"
         )
-    assert rows == (300, 1, 300)  # the first two blocks went to staging, which was dropped
+    assert rows == (300, 1, 300)  # replace: good blocks went to a staging copy, dropped; upsert: none sent
     assert tables == 0
 
 

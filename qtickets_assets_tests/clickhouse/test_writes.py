@@ -171,3 +171,5 @@ def test_python_columns_become_arrow_exactly_or_are_refused() -> None:
     assert arrow_table(columns, schema).column("price").to_pylist() == [Decimal("0.29")]
     with pytest.raises(SchemaMismatchError, match=r"price Decimal\(12, 2\) does not fit decimal128\(12, 2\)"):
         arrow_table({**columns, "price": [Decimal("1.005")]}, schema)
+    with pytest.raises(SchemaMismatchError, match=r"quantity UInt32 is double .* 1.500000 was truncated"):
+        arrow_table({**columns, "quantity": [1.5]}, schema)  # refused, never silently made 1

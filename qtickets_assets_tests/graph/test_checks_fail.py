@@ -323,3 +323,24 @@ def test_a_check_that_cannot_run_fails_its_step_without_hiding_the_others(mart, 
     }
     assert set(evaluations) == every_check() - {("fact_sales", "status_allowed")}
     assert not failing(evaluations)
+
+
+def test_a_warning_check_that_cannot_run_warns_without_failing_its_step(mart, monkeypatch):
+    real = queries.event_ids_known
+
+    def broken_for_sales(client, database, table):
+        if table == "fact_sales":
+            raise RuntimeError("events lookup broke")
+        return real(client, database, table=table)
+
+    monkeypatch.setattr(queries, "event_ids_known", broken_for_sales)
+    result = mart.run(dg.AssetSelection.all_asset_checks())
+    assert result.success  # the step did not fail, so nothing downstream would be held back
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()
+    }
+    assert set(evaluations) == every_check()
+    assert failing(evaluations) == {("fact_sales", "event_ids_known")}
+    warning = evaluations["fact_sales", "event_ids_known"]
+    assert warning.severity == dg.AssetCheckSeverity.WARN
+    assert meta(warning, "error") == "RuntimeError: events lookup broke"

@@ -30,15 +30,15 @@ def _stop_here(marker: Path) -> None:
 def _install(point: str, marker: Path) -> None:
     real_insert = writers.insert_blocks
 
-    def insert_blocks(client, database, table, data):
+    def insert_blocks(client, database, table, data, **options):
         if point == "staging" and table.startswith("fact_inventory_latest__staging_"):
-            real_insert(client, database, table, data)
+            real_insert(client, database, table, data, **options)
             _stop_here(marker)
         elif point == "insert" and table == "fact_sales":
             rows = pa.concat_tables(writers.in_blocks(data))  # the IO manager hands on a stream
             real_insert(client, database, table, rows.slice(0, rows.num_rows // 2))
             _stop_here(marker)
-        return real_insert(client, database, table, data)
+        return real_insert(client, database, table, data, **options)
 
     writers.insert_blocks = insert_blocks
 

@@ -132,10 +132,14 @@ def asset_checks(asset: str, rules: Sequence[Rule]) -> dg.AssetChecksDefinition:
                 try:
                     passed, metadata = rule.evaluate(client, clickhouse.database, context.instance)
                 except Exception as error:
-                    # One broken query must not hide the other rules' results; the step fails below.
+                    # One broken query must not hide the other rules' results.
                     context.log.exception(f"check {rule.name} of {asset} could not be evaluated")
-                    errors.append(error)
-                    continue
+                    if rule.blocking:
+                        errors.append(error)
+                        continue
+                    # A warning-only check that cannot run warns; it must not hold back the
+                    # assets downstream, which a failed step would.
+                    passed, metadata = False, {"error": f"{type(error).__name__}: {error}"}
                 results.append(
                     dg.AssetCheckResult(
                         asset_key=key,
@@ -147,8 +151,8 @@ def asset_checks(asset: str, rules: Sequence[Rule]) -> dg.AssetChecksDefinition:
                 )
         yield from results
         if errors:
-            # A check that could not run fails its step, as one alone did; the step holds back the
-            # assets downstream of `asset` in this run, as a failed blocking check does.
+            # A blocking check that could not run fails its step, which holds back the assets
+            # downstream of `asset` in this run, as a failed blocking check does.
             raise errors[0]
 
     return _checks

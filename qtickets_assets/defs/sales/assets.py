@@ -91,10 +91,14 @@ def spool_tickets(pages: Iterable[list[Order]]) -> SpooledTickets:
     holds one page, never the account: memory stays flat however many orders there are."""
     spool = ArrowSpool(frames.sales_table([]).schema)
     orders_read = mismatches = 0
-    for page in pages:
-        spool.append(frames.sales_table(page))
-        orders_read += len(page)
-        mismatches += frames.price_mismatches(page)
+    try:
+        for page in pages:
+            spool.append(frames.sales_table(page))
+            orders_read += len(page)
+            mismatches += frames.price_mismatches(page)
+    except BaseException:
+        spool.close()  # a failed crawl frees its file now, not when its traceback is dropped
+        raise
     return SpooledTickets(spool.reader(), orders_read, spool.rows, mismatches)
 
 

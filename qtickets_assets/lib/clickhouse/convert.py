@@ -7,6 +7,8 @@ integers are converted exactly, and a float column for a Decimal type is refused
 
 `arrow_table` also builds a table from Python column lists (the sales asset's per-page tables):
 no pandas in between, so a page of orders costs a list per column and ~100 bytes per ticket.
+The Arrow paths are stricter than the frame path: values must already be of their column's kind
+(money as Decimal or a decimal Arrow type, times in whole seconds, whole numbers as integers).
 """
 
 from __future__ import annotations
@@ -95,8 +97,12 @@ def _from_arrow(array: pa.ChunkedArray | pa.Array, target: pa.DataType) -> pa.Ch
         raise _ColumnProblem(f"is {array.type} and cannot become {target}: {exc}") from None
 
 
-def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array:
+def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array | pa.ChunkedArray:
     try:
+        if pa.types.is_integer(target):
+            # Built as the values' own type, then cast safely: pa.array(..., type=uint32) would
+            # truncate 1.5 to 1 without a word.
+            return _from_arrow(pa.array(values), target)
         return pa.array(values, type=target)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError) as exc:
         raise _ColumnProblem(f"does not fit {target}: {exc}") from None

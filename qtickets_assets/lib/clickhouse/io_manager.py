@@ -3,8 +3,9 @@
 
 The data is checked and converted before any connection is opened, so a mismatch writes nothing
 and an embedded directory is held only while rows are actually written. A stream's columns are
-checked up front and its values block by block as they are written: a bad value then fails the
-write, and a replaced table keeps its old rows (the staging copy is dropped).
+checked up front and its values block by block as they are read: an append or upsert reads every
+block before its one INSERT, and a replace drops its staging copy, so a bad value anywhere in the
+stream also leaves the table as it was.
 """
 
 from __future__ import annotations

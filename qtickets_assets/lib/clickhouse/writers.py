@@ -1,13 +1,20 @@
-"""Table writers: how an Arrow table reaches ClickHouse for each asset `write_mode`.
+"""Table writers: how an Arrow table or stream reaches ClickHouse for each asset `write_mode`.
 
-- replace: fill a staging copy, then `EXCHANGE TABLES` (atomic on an Atomic database, chDB's
-  default): a reader sees the old table or the new one, never an empty, half or doubled one.
-- append: plain INSERT (history tables such as inventory_raw).
-- upsert: INSERT the new versions into the ReplacingMergeTree, then `OPTIMIZE ... FINAL` on the
+- replace: fill a staging copy in blocks of BLOCK_ROWS, then `EXCHANGE TABLES` (atomic on an Atomic
+  database, chDB's default): a reader sees the old table or the new one, never an empty, half or
+  doubled one.
+- append: one INSERT (history tables such as inventory_raw).
+- upsert: one INSERT of the new versions into the ReplacingMergeTree, then `OPTIMIZE ... FINAL` on the
   partitions that may hold duplicates, so a plain SELECT shows one row per key once the write is
   done (views read with FINAL, so they are exact even during it). Unlike staging + EXCHANGE it
   cannot lose a concurrent writer's rows, and it rewrites only the touched partitions: about 0.4 s
   for 1,000,000 fact_sales rows on 2 cores.
+
+Append and upsert insert everything at once because ClickHouse writes one INSERT block (up to
+max_insert_block_size, ~1M rows) all or nothing: a run killed mid-write must not leave some rows
+in, since what the next run reads from the table (the sales watermark: newest order, newest
+update) would then cover rows that were never written. These writes are small (the changes since
+the last run); the large ones (full loads) are replaces, which stream in blocks.
 """
 
 from __future__ import annotations
@@ -52,9 +59,15 @@ def in_blocks(data: ArrowData, rows: int | None = None) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending).combine_chunks()
 
 
-def insert_blocks(client: Client, database: str, table: str, data: ArrowData) -> None:
-    for block in in_blocks(data):
-        client.insert_arrow(table, block, database=database)
+def insert_blocks(client: Client, database: str, table: str, data: ArrowData, *, whole: bool = False) -> None:
+    """INSERT `data` block by block, or when `whole` in one INSERT once every block has been read."""
+    blocks: Iterable[pa.Table] = in_blocks(data)
+    if whole:
+        parts = list(blocks)
+        blocks = [pa.concat_tables(parts).combine_chunks()] if parts else []
+    for block in blocks:
+        if block.num_rows:
+            client.insert_arrow(table, block, database=database)
 
 
 class TableWriter(Protocol):
@@ -63,7 +76,7 @@ class TableWriter(Protocol):
 
 class AppendWriter:
     def write(self, client: Client, database: str, table: str, data: ArrowData) -> None:
-        insert_blocks(client, database, table, data)
+        insert_blocks(client, database, table, data, whole=True)
 
 
 class ReplaceWriter:
@@ -102,7 +115,7 @@ class UpsertWriter:
             raise ClickHouseError(
                 f"write_mode 'upsert' needs a ReplacingMergeTree table; {database}.{table} is {engine}"
             )
-        insert_blocks(client, database, table, data)
+        insert_blocks(client, database, table, data, whole=True)
         for partition_id in self._partitions_to_merge(client, database, table):
             literal = partition_id.replace("\\", "\\\\").replace("'", "\\'")
             client.command(
