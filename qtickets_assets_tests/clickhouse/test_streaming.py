@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
 
 import dagster as dg
 import pyarrow as pa
 import pytest
 
+from qtickets_assets.defs.sales import assets as sales_assets
 from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
@@ -46,11 +48,34 @@ def test_blocks_have_the_block_size_whatever_the_pieces() -> None:
     assert pa.concat_tables(blocks).equals(table)
 
 
-def test_the_spool_leaves_no_file_behind() -> None:
+def test_the_spool_leaves_no_file_behind_and_frees_it_once_read() -> None:
     before = set(os.listdir(tempfile.gettempdir()))
-    reader = spooled(sales_pages(3, 4))
+    spool = ArrowSpool(sales_pages(1, 1)[0].schema)
+    for page in sales_pages(3, 4):
+        spool.append(page)
+    reader = spool.reader()
     assert set(os.listdir(tempfile.gettempdir())) == before  # unnamed from the start
+    assert not spool._file.closed
     assert reader.read_all().num_rows == 12
+    assert spool._file.closed  # read to the end: its space is freed at once
+
+
+def test_a_failed_crawl_frees_its_spool_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    spools: list[ArrowSpool] = []
+
+    def recorded(schema: pa.Schema) -> ArrowSpool:
+        spools.append(ArrowSpool(schema))
+        return spools[-1]
+
+    monkeypatch.setattr(sales_assets, "ArrowSpool", recorded)
+
+    def pages() -> Iterator[list]:
+        yield []
+        raise RuntimeError("page 2 failed")
+
+    with pytest.raises(RuntimeError, match="page 2 failed"):
+        sales_assets.spool_tickets(pages())
+    assert spools and spools[0]._file.closed
 
 
 @pytest.mark.parametrize(
