@@ -22,7 +22,6 @@ from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.qtickets.client import QticketsClient
-from qtickets_assets.lib.qtickets.rules import show_inventory
 
 
 def cpu_of(pid: int) -> float:
@@ -49,12 +48,9 @@ def run(client: QticketsClient, what: str) -> str:
         frame_to_arrow(frames.events_frame(events), table_schema("dim_events"))
         return f"{len(events)} events, {len(shows)} shows"
     live = shows[shows["is_deleted"] == 0].sort_values("show_id")
-    seats = 0
-    inventory = {}
-    for show_id, show_seats in client.iter_show_seats(live["show_id"].tolist()):
-        seats += len(show_seats)
-        inventory[show_id] = show_inventory(show_seats, show_id)
-    return f"{len(inventory)} shows, {seats} seats"
+    inventory = dict(client.iter_show_inventory(live["show_id"].tolist()))
+    seats = sum(counts.tickets_total for counts in inventory.values())
+    return f"{len(inventory)} shows, {seats} places"
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from qtickets_assets.lib.qtickets.rules import (
     event_dates,
     show_inventory,
 )
-from qtickets_assets.lib.qtickets.seats import parse_show_seats
+from qtickets_assets.lib.qtickets.seats import parse_show_seats, show_seat_counts
 
 from .fakes import FakeApi, make_client, raw_basket, raw_event, raw_order, raw_seat
 
@@ -23,24 +23,31 @@ HALL_32 = {
 }
 
 
-def test_inventory_of_the_documented_hall_is_501_total_137_left() -> None:
+# Both ways of reading a seat map: validated Seat records, and the counts the snapshot uses.
+READERS = pytest.mark.parametrize("read", [parse_show_seats, show_seat_counts])
+
+
+@READERS
+def test_inventory_of_the_documented_hall_is_501_total_137_left(read) -> None:
     # qtickets-api.md §3.2 prints "left = 0 + 137 = 138": the sum is 137 (its arithmetic slipped).
-    inventory = show_inventory(parse_show_seats({"data": HALL_32}, 300777))
+    inventory = show_inventory(read({"data": HALL_32}, 300777))
     assert (inventory.tickets_total, inventory.tickets_left, inventory.tickets_sold) == (501, 137, 364)
 
 
-def test_disabled_seats_and_ga_tariffs_count_once() -> None:
+@READERS
+def test_disabled_seats_and_ga_tariffs_count_once(read) -> None:
     seats = {
         **HALL_32,
         "preferential_DANCE-1;1": raw_seat("preferential_DANCE-1;1", "DANCE-1;1", 500, 137, admission="1"),
         "full_PARTERRE-1;2": raw_seat("full_PARTERRE-1;2", "PARTERRE-1;2", 1, 1, disabled="1"),
         "full_PARTERRE-1;3": raw_seat("full_PARTERRE-1;3", "PARTERRE-1;3", 1, 1),
     }
-    inventory = show_inventory(parse_show_seats({"data": seats}, 1))
+    inventory = show_inventory(read({"data": seats}, 1))
     assert (inventory.tickets_total, inventory.tickets_left) == (502, 138)
 
 
-def test_the_non_flat_zone_shape_gives_the_same_inventory() -> None:
+@READERS
+def test_the_non_flat_zone_shape_gives_the_same_inventory(read) -> None:
     zones = {
         "PARTERRE": {
             "zone_id": "PARTERRE",
@@ -49,7 +56,7 @@ def test_the_non_flat_zone_shape_gives_the_same_inventory() -> None:
         },
         "DANCE": {"zone_id": "DANCE", "name": "Танцпол", "seats": [HALL_32["full_DANCE-1;1"]]},
     }
-    assert show_inventory(parse_show_seats({"data": zones}, 1)) == (501, 137)
+    assert show_inventory(read({"data": zones}, 1)) == (501, 137)
 
 
 def test_seat_id_comes_from_the_flat_key_when_absent() -> None:
@@ -62,16 +69,21 @@ def test_an_empty_seat_list_is_an_error_not_zero_tickets() -> None:
     api = FakeApi(seats={300501: [], 300502: HALL_32})
     with make_client(api) as client:
         got = dict(client.iter_show_seats([300501, 300502]))
-    assert got[300501] == [] and len(got[300502]) == 3
-    with pytest.raises(QticketsPayloadError, match="show 300501: the seat list is empty"):
-        show_inventory(got[300501], 300501)
+        assert got[300501] == [] and len(got[300502]) == 3
+        with pytest.raises(QticketsPayloadError, match="show 300501: the seat list is empty"):
+            show_inventory(got[300501], 300501)
+        with pytest.raises(QticketsPayloadError, match="show 300501: the seat list is empty"):
+            dict(client.iter_show_inventory([300502, 300501]))
 
 
-def test_unparseable_seat_answers_are_errors() -> None:
+@READERS
+def test_unparseable_seat_answers_are_errors(read) -> None:
     with pytest.raises(QticketsProtocolError, match="`data` is a str"):
-        parse_show_seats({"data": "Wrong authorization"}, 7)
+        read({"data": "Wrong authorization"}, 7)
     with pytest.raises(QticketsPayloadError, match=r"^Seat s1 \(show 7\): field max_quantity: "):
-        parse_show_seats({"data": {"s1": raw_seat("s1", "A-1;1", 1, 1, max_quantity=None)}}, 7)
+        read({"data": {"s1": raw_seat("s1", "A-1;1", 1, 1, max_quantity=None)}}, 7)
+    with pytest.raises(QticketsPayloadError, match=r"^Seat s2 \(show 7\): field free_quantity: "):
+        read({"data": {"s2": raw_seat("s2", "A-1;1", 1, True)}}, 7)  # True is not a quantity
 
 
 @pytest.mark.parametrize(

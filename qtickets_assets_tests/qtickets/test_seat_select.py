@@ -6,7 +6,7 @@ import httpx
 
 from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.rules import show_inventory
-from qtickets_assets.lib.qtickets.seats import SEAT_SELECT, parse_show_seats
+from qtickets_assets.lib.qtickets.seats import SEAT_SELECT, parse_show_seats, show_seat_counts
 from qtickets_assets.sandbox.testing import run_sandbox
 
 
@@ -26,6 +26,7 @@ def _seats(ignore_select: bool) -> tuple[dict[int, list], dict[int, tuple[int, i
 
         with QticketsClient(sb.base_url, sb.token, transport=Spy()) as client:
             seats = dict(client.iter_show_seats(shows))
+            assert dict(client.iter_show_inventory(shows)) == truth
         return seats, truth, sent
 
 
@@ -50,24 +51,22 @@ def test_same_inventory_whether_or_not_select_is_honoured() -> None:
     }
 
 
-def test_fast_seats_equal_validated_seats() -> None:
-    from qtickets_assets.lib.qtickets.models import Seat, parse_record
-
+def test_seat_counts_equal_the_validated_seats_counts() -> None:
+    """Seats of the final wire types are read as sent, the others validated: the same counts."""
     from .fakes import raw_seat
 
-    raws = [
-        raw_seat("full_A-1;1", "A-1;1", 1, 0),
-        raw_seat("full_A-1;2", "A-1;2", 1, 1, name="Партер", coords=[1, 2]),
-        {"id": "x", "root_id": "GA-1;1", "max_quantity": 500, "free_quantity": 137},  # defaults filled
-        {k: v for k, v in raw_seat("y", "B-1;1", 1, 1).items() if k in SEAT_SELECT},
-    ]
-    got = parse_show_seats({"data": raws}, 1)
-    for raw, seat in zip(raws, got, strict=True):
-        want = parse_record(Seat, raw, "test")
-        constructed = Seat.model_construct(**{k: v for k, v in raw.items() if k in Seat.model_fields})
-        for other in (want, constructed):
-            assert seat == other
-            assert list(seat.__dict__.items()) == list(other.__dict__.items())
-            assert seat.model_fields_set == other.model_fields_set
-            assert seat.__pydantic_extra__ == other.__pydantic_extra__
-        assert seat.model_dump() == want.model_dump() and hash(seat) == hash(want)
+    raws = {
+        "full_A-1;1": raw_seat("full_A-1;1", "A-1;1", 1, 0),
+        "full_A-1;2": raw_seat("full_A-1;2", "A-1;2", 1, 1, name="Партер", coords=[1, 2]),
+        "x": {"id": "x", "root_id": "GA-1;1", "max_quantity": 500, "free_quantity": 137},  # defaults
+        "y": {k: v for k, v in raw_seat("y", "B-1;1", 1, 1).items() if k in SEAT_SELECT},
+        # PHP-isms take the validating path and count the same
+        "z": raw_seat("z", "C-1;1", "2", "1", disabled="0", admission=1),
+        "w": raw_seat("w", "C-1;2", 1, 1, disabled="1"),
+        "v": {k: v for k, v in raw_seat("v", "D-1;1", 3, 2, zone_root_id=None).items() if k != "id"},
+    }
+    counts = show_seat_counts({"data": raws}, 1)
+    seats = parse_show_seats({"data": raws}, 1)
+    assert counts == [(s.root_id, s.max_quantity, s.free_quantity, s.disabled) for s in seats]
+    assert counts[4:] == [("C-1;1", 2, 1, False), ("C-1;2", 1, 1, True), ("D-1;1", 3, 2, False)]
+    assert show_inventory(counts, 1) == show_inventory(seats, 1) == (508, 142)

@@ -15,7 +15,7 @@ from qtickets_assets.lib.qtickets.errors import (
     QticketsUnavailable,
 )
 
-from .fakes import HTML_404, TOKEN, FakeApi, json_response, make_client, raw_order
+from .fakes import HTML_404, TOKEN, FakeApi, json_response, make_client, raw_order, raw_seat
 
 Handler = Callable[[httpx.Request], httpx.Response]
 OK = json_response({"data": raw_order(7)})
@@ -166,10 +166,13 @@ def test_truncated_json_then_a_good_answer_succeeds(waits: list[float]) -> None:
 
 
 def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
-    api = FakeApi(orders=[raw_order(i) for i in range(1, 60)], seats={5: []})
+    api = FakeApi(
+        orders=[raw_order(i) for i in range(1, 60)], seats={5: [], 6: [raw_seat("s", "A-1;1", 1, 1)]}
+    )
     with make_client(api) as client:
         list(client.iter_order_pages())
         list(client.iter_show_seats([5]))
+        list(client.iter_show_inventory([6]))
         client.get_order(3)
         client.latest_order_marker()
         public = {name for name in dir(client) if not name.startswith("_")}
@@ -179,6 +182,7 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
             "get_order",
             "iter_event_pages",
             "iter_order_pages",
+            "iter_show_inventory",
             "iter_show_seats",
             "latest_order_marker",
         }

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from qtickets_assets.lib.qtickets.errors import QticketsPayloadError, QticketsProtocolError
 from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
 from qtickets_assets.lib.qtickets.paging import read_envelope
-from qtickets_assets.lib.qtickets.seats import parse_show_seats
+from qtickets_assets.lib.qtickets.seats import parse_show_seats, show_seat_counts
 from qtickets_assets.sandbox.testing import run_sandbox
 
 ALLOWED = (QticketsPayloadError, QticketsProtocolError)
@@ -111,7 +111,15 @@ def test_order_pages(payload):
 @given(mutated("seats"))
 def test_seat_maps(payload):
     with contextlib.suppress(ALLOWED):
-        parse_show_seats(payload, 1)
+        seats = parse_show_seats(payload, 1)
+        # The snapshot's fast reading accepts exactly what validation accepts, with the same counts.
+        assert show_seat_counts(payload, 1) == [
+            (s.root_id, s.max_quantity, s.free_quantity, s.disabled) for s in seats
+        ]
+        return
+    with contextlib.suppress(ALLOWED):
+        show_seat_counts(payload, 1)
+        raise AssertionError("show_seat_counts accepted a seat map that validation refused")
 
 
 def test_unmutated_samples_parse():
@@ -119,3 +127,4 @@ def test_unmutated_samples_parse():
     parse_list(samples()["events"], Event)
     parse_list(samples()["orders"], Order)
     assert parse_show_seats(samples()["seats"], 1)
+    assert show_seat_counts(samples()["seats"], 1)

@@ -9,7 +9,6 @@ from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
-from qtickets_assets.lib.qtickets.rules import show_inventory
 
 INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(minutes=45), warn_window=timedelta(minutes=20)
@@ -37,10 +36,7 @@ def inventory_raw(
     snapshot_at = datetime.now(UTC).replace(microsecond=0)
     with qtickets.client() as client:
         # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
-        inventory = {
-            show_id: show_inventory(seats, show_id)
-            for show_id, seats in client.iter_show_seats(live["show_id"].tolist())
-        }
+        inventory = dict(client.iter_show_inventory(live["show_id"].tolist()))
     context.log.info(f"snapshot {snapshot_at.isoformat()} of {len(inventory)} shows")
     return frames.inventory_frame(snapshot_at, live, inventory)
 

@@ -18,11 +18,13 @@ from .errors import QticketsNotFound
 from .filters import Where, check_columns, matches_all
 from .models import Event, Order, Record, Seat, parse_record
 from .retry import RetryPolicy
-from .seats import SEAT_SELECT, parse_show_seats
+from .rules import ShowInventory, show_inventory
+from .seats import SEAT_SELECT, parse_show_seats, show_seat_counts
 from .transport import ApiTransport
 
 log = logging.getLogger(__name__)
 RecordT = TypeVar("RecordT", bound=Record)
+T = TypeVar("T")
 
 
 class OrderMarker(NamedTuple):
@@ -127,10 +129,18 @@ class QticketsClient:
 
     def iter_show_seats(self, show_ids: Iterable[int]) -> Iterator[tuple[int, list[Seat]]]:
         """(show id, seats) for each show, in the order given, fetched concurrently."""
-        pending: deque[tuple[int, Future[list[Seat]]]] = deque()
+        return self._per_show(show_ids, lambda show_id: parse_show_seats(self._seat_map(show_id), show_id))
+
+    def iter_show_inventory(self, show_ids: Iterable[int]) -> Iterator[tuple[int, ShowInventory]]:
+        """(show id, capacity and free places) for each show, in the order given, fetched
+        concurrently and counted as each answer arrives (without building a Seat per seat)."""
+        return self._per_show(show_ids, self._show_inventory)
+
+    def _per_show(self, show_ids: Iterable[int], read: Callable[[int], T]) -> Iterator[tuple[int, T]]:
+        pending: deque[tuple[int, Future[T]]] = deque()
         try:
             for show_id in show_ids:
-                pending.append((int(show_id), self._pool.submit(self._show_seats, int(show_id))))
+                pending.append((int(show_id), self._pool.submit(read, int(show_id))))
                 if len(pending) >= self._window:
                     sid, future = pending.popleft()
                     yield sid, future.result()
@@ -141,9 +151,11 @@ class QticketsClient:
             for _, future in pending:
                 future.cancel()
 
-    def _show_seats(self, show_id: int) -> list[Seat]:
-        body = {"flat": True, "select": list(SEAT_SELECT)}
-        return parse_show_seats(self._api.get_json(f"/shows/{show_id}/seats", body), show_id)
+    def _show_inventory(self, show_id: int) -> ShowInventory:
+        return show_inventory(show_seat_counts(self._seat_map(show_id), show_id), show_id)
+
+    def _seat_map(self, show_id: int) -> Any:
+        return self._api.get_json(f"/shows/{show_id}/seats", {"flat": True, "select": list(SEAT_SELECT)})
 
     # -- the sensor's cheap check ----------------------------------------------------------------
 

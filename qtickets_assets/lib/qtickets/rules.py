@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
 from .errors import QticketsPayloadError
-from .models import Basket, Event, Order, Seat
+from .models import Basket, Event, Order
 
 BasketStatus = Literal["paid", "unpaid", "cancelled", "refunded"]
 
@@ -20,7 +21,20 @@ class ShowInventory(NamedTuple):
         return self.tickets_total - self.tickets_left
 
 
-def show_inventory(seats: list[Seat], show_id: int | None = None) -> ShowInventory:
+class CountedSeat(Protocol):
+    """A seat as the inventory reads it: a `models.Seat` or a `seats.SeatCount`."""
+
+    @property
+    def root_id(self) -> str: ...
+    @property
+    def max_quantity(self) -> int: ...
+    @property
+    def free_quantity(self) -> int: ...
+    @property
+    def disabled(self) -> bool: ...
+
+
+def show_inventory(seats: Sequence[CountedSeat], show_id: int | None = None) -> ShowInventory:
     """Capacity and free places over the seats that are not disabled.
 
     One physical seat is offered once per tariff (`full_X`, `preferential_X`, same `root_id`), so
@@ -29,7 +43,7 @@ def show_inventory(seats: list[Seat], show_id: int | None = None) -> ShowInvento
     """
     if not seats:
         raise QticketsPayloadError(f"show {show_id}: the seat list is empty; inventory unknown, not zero")
-    by_root: dict[str, Seat] = {}
+    by_root: dict[str, CountedSeat] = {}
     for seat in seats:
         if not 0 <= seat.free_quantity <= seat.max_quantity:
             raise QticketsPayloadError(
