@@ -8,6 +8,8 @@ import dagster as dg
 
 from qtickets_assets import settings
 
+YOUNG_GENERATION_THRESHOLD = 10_000  # allocations between collections of the youngest generation (700)
+
 
 @dg.definitions
 def defs() -> dg.Definitions:
@@ -42,3 +44,9 @@ def _freeze_start_up() -> None:
     # frozen; objects alive now that become garbage cycles later stay (a one-off, bounded amount).
     gc.collect()
     gc.freeze()
+    # A crawl allocates thousands of short-lived objects per page (parsed JSON, records). At the
+    # default threshold (700) the young generation is collected ~1,400 times in a medium sync, and
+    # whatever is still in flight (up to 16 pages) gets promoted until a full collection walks
+    # everything Dagster created after the freeze above (~50 ms each, 8 in a medium crawl). With
+    # 10,000, objects die before they are looked at: 0.7 s of collections in a run became 0.2 s.
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
