@@ -64,7 +64,7 @@ class CrawlClock:
 
         def timed_enter(method: str, kind: str) -> None:
             now = time.monotonic()
-            self._local.kind = kind
+            self._local.kind, self._local.entered = kind, now
             with self._lock:
                 self.first.setdefault(kind, now)
                 self.first.setdefault("*", now)
@@ -73,15 +73,18 @@ class CrawlClock:
         def timed_leave(status: int | None, sent: int, fault: str | None) -> None:
             leave(status, sent, fault)
             now = time.monotonic()
+            kind = getattr(self._local, "kind", "?")
             with self._lock:
-                self.last[getattr(self._local, "kind", "?")] = now
+                self.last[kind] = now
                 self.last["*"] = now
+                self.answer_s[kind] = self.answer_s.get(kind, 0.0) + now - self._local.entered
 
         stats.enter, stats.leave = timed_enter, timed_leave
 
     def reset(self) -> None:
         self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
+        self.answer_s: dict[str, float] = {}  # per route kind: the sum of each request's time in the sandbox
 
     def spans(self) -> dict[str, float]:
         return {kind: self.last[kind] - self.first[kind] for kind in self.first if kind in self.last}
@@ -176,6 +179,8 @@ class Row:
     peak_in_flight: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     crawl_by_kind: dict[str, float] = field(default_factory=dict)
+    # Mean time a request spent in the sandbox (the injected latency plus its own work), per route.
+    answer_ms_by_kind: dict[str, float] = field(default_factory=dict)
     note: str = ""
 
     @property
@@ -255,6 +260,11 @@ def launch(
         peak_in_flight=int(stats["peak_in_flight"]),
         by_kind={k.removeprefix("GET "): v for k, v in stats["requests"].items()},
         crawl_by_kind={k: v for k, v in spans.items() if k != "*"},
+        answer_ms_by_kind={
+            kind: 1000 * total / stats["requests"][f"GET {kind}"]
+            for kind, total in clock.answer_s.items()
+            if stats["requests"].get(f"GET {kind}")
+        },
         note=note,
     )
 
@@ -389,6 +399,7 @@ def table_line(row: Row) -> str:
 def detail_line(row: Row) -> str:
     kinds = ", ".join(
         f"{kind} {count} req / {row.crawl_by_kind.get(kind, 0):.2f} s"
+        + (f" (answered in {row.answer_ms_by_kind[kind]:.1f} ms)" if kind in row.answer_ms_by_kind else "")
         for kind, count in sorted(row.by_kind.items())
     )
     return f"- {row.scenario}: {kinds}" + (f"; {row.note}" if row.note else "")
