@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
     serve.add_argument("--token", default=None, help="default: $QTICKETS_TOKEN")
     serve.add_argument("--ignore-filters", action="store_true", help="ignore where and orderBy, as feared")
-    serve.add_argument("--latency-ms", type=int, default=0)
+    serve.add_argument(
+        "--latency-ms", type=int, default=0, help="the least time an API answer takes, its rendering included"
+    )
     serve.add_argument("--fault-503", type=float, default=0.0)
     serve.add_argument("--fault-429", type=float, default=0.0)
     serve.add_argument("--retry-after", type=int, default=1)

@@ -15,8 +15,8 @@ class FaultConfig:
     fault_503: float = 0.0  # share of requests answered 503 UNKNOWN_ERROR
     fault_429: float = 0.0  # share answered 429 with Retry-After
     retry_after: int = 1  # seconds, the Retry-After value of those 429s
-    latency_ms: int = 0  # added to every API request
-    slow_share: float = 0.0  # share of requests that take slow_seconds longer
+    latency_ms: int = 0  # the least time any API request takes to answer, rendering included
+    slow_share: float = 0.0  # share of requests that take slow_seconds longer still
     slow_seconds: float = 0.0
     drop_share: float = 0.0  # share of connections closed without any response
     truncate_share: float = 0.0  # share of 200 bodies cut short (invalid JSON)
@@ -40,7 +40,7 @@ class Decision:
     """What happens to one request; drawn once when it arrives."""
 
     fault: Fault | None
-    delay: float  # seconds to sleep before answering
+    delay: float  # seconds from arrival to the answer, at least
 
 
 class FaultInjector:

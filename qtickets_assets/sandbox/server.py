@@ -117,15 +117,18 @@ class Handler(BaseHTTPRequestHandler):
         kind = route_kind(path) or "unknown"
         sandbox.stats.enter(method, kind)
         decision = sandbox.faults.decide()
+        # The latency is the time the answer takes, the server's own work included, as with a
+        # remote API: rendering runs inside it, not on top of it (the bench's floor assumes so).
+        answer_at = time.monotonic() + decision.delay
         status: int | None = None
         sent = 0
         try:
-            if decision.delay:
-                time.sleep(decision.delay)
             if decision.fault == "drop":
+                time.sleep(decision.delay)
                 self._drop()
                 return
             response = self._api_response(method, path, query, raw, decision.fault)
+            time.sleep(max(0.0, answer_at - time.monotonic()))
             status, sent = response.status, self._send(response, method)
         finally:
             sandbox.stats.leave(status, sent, decision.fault)

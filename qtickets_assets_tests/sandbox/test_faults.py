@@ -84,6 +84,29 @@ def test_latency_and_slow_share(sb: SandboxHandle) -> None:
     assert time.monotonic() - started >= 0.4
 
 
+def test_latency_is_the_answer_time_with_the_servers_own_work_inside_it(
+    sb: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A remote API's latency includes its own work; the sandbox's rendering must not add to it,
+    # or every figure in bench/ would measure the emulator's CPU on top of the configured latency.
+    api = sb._sandbox.api
+    render = api.handle
+
+    def slow_render(*args: object, **kwargs: object) -> object:
+        time.sleep(0.4)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(api, "handle", slow_render)
+    sb.set_faults(latency_ms=500)
+    started = time.monotonic()
+    assert statuses(sb, 1) == [200]
+    assert 0.5 <= time.monotonic() - started < 0.85  # 0.9 if rendering came on top
+    sb.set_faults(latency_ms=100)
+    started = time.monotonic()
+    statuses(sb, 1)
+    assert time.monotonic() - started >= 0.4  # work longer than the latency takes as long as it takes
+
+
 def test_peak_in_flight_and_request_counts(sb: SandboxHandle) -> None:
     sb.set_faults(latency_ms=300)
     sb.reset_stats()
