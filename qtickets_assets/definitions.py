@@ -1,10 +1,12 @@
 """The code location `qtickets_assets`: every definition under `defs/` is loaded automatically."""
 
+import contextlib
 import functools
 import gc
 from pathlib import Path
 
 import dagster as dg
+import pyarrow as pa
 
 from qtickets_assets import settings
 
@@ -26,7 +28,7 @@ def _build(environment: tuple[str | None, ...]) -> dg.Definitions:
     process, so edited code is still picked up.
     """
     definitions = dg.load_from_defs_folder(project_root=Path(__file__).parent.parent)
-    _freeze_start_up()
+    _tune_process()
     return definitions
 
 
@@ -36,7 +38,8 @@ def clear_definitions_cache() -> None:
 
 
 @functools.cache  # once per process
-def _freeze_start_up() -> None:
+def _tune_process() -> None:
+    """The run's garbage collector and Arrow's allocator, set once the definitions are first built."""
     # The first build ends the process's start-up: ~290k objects (Dagster, pandas, chDB, these
     # modules) that live as long as the process. Frozen, the cyclic GC stops walking them in every
     # full collection of the run and again at interpreter exit: a full sync saves ~0.7 s at exit and
@@ -50,3 +53,8 @@ def _freeze_start_up() -> None:
     # everything Dagster created after the freeze above (~50 ms each, 8 in a medium crawl). With
     # 10,000, objects die before they are looked at: 0.7 s of collections in a run became 0.2 s.
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
+    # Arrow's default pool (mimalloc) keeps much of what a write frees and asks for fresh memory
+    # for the next block: a large sync's peak was ~35 MB higher with it than with jemalloc, which
+    # reuses it (bench/RESULTS.md, round 6). A pyarrow built without jemalloc keeps its default.
+    with contextlib.suppress(NotImplementedError):
+        pa.set_memory_pool(pa.jemalloc_memory_pool())

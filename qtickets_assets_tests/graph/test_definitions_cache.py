@@ -4,6 +4,8 @@ import gc
 import os
 from unittest import mock
 
+import pyarrow as pa
+
 from qtickets_assets import settings
 from qtickets_assets.definitions import YOUNG_GENERATION_THRESHOLD, defs
 
@@ -35,3 +37,9 @@ def test_the_long_lived_objects_are_out_of_the_cyclic_gc_after_the_first_build()
     assert gc.get_freeze_count() > 0
     # ...and the young generation is collected every 10,000 allocations, not 700 (bench/RESULTS.md)
     assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD == 10_000
+
+
+def test_arrow_allocates_from_jemalloc_in_a_process_that_built_the_definitions():
+    defs()
+    # mimalloc, Arrow's default, made the large sync's peak ~35 MB higher (bench/RESULTS.md)
+    assert pa.default_memory_pool().backend_name == "jemalloc"
