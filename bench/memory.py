@@ -73,11 +73,12 @@ def main() -> None:
         # Event timestamps are wall clock; samples are monotonic: align on the offset now.
         offset = time.time() - time.monotonic()
         starts.append((time.time() + 1, "end"))
-        print(f"{'step':40} {'start RSS':>10} {'peak RSS':>10} {'peak anon':>10}")
+        print(f"{'step':40} {'start RSS':>10} {'start anon':>10} {'peak RSS':>10} {'peak anon':>10}")
         for (begin, step), (end, _) in itertools.pairwise(starts):
             window = [s for s in samples if begin <= s[0] + offset < end] or [(0, 0, 0)]
             first = window[0]
-            print(f"{step:40} {first[1]:>10} {max(s[1] for s in window):>10} {max(s[2] for s in window):>10}")
+            peaks = f"{max(s[1] for s in window):>10} {max(s[2] for s in window):>10}"
+            print(f"{step:40} {first[1]:>10} {first[2]:>10} {peaks}")
         print(f"peak RSS {max(s[1] for s in samples)} MB, peak anon {max(s[2] for s in samples)} MB")
     finally:
         stop.set()
