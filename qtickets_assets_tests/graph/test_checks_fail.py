@@ -66,7 +66,11 @@ class Mart:
         """Every asset check of the project, run alone: {(asset, check): evaluation}."""
         result = self.run(dg.AssetSelection.all_asset_checks(), instance)
         assert not result.get_asset_materialization_events(), "a check-only run materialized an asset"
-        return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+        return by_check(result)
+
+
+def by_check(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
 
 
 def every_check() -> set[tuple[str, str]]:
@@ -281,9 +285,7 @@ def test_failing_blocking_check_stops_the_dashboard_in_the_same_run(mart):
     assert "fact_sales" in materialized, "the sales step itself should have run"
     assert {"dim_events", "fact_inventory_latest"} <= materialized
     assert "v_sales_dashboard" not in materialized
-    evaluations = {
-        (e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()
-    }
+    evaluations = by_check(result)
     assert failing(evaluations) == {("fact_sales", "status_allowed")}
     assert evaluations["fact_sales", "status_allowed"].severity == dg.AssetCheckSeverity.ERROR
     assert meta(evaluations["fact_sales", "status_allowed"], "rows_with_unknown_status") == 1
@@ -318,9 +320,7 @@ def test_a_check_that_cannot_run_fails_its_step_without_hiding_the_others(mart, 
     [failure] = [event for event in result.all_events if event.is_step_failure]
     assert failure.step_key == "fact_sales_checks"
     assert "status query broke" in failure.step_failure_data.error.to_string()
-    evaluations = {
-        (e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()
-    }
+    evaluations = by_check(result)
     assert set(evaluations) == every_check() - {("fact_sales", "status_allowed")}
     assert not failing(evaluations)
 
@@ -336,9 +336,7 @@ def test_a_warning_check_that_cannot_run_warns_without_failing_its_step(mart, mo
     monkeypatch.setattr(queries, "event_ids_known", broken_for_sales)
     result = mart.run(dg.AssetSelection.all_asset_checks())
     assert result.success  # the step did not fail, so nothing downstream would be held back
-    evaluations = {
-        (e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()
-    }
+    evaluations = by_check(result)
     assert set(evaluations) == every_check()
     assert failing(evaluations) == {("fact_sales", "event_ids_known")}
     warning = evaluations["fact_sales", "event_ids_known"]

@@ -2,12 +2,14 @@
 
 import gc
 import os
+import sys
 from unittest import mock
 
 import pyarrow as pa
+import pytest
 
 from qtickets_assets import settings
-from qtickets_assets.definitions import YOUNG_GENERATION_THRESHOLD, defs
+from qtickets_assets.definitions import YOUNG_GENERATION_THRESHOLD, clear_definitions_cache, defs
 
 
 def test_the_same_configuration_gets_the_same_definitions():
@@ -24,12 +26,25 @@ def test_another_configuration_gets_definitions_built_for_it():
     assert defs() is before
 
 
-def test_each_variable_read_while_building_changes_the_key():
-    for name in settings.DEFINITIONS_ENV:
-        with mock.patch.dict(os.environ, {name: "7"}):
-            changed = settings.definitions_env()
-        with mock.patch.dict(os.environ, {name: "8"}):
-            assert settings.definitions_env() != changed
+def test_the_key_is_exactly_the_variables_our_code_reads_while_building(monkeypatch: pytest.MonkeyPatch):
+    # A variable read while building but missing from the key would let a process reuse
+    # definitions built for another value of it; one listed but no longer read rebuilds for nothing.
+    read: set[str] = set()
+    get = os.environ.get
+
+    def recording_get(name: str, default: str | None = None) -> str | None:
+        caller = sys._getframe(1)
+        if (
+            caller.f_globals["__name__"].startswith("qtickets_assets")
+            and caller.f_code.co_name != "definitions_env"
+        ):
+            read.add(name)
+        return get(name, default)
+
+    monkeypatch.setattr(os.environ, "get", recording_get)
+    clear_definitions_cache()
+    defs()
+    assert read == set(settings.DEFINITIONS_ENV)
 
 
 def test_the_long_lived_objects_are_out_of_the_cyclic_gc_after_the_first_build():
