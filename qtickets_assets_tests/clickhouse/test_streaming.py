@@ -38,11 +38,12 @@ def spooled(pages: list[pa.Table]) -> pa.RecordBatchReader:
     return spool.reader()
 
 
-def test_blocks_have_the_block_size_whatever_the_pieces() -> None:
+def test_blocks_have_the_block_size_whatever_the_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qtickets_assets.lib.clickhouse.writers.BLOCK_ROWS", 50)
     table = pa.table({"n": list(range(120))})
-    assert [b.num_rows for b in in_blocks(table, rows=50)] == [50, 50, 20]
+    assert [b.num_rows for b in in_blocks(table)] == [50, 50, 20]
     pieces = table.to_batches(max_chunksize=7)  # pages of 7 rows, as a crawl hands them on
-    blocks = list(in_blocks(pieces, rows=50))
+    blocks = list(in_blocks(pieces))
     assert [b.num_rows for b in blocks] == [56, 56, 8]
     assert all(b.column(0).num_chunks == 1 for b in blocks)  # contiguous: one Arrow block per INSERT
     assert pa.concat_tables(blocks).equals(table)

@@ -38,6 +38,42 @@ def test_sales_rows_take_currency_status_utm_and_version_from_their_real_fields(
     assert frames.price_mismatches([order.model_copy(update={"price": Decimal("1603.02")})]) == 1
 
 
+def test_each_sales_column_takes_its_own_field() -> None:
+    # Every value distinct, so a column filled from its neighbour's field cannot pass.
+    order = parse_record(
+        Order,
+        raw_order(
+            8,
+            event_id=51013,
+            currency_id="KZT",
+            price=1500,
+            utm={"utm_source": "vk", "utm_medium": "cpc", "utm_campaign": "winter"},
+            updated_at="2025-11-21T10:00:00+03:00",
+            baskets=[
+                raw_basket(80, show_id=300502, quantity=2, price=1500, created_at="2025-11-20T14:03:02+03:00")
+            ],
+        ),
+    )
+    assert frames.sales_table([order]).to_pylist() == [
+        {
+            "basket_id": 80,
+            "order_id": 8,
+            "event_id": 51013,
+            "show_id": 300502,
+            "created_at": datetime(2025, 11, 20, 11, 3, 2, tzinfo=UTC),
+            "paid_at": datetime(2025, 11, 20, 11, 5, 11, tzinfo=UTC),
+            "status": "paid",
+            "quantity": 2,
+            "price": Decimal("1500.00"),
+            "currency": "KZT",
+            "utm_source": "vk",
+            "utm_medium": "cpc",
+            "utm_campaign": "winter",
+            "updated_at": datetime(2025, 11, 21, 7, tzinfo=UTC),
+        }
+    ]
+
+
 def test_an_unknown_city_time_zone_falls_back_to_moscow_instead_of_breaking_the_view() -> None:
     raw = raw_event(1, city={"id": 24, "name": "Томск", "timezone": "UTC+7"})
     row = frames.events_frame([parse_record(Event, raw)]).iloc[0]

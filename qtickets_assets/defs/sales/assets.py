@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
+from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.filters import Where
@@ -89,7 +90,7 @@ class SpooledTickets(NamedTuple):
 def spool_tickets(pages: Iterable[list[Order]]) -> SpooledTickets:
     """Each page becomes a small Arrow table that goes to a temporary file at once, so the run
     holds one page, never the account: memory stays flat however many orders there are."""
-    spool = ArrowSpool(frames.sales_table([]).schema)
+    spool = ArrowSpool(to_arrow_schema(table_schema("fact_sales")))
     orders_read = mismatches = 0
     try:
         for page in pages:

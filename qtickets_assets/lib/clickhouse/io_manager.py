@@ -61,7 +61,8 @@ class _DdlBlocks:
 
     def __iter__(self) -> Iterator[pa.Table]:
         for block in in_blocks(self._data):
-            block = conform_arrow(block, self.schema)
+            if isinstance(self._data, pa.RecordBatchReader):  # a table was conformed whole above
+                block = conform_arrow(block, self.schema)
             if not self.rows:
                 self.head = block.slice(0, PREVIEW_ROWS)
             self.rows += block.num_rows

@@ -43,9 +43,9 @@ def qualified(database: str, table: str) -> str:
     return f"{quote_identifier(database)}.{quote_identifier(table)}"
 
 
-def in_blocks(data: ArrowData, rows: int | None = None) -> Iterator[pa.Table]:
-    """`data` as contiguous tables of about `rows` (BLOCK_ROWS) rows; a stream is consumed as it goes."""
-    rows = rows or BLOCK_ROWS
+def in_blocks(data: ArrowData) -> Iterator[pa.Table]:
+    """`data` as contiguous tables of about BLOCK_ROWS rows; a stream is consumed as it goes."""
+    rows = BLOCK_ROWS
     pieces = data.to_batches(max_chunksize=rows) if isinstance(data, pa.Table) else data
     pending: list[pa.Table] = []
     count = 0
