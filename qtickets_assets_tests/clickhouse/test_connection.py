@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import pytest
 
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
+from qtickets_assets.lib.clickhouse.locking import directory_lock
 from qtickets_assets_tests.clickhouse.conftest import DATABASE
 
 # Holds the directory the way a Dagster run would (our lock), or the way a notebook might (chDB
@@ -114,3 +116,23 @@ def test_lock_timeout_env_must_be_a_number(chdb_url: str, monkeypatch: pytest.Mo
     refused = pytest.raises(ClickHouseConfigError, match=r"CLICKHOUSE_LOCK_TIMEOUT must be a number")
     with refused, open_client(chdb_url, DATABASE):
         pass
+
+
+def test_threads_of_one_process_share_the_directory_lock(tmp_path: Path) -> None:
+    """A second thread joins the holder instead of waiting for it (one engine per process), and
+    the lock is free for other processes once the last holder is done."""
+    data_dir = tmp_path / "ch"
+    entered = threading.Event()
+    with directory_lock(data_dir, timeout=5):
+
+        def second_holder() -> None:
+            with directory_lock(data_dir, timeout=0.5):  # would time out if it queued behind us
+                entered.set()
+
+        worker = threading.Thread(target=second_holder)
+        worker.start()
+        worker.join()
+        assert entered.is_set()
+    probe = "from filelock import FileLock; import sys; FileLock(sys.argv[1]).acquire(timeout=1)"
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "ch.lock")], check=False, timeout=30)
+    assert done.returncode == 0, "the lock was still held after both threads released it"

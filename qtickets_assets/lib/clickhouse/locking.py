@@ -1,28 +1,26 @@
-"""Take turns on an embedded ClickHouse directory across processes with an exclusive `flock`.
+"""Take turns on an embedded ClickHouse directory across processes (`filelock.FileLock`).
 
-chDB refuses a directory another process has open ("Cannot lock file .../status"), and Dagster runs
-steps and runs in separate processes. So before opening a directory every process takes an
-exclusive lock on `<dir>.lock` and waits for it, which turns a crash into a short queue.
-Threads of one process share the lock (and chDB's single embedded engine), counted by reference.
+chDB refuses a directory another process has open ("Cannot lock file .../status"), and Dagster
+runs each run in a process of its own. So before opening a directory every process takes an
+exclusive lock on `<dir>.lock` and waits for it, which turns a crash into a short queue. Threads
+of one process share the lock (and chDB's single embedded engine): one reentrant lock object per
+path, shared across threads. What is ours here is only the mapping of a timeout to a clear error.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
 
 DEFAULT_LOCK_TIMEOUT = 600.0
-_POLL_SECONDS = 0.1
-
-_guard = threading.Lock()
-_held: dict[Path, tuple[int, int]] = {}  # lock file -> (fd, holders in this process)
+POLL_SECONDS = 0.1
 
 
 def lock_timeout_from_env() -> float:
@@ -68,45 +66,19 @@ def status_file_locked(data_dir: Path) -> bool:
     return False
 
 
-def _flock_with_timeout(lock_path: Path, data_dir: Path, timeout: float) -> int:
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise ClickHouseConfigError(busy_message(data_dir, timeout)) from None
-            time.sleep(_POLL_SECONDS)
-
-
-def _release(lock_path: Path) -> None:
-    with _guard:
-        fd, holders = _held[lock_path]
-        if holders > 1:
-            _held[lock_path] = (fd, holders - 1)
-            return
-        del _held[lock_path]
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
 @contextmanager
 def directory_lock(data_dir: Path, timeout: float) -> Iterator[Path]:
     """Hold `<data_dir>.lock` exclusively (shared by threads of this process); yields the lock path."""
     lock_path = data_dir.with_name(data_dir.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    # The guard is held while waiting: one process holds one chDB directory at a time anyway,
-    # and a second thread of this process must join the first holder, not race it for the file.
-    with _guard:
-        if lock_path in _held:
-            fd, holders = _held[lock_path]
-            _held[lock_path] = (fd, holders + 1)
-        else:
-            _held[lock_path] = (_flock_with_timeout(lock_path, data_dir, timeout), 1)
+    # One instance per path (is_singleton) whose holds are shared by threads (thread_local=False):
+    # a second thread of this process joins the first holder instead of queueing behind it.
+    lock = FileLock(lock_path, thread_local=False, is_singleton=True, poll_interval=POLL_SECONDS)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise ClickHouseConfigError(busy_message(data_dir, timeout)) from None
     try:
         yield lock_path
     finally:
-        _release(lock_path)
+        lock.release()
