@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tabulate import tabulate
 
@@ -94,7 +94,7 @@ def print_dashboard(url: str, database: str, out: IO[str]) -> int:
     return 0
 
 
-def format_dashboard(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def format_dashboard(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """An aligned table (numbers right-aligned, thousands separated) and a one-line summary."""
     sold, revenue = columns.index("tickets_sold_total"), columns.index("revenue_total")
     summary = (

@@ -1,6 +1,6 @@
 """What every mart asset shares: owners, kinds, the DDL's column schema and the write mode."""
 
-from typing import Any
+from typing import Any, TypedDict
 
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 from qtickets_assets.lib.clickhouse.writers import WriteMode
@@ -19,14 +19,22 @@ def table_metadata(table: str, write_mode: WriteMode) -> dict[str, Any]:
     return {**column_schema_metadata(table), "write_mode": write_mode}
 
 
-def table_asset(
-    table: str, write_mode: WriteMode, description: str, *, kind: str = "python"
-) -> dict[str, Any]:
+class AssetArgs(TypedDict):
+    """The keyword arguments `table_asset` fills in, typed so that `@dg.asset(**...)` type-checks."""
+
+    description: str
+    metadata: dict[str, Any]
+    owners: list[str]
+    kinds: set[str]
+    code_version: str
+
+
+def table_asset(table: str, write_mode: WriteMode, description: str, *, kind: str = "python") -> AssetArgs:
     """What `@dg.asset` or `dg.AssetOut` needs for a mart table written by the IO manager."""
-    return {
-        "description": description,
-        "metadata": table_metadata(table, write_mode),
-        "owners": OWNERS,
-        "kinds": {"clickhouse", kind},
-        "code_version": "1",
-    }
+    return AssetArgs(
+        description=description,
+        metadata=table_metadata(table, write_mode),
+        owners=OWNERS,
+        kinds={"clickhouse", kind},
+        code_version="1",
+    )

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from qtickets_assets import settings
+from qtickets_assets.defs.executor import tuned_in_process_executor
 from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
@@ -26,5 +27,5 @@ def resources() -> dg.Definitions:
         # Steps run one after another in the run's process: the crawl inside a step already keeps
         # QTICKETS_MAX_CONCURRENCY requests in flight, and an embedded ClickHouse directory can be
         # opened by one process at a time, so parallel step processes would only queue on its lock.
-        executor=dg.in_process_executor,
+        executor=tuned_in_process_executor,
     )

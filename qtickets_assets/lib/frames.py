@@ -7,6 +7,7 @@ turns into Arrow with the DDL's types; `fact_sales` is built as Arrow at once (s
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -123,7 +124,7 @@ def sales_table(orders: Iterable[Order]) -> pa.Table:
     return arrow_table(dict(zip(SALES_COLUMNS, columns, strict=True)), table_schema("fact_sales"))
 
 
-def _frame(rows: list[dict], table: str) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]], table: str) -> pd.DataFrame:
     # Column order (and the columns of an empty frame) come from the DDL, the one list of columns.
     return pd.DataFrame(rows, columns=[column.name for column in table_schema(table).columns])
 

@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
@@ -49,13 +50,17 @@ def test_blocks_have_the_block_size_whatever_the_pieces(monkeypatch: pytest.Monk
     assert pa.concat_tables(blocks).equals(table)
 
 
-def test_the_spool_leaves_no_file_behind_and_frees_it_once_read() -> None:
-    before = set(os.listdir(tempfile.gettempdir()))
+def test_the_spool_leaves_no_file_behind_and_frees_it_once_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # a directory no other process writes to
     spool = ArrowSpool(sales_pages(1, 1)[0].schema)
     for page in sales_pages(3, 4):
         spool.append(page)
     reader = spool.reader()
-    assert set(os.listdir(tempfile.gettempdir())) == before  # unnamed from the start
+    # The file lives in the temporary directory but has no name there: nothing to leave behind.
+    assert os.readlink(f"/proc/self/fd/{spool._file.fileno()}").startswith(str(tmp_path))
+    assert os.listdir(tmp_path) == []
     assert not spool._file.closed
     assert reader.read_all().num_rows == 12
     assert spool._file.closed  # read to the end: its space is freed at once

@@ -141,9 +141,15 @@ def test_upsert_replaces_changed_rows_and_adds_new_ones_without_duplicates(clien
 def test_a_staging_table_abandoned_by_a_killed_replace_is_dropped_by_the_next(client: Client) -> None:
     client.command(f"CREATE TABLE {DATABASE}.dim_events__staging_killed0000 AS {DATABASE}.dim_events")
     time.sleep(2.2)  # older than the threshold below, as an abandoned table is older than an hour
-    ReplaceWriter._drop_abandoned_staging(client, DATABASE, "dim_events", older_than_s=1)
-    left = client.query(f"SELECT name FROM system.tables WHERE database = '{DATABASE}'").result_rows
-    assert ("dim_events__staging_killed0000",) not in left and ("dim_events",) in left
+    client.command(f"CREATE TABLE {DATABASE}.dim_events__staging_live000000 AS {DATABASE}.dim_events")
+    frame = events_frame([{"event_id": 7}])
+    ReplaceWriter(abandoned_after_s=1).write(
+        client, DATABASE, "dim_events", frame_to_arrow(frame, table_schema("dim_events"))
+    )
+    left = {row[0] for row in client.query(f"SHOW TABLES FROM {DATABASE}").result_rows}
+    assert "dim_events__staging_killed0000" not in left, "the abandoned staging table was kept"
+    assert "dim_events__staging_live000000" in left, "a live writer's fresh staging table was dropped"
+    assert client.query(f"SELECT event_id FROM {DATABASE}.dim_events").result_rows == [(7,)]
 
 
 def test_an_arrow_table_is_refused_with_every_difference_like_a_frame() -> None:

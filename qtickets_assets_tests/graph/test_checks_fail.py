@@ -16,7 +16,7 @@ import pytest
 
 from qtickets_assets.definitions import defs
 from qtickets_assets.defs.quality import checks as quality
-from qtickets_assets.defs.quality import queries
+from qtickets_assets.defs.quality import rules
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
@@ -111,7 +111,7 @@ def test_every_check_passes_on_the_clean_mart(mart):
     assert not failing(evaluations)
 
 
-# (table, drift, what the check's "differences" metadata must say)
+# (table, drift, what the check's "details" metadata must say)
 SCHEMA_DRIFT = [
     ("dim_events", "ADD COLUMN promo_code String", "unexpected column promo_code String"),
     ("dim_shows", "ADD COLUMN hall String AFTER show_id", "unexpected column hall String"),
@@ -130,7 +130,8 @@ def test_schema_drift_fails_schema_matches_ddl_naming_the_column(mart):
     evaluations = mart.check_results()
     assert failing(evaluations) == {(table, "schema_matches_ddl") for table, _, _ in SCHEMA_DRIFT}
     for table, _, expected in SCHEMA_DRIFT:
-        assert meta(evaluations[table, "schema_matches_ddl"], "differences") == expected
+        assert meta(evaluations[table, "schema_matches_ddl"], "details") == expected
+        assert meta(evaluations[table, "schema_matches_ddl"], "differences") == 1
 
 
 def test_duplicate_row_fails_no_duplicate_keys(mart):
@@ -150,6 +151,8 @@ def test_duplicate_row_fails_no_duplicate_keys(mart):
     for table, key in quality.UNIQUE_KEYS.items():
         evaluation = evaluations[table, "no_duplicate_keys"]
         assert meta(evaluation, "key") == ", ".join(key)
+        assert meta(evaluation, "duplicate_keys") == 1
+        assert meta(evaluation, "rows_checked") > 1
         shown = first[table][-1] if isinstance(first[table], list) else first[table]
         assert f"{shown}, 2)" in meta(evaluation, "duplicates_sample"), (
             table,
@@ -314,7 +317,7 @@ def test_a_check_that_cannot_run_fails_its_step_without_hiding_the_others(mart, 
     def broken(client, database):
         raise RuntimeError("status query broke")
 
-    monkeypatch.setattr(queries, "status_allowed", broken)
+    monkeypatch.setattr(rules, "status_allowed", broken)
     result = mart.run(dg.AssetSelection.all_asset_checks())
     assert not result.success
     [failure] = [event for event in result.all_events if event.is_step_failure]
@@ -326,14 +329,14 @@ def test_a_check_that_cannot_run_fails_its_step_without_hiding_the_others(mart, 
 
 
 def test_a_warning_check_that_cannot_run_warns_without_failing_its_step(mart, monkeypatch):
-    real = queries.event_ids_known
+    real = rules.event_ids_known
 
     def broken_for_sales(client, database, table):
         if table == "fact_sales":
             raise RuntimeError("events lookup broke")
         return real(client, database, table=table)
 
-    monkeypatch.setattr(queries, "event_ids_known", broken_for_sales)
+    monkeypatch.setattr(rules, "event_ids_known", broken_for_sales)
     result = mart.run(dg.AssetSelection.all_asset_checks())
     assert result.success  # the step did not fail, so nothing downstream would be held back
     evaluations = by_check(result)

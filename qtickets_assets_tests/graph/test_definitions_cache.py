@@ -1,15 +1,15 @@
 """The definitions are built once per process and configuration (Dagster asks for them repeatedly)."""
 
-import gc
 import os
+import subprocess
 import sys
+from pathlib import Path
 from unittest import mock
 
-import pyarrow as pa
 import pytest
 
 from qtickets_assets import settings
-from qtickets_assets.definitions import YOUNG_GENERATION_THRESHOLD, clear_definitions_cache, defs
+from qtickets_assets.definitions import clear_definitions_cache, defs
 
 
 def test_the_same_configuration_gets_the_same_definitions():
@@ -47,14 +47,18 @@ def test_the_key_is_exactly_the_variables_our_code_reads_while_building(monkeypa
     assert read == set(settings.DEFINITIONS_ENV)
 
 
-def test_the_long_lived_objects_are_out_of_the_cyclic_gc_after_the_first_build():
-    defs()
-    assert gc.get_freeze_count() > 0
-    # ...and the young generation is collected every 10,000 allocations, not 700 (bench/RESULTS.md)
-    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD == 10_000
-
-
-def test_arrow_allocates_from_jemalloc_in_a_process_that_built_the_definitions():
-    defs()
-    # mimalloc, Arrow's default, made the large sync's peak ~35 MB higher (bench/RESULTS.md)
-    assert pa.default_memory_pool().backend_name == "jemalloc"
+def test_the_process_is_tuned_where_a_run_executes_and_nowhere_else():
+    """The webserver, daemon and code servers load the same definitions: they keep Python's GC and
+    Arrow's allocator as they are. A run's process freezes its long-lived objects out of the
+    cyclic GC, collects the young generation every 10,000 allocations and allocates Arrow memory
+    from jemalloc (bench/RESULTS.md, rounds 5 and 6)."""
+    probe = Path(__file__).with_name("tuning_probe.py")
+    done = subprocess.run(
+        [sys.executable, str(probe)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    marks = ("DEFAULT", "LOADED", "RUN")
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if line.startswith(marks))
+    assert lines["LOADED"] == lines["DEFAULT"]
+    assert lines["DEFAULT"].startswith("False ") and not lines["DEFAULT"].startswith("False 10000 ")
+    assert lines["RUN"] == "True 10000 jemalloc"

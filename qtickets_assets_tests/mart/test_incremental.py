@@ -1,9 +1,12 @@
-"""The incremental sales crawl: a list that grows while it is read is read again."""
+"""The incremental sales crawl: a list that grows while it is read is read again, and an update
+committed late still lands."""
 
 from datetime import UTC, datetime
 
 from qtickets_assets.defs.sales.assets import changed_order_pages
 from qtickets_assets.lib.qtickets.models import Order, parse_record
+from qtickets_assets.sandbox.testing import run_sandbox
+from qtickets_assets_tests.graph.mart import materialize_all, read_mart
 from qtickets_assets_tests.qtickets.fakes import raw_order
 
 
@@ -35,3 +38,26 @@ def test_an_order_that_joins_the_list_mid_crawl_is_read_by_a_second_crawl() -> N
     pages = changed_order_pages(client, max_order_id=8, since=datetime(2025, 11, 1, tzinfo=UTC))
     assert [o.id for page in pages for o in page] == [9, 1, 2, 3]
     assert client.crawls == [[1, 2], [1, 2, 3]]
+
+
+def test_an_update_committed_late_with_an_earlier_stamp_is_still_read(tmp_path) -> None:
+    """The API may commit an update after one with a later `updated_at` was already read (stamps
+    are taken when a request starts, rows become visible when it commits). The incremental crawl
+    reads `overlap_minutes` before the stored watermark, so such a refund still lands."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=11) as sandbox:
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+        world = sandbox.world
+        with world.lock:
+            newest = max(order.updated_at for order in world.orders)
+            order = next(
+                o for o in world.orders if o.payed and o.deleted_at is None and o.updated_at < newest
+            )
+            basket = next(b for b in order.baskets if b.deleted_at is None and b.refunded_at is None)
+            late = newest - 5 * 60  # five minutes before the watermark the last run stored
+            basket.refunded_at = basket.updated_at = order.updated_at = late
+            basket.refunded_amount = basket.price
+            world.version += 1
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+    stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
+    assert stored[basket.id]["status"] == "refunded"

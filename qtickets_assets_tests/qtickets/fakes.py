@@ -9,11 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import httpx
 import orjson
+
+from qtickets_assets.sandbox.filters import apply_order, apply_where, coerce
+from qtickets_assets.sandbox.resources import RESOURCES
 
 BASE = "https://qtickets.test/api/rest/v1"
 TOKEN = "tok-SECRET-9f3a1c"
@@ -100,30 +102,17 @@ def json_response(payload: Any, status: int = 200, **headers: str) -> httpx.Resp
     )
 
 
-def _ts(value: Any) -> Any:
-    return datetime.fromisoformat(value) if isinstance(value, str) and "T" in value else value
-
-
-def clause_holds(record: dict[str, Any], clause: dict[str, Any]) -> bool:
-    """The server side of `where`, written separately from the client's evaluator."""
-    actual, op, value = record.get(clause["column"]), clause.get("operator", "="), clause.get("value")
-    if op == "null":
-        return actual is None
-    if op == "not null":
-        return actual is not None
-    if actual is None:
-        return False
-    actual, value = _ts(actual), _ts(value)
-    if isinstance(actual, bool):
-        value = bool(int(value))
-    return {
-        "=": actual == value,
-        "!=": actual != value,
-        ">": actual > value,
-        ">=": actual >= value,
-        "<": actual < value,
-        "<=": actual <= value,
-    }[op]
+def server_side(
+    name: str, records: list[dict[str, Any]], where: Any = None, order_by: Any = None
+) -> list[dict[str, Any]]:
+    """`where` and `orderBy` applied as the sandbox applies them to raw records of list `name`: the
+    server's side, independent of the client's own evaluator (which re-checks every record)."""
+    columns = RESOURCES[name].columns
+    rows = [
+        {**{c: None if r.get(c) is None else coerce(kind, r[c]) for c, kind in columns.items()}, "_raw": r}
+        for r in records
+    ]
+    return [row["_raw"] for row in apply_order(apply_where(rows, where, columns), order_by, list(columns))]
 
 
 class FakeApi:
@@ -196,12 +185,12 @@ class FakeApi:
         return httpx.Response(404, text=HTML_404, headers={"Content-Type": "text/html; charset=UTF-8"})
 
     def _list(self, name: str, body: dict[str, Any]) -> httpx.Response:
-        rows = list(self.tables[name])
-        if self.honour_filters:
-            rows = [r for r in rows if all(clause_holds(r, c) for c in body.get("where", []))]
-        if self.honour_order:
-            for column, direction in body.get("orderBy", {}).items():
-                rows.sort(key=lambda r, c=column: _ts(r[c]), reverse=direction == "desc")
+        rows = server_side(
+            name,
+            self.tables[name],
+            body.get("where") if self.honour_filters else None,
+            body.get("orderBy") if self.honour_order else None,
+        )
         per_page, page = self.per_page[name], int(body.get("page", 1))
         chunk = rows[(page - 1) * per_page : page * per_page]
         return json_response(

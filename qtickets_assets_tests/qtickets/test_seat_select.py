@@ -7,11 +7,15 @@ import httpx
 from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.rules import show_inventory
 from qtickets_assets.lib.qtickets.seats import SEAT_SELECT, parse_show_seats, show_seat_counts
+from qtickets_assets.sandbox.generate import default_anchor
 from qtickets_assets.sandbox.testing import run_sandbox
+
+# Both worlds from one anchor: two calls of run_sandbox on either side of a minute would differ.
+ANCHOR = default_anchor()
 
 
 def _seats(ignore_select: bool) -> tuple[dict[int, list], dict[int, tuple[int, int]], list[bytes]]:
-    with run_sandbox(size="small", seed=1, ignore_select=ignore_select) as sb:
+    with run_sandbox(size="small", seed=1, ignore_select=ignore_select, anchor=ANCHOR) as sb:
         shows = [row["show_id"] for row in sb.truth()["fact_inventory_latest"]]
         truth = {
             r["show_id"]: (r["tickets_total"], r["tickets_left"]) for r in sb.truth()["fact_inventory_latest"]

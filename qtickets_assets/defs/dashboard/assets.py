@@ -5,11 +5,11 @@ import dagster as dg
 import pandas as pd
 
 from qtickets_assets.defs.common import OWNERS
+from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
 PREVIEW_ROWS = 10
-DASHBOARD_SQL = "SELECT * FROM {db}.v_sales_dashboard ORDER BY revenue_total DESC, event_id"
 
 
 @dg.asset(
@@ -25,9 +25,9 @@ DASHBOARD_SQL = "SELECT * FROM {db}.v_sales_dashboard ORDER BY revenue_total DES
     group_name="mart",
     automation_condition=dg.AutomationCondition.eager(),
 )
-def v_sales_dashboard(clickhouse: ClickHouseResource) -> dg.MaterializeResult:
+def v_sales_dashboard(clickhouse: ClickHouseResource) -> dg.MaterializeResult[None]:
     with clickhouse.open() as client:
-        dashboard = client.query_df(DASHBOARD_SQL.format(db=clickhouse.database))
+        dashboard = mart.dashboard(client, clickhouse.database)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(dashboard),

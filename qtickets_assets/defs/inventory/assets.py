@@ -7,7 +7,9 @@ import pandas as pd
 
 from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
+from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+from qtickets_assets.lib.clickhouse.writers import InsertSelect
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
 INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
@@ -41,29 +43,17 @@ def inventory_raw(
     return frames.inventory_frame(snapshot_at, live, inventory)
 
 
-LATEST_SNAPSHOT_SQL = """
-SELECT event_id, show_id, show_starts_at, tickets_total, tickets_left, tickets_sold, snapshot_at
-FROM {db}.inventory_raw FINAL
-WHERE snapshot_at = (SELECT max(snapshot_at) FROM {db}.inventory_raw)
-  AND show_id IN (SELECT show_id FROM {db}.dim_shows WHERE is_deleted = 0)
-ORDER BY event_id, show_id
-"""
-
-
 @dg.asset(
     deps=["inventory_raw", "dim_shows"],
     **table_asset(
         "fact_inventory_latest",
         "replace",
-        "One row per live show from the newest snapshot. Rebuilt atomically on every run, so a reader "
-        "never meets an empty, half-written or duplicated table.",
+        "One row per live show from the newest snapshot. Built inside ClickHouse and swapped in "
+        "atomically on every run, so a reader never meets an empty, half-written or duplicated table.",
         kind="sql",
     ),
     group_name="mart",
     freshness_policy=INVENTORY_FRESHNESS,
 )
-def fact_inventory_latest(clickhouse: ClickHouseResource) -> pd.DataFrame:
-    # Every snapshot covers all live shows (a failed show fails the snapshot), so the newest
-    # snapshot is the newest row of each show without scanning the whole history.
-    with clickhouse.open() as client:
-        return client.query_df(LATEST_SNAPSHOT_SQL.format(db=clickhouse.database))
+def fact_inventory_latest(clickhouse: ClickHouseResource) -> InsertSelect:
+    return InsertSelect(mart.latest_inventory_select(clickhouse.database))

@@ -17,8 +17,8 @@ from functools import partial
 import dagster as dg
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets.defs.quality import queries
-from qtickets_assets.defs.quality.queries import Outcome
+from qtickets_assets.defs.quality import rules
+from qtickets_assets.defs.quality.rules import Outcome
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
 UNIQUE_KEYS: dict[str, Sequence[str]] = {
@@ -55,22 +55,22 @@ def revenue_reconciles(instance: dg.DagsterInstance) -> Outcome:
     event = instance.get_latest_materialization_event(dg.AssetKey("fact_sales"))
     metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
     mismatched = metadata.get("orders_price_mismatch")
-    count = int(mismatched.value) if mismatched is not None else 0
+    count = mismatched.value if mismatched is not None and isinstance(mismatched.value, int) else 0
     return Outcome(count == 0, {"orders_whose_price_differs_from_their_tickets": count})
 
 
 def rules_by_asset() -> dict[str, list[Rule]]:
-    rules = {
+    by_asset = {
         table: [
             Rule(
                 "schema_matches_ddl",
                 "Columns and types equal the DDL.",
-                sql=partial(queries.schema_matches_ddl, table=table),
+                sql=partial(rules.schema_matches_ddl, table=table),
             ),
             Rule(
                 "no_duplicate_keys",
                 f"No two rows share ({', '.join(key)}).",
-                sql=partial(queries.no_duplicate_keys, table=table, key=key),
+                sql=partial(rules.no_duplicate_keys, table=table, key=key),
             ),
         ]
         for table, key in UNIQUE_KEYS.items()
@@ -78,26 +78,26 @@ def rules_by_asset() -> dict[str, list[Rule]]:
     for table in EVENT_FACTS:
         # The 10-minute sales run does not re-read the events (heavy pages), so an order for an
         # event created since the last events load is expected: a warning until it is loaded.
-        rules[table].append(
+        by_asset[table].append(
             Rule(
                 "event_ids_known",
                 "Every event_id is in dim_events.",
-                sql=partial(queries.event_ids_known, table=table),
+                sql=partial(rules.event_ids_known, table=table),
                 blocking=table != "fact_sales",
             )
         )
-    rules["fact_inventory_latest"].append(
+    by_asset["fact_inventory_latest"].append(
         Rule(
             "ticket_counts_present",
             "A row for every live show, and tickets_left <= tickets_total.",
-            sql=queries.ticket_counts_present,
+            sql=rules.ticket_counts_present,
         )
     )
-    rules["fact_sales"] += [
+    by_asset["fact_sales"] += [
         Rule(
             "status_allowed",
-            f"status is one of {', '.join(queries.SALES_STATUSES)}.",
-            sql=queries.status_allowed,
+            f"status is one of {', '.join(rules.SALES_STATUSES)}.",
+            sql=rules.status_allowed,
         ),
         Rule(
             "revenue_reconciles",
@@ -106,14 +106,14 @@ def rules_by_asset() -> dict[str, list[Rule]]:
             blocking=False,
         ),
     ]
-    return rules
+    return by_asset
 
 
-def asset_checks(asset: str, rules: Sequence[Rule]) -> dg.AssetChecksDefinition:
-    """One step that evaluates the selected `rules` of `asset`, opening ClickHouse at most once."""
+def asset_checks(asset: str, checks: Sequence[Rule]) -> dg.AssetChecksDefinition:
+    """One step that evaluates the selected `checks` of `asset`, opening ClickHouse at most once."""
     specs = [
         dg.AssetCheckSpec(rule.name, asset=asset, description=rule.description, blocking=rule.blocking)
-        for rule in rules
+        for rule in checks
     ]
 
     @dg.multi_asset_check(name=f"{asset}_checks", specs=specs, can_subset=True)
@@ -122,7 +122,7 @@ def asset_checks(asset: str, rules: Sequence[Rule]) -> dg.AssetChecksDefinition:
     ) -> Iterator[dg.AssetCheckResult]:
         key = dg.AssetKey(asset)
         selected = [
-            rule for rule in rules if dg.AssetCheckKey(key, rule.name) in context.selected_asset_check_keys
+            rule for rule in checks if dg.AssetCheckKey(key, rule.name) in context.selected_asset_check_keys
         ]
         results: list[dg.AssetCheckResult] = []
         errors: list[Exception] = []
@@ -161,5 +161,5 @@ def asset_checks(asset: str, rules: Sequence[Rule]) -> dg.AssetChecksDefinition:
 @dg.definitions
 def quality_checks() -> dg.Definitions:
     return dg.Definitions(
-        asset_checks=[asset_checks(asset, rules) for asset, rules in rules_by_asset().items()]
+        asset_checks=[asset_checks(asset, checks) for asset, checks in rules_by_asset().items()]
     )

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import dagster as dg
@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from qtickets_assets.defs.common import API_POOL, table_asset
 from qtickets_assets.lib import frames
+from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.client import QticketsClient
@@ -30,19 +31,11 @@ class SalesSyncConfig(dg.Config):
 
 MAX_CRAWLS = 3
 log = logging.getLogger(__name__)
-WATERMARK_SQL = "SELECT count(), max(order_id), max(updated_at) FROM {db}.fact_sales"
 
 
-def read_watermark(clickhouse: ClickHouseResource) -> tuple[int, datetime] | None:
-    """(highest order id, newest update) already stored, or None for an empty table."""
+def read_watermark(clickhouse: ClickHouseResource) -> mart.SalesWatermark | None:
     with clickhouse.open() as client:
-        rows, max_order_id, max_updated_at = client.query(
-            WATERMARK_SQL.format(db=clickhouse.database)
-        ).first_row
-    if rows == 0:
-        return None
-    # The column is DateTime('UTC'); the driver may hand it back naive.
-    return int(max_order_id), max_updated_at.replace(tzinfo=max_updated_at.tzinfo or UTC)
+        return mart.sales_watermark(client, clickhouse.database)
 
 
 def changed_order_pages(client: QticketsClient, max_order_id: int, since: datetime) -> Iterator[list[Order]]:
@@ -125,7 +118,7 @@ def fact_sales(
     config: SalesSyncConfig,
     qtickets: QticketsResource,
     clickhouse: ClickHouseResource,
-) -> dg.Output:
+) -> dg.Output[pa.RecordBatchReader]:
     watermark = None if config.full_refresh else read_watermark(clickhouse)
     with qtickets.client() as client:
         if watermark is None:

@@ -7,13 +7,14 @@ do, and never contains the password (the driver's own messages are not passed th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
+from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError, ClickHouseError
 from qtickets_assets.lib.clickhouse.locking import (
     busy_message,
     directory_lock,
@@ -22,7 +23,7 @@ from qtickets_assets.lib.clickhouse.locking import (
 )
 from qtickets_assets.lib.clickhouse.url import ClickHouseTarget, parse_clickhouse_url
 
-__all__ = ["ClickHouseTarget", "open_client", "parse_clickhouse_url", "quote_identifier"]
+__all__ = ["ClickHouseTarget", "open_client", "parse_clickhouse_url", "query_row", "quote_identifier"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _AUTH_MARKERS = (
@@ -43,6 +44,14 @@ def quote_identifier(name: str) -> str:
             f"{name!r} is not a valid ClickHouse name (letters, digits and _; not starting with a digit)"
         )
     return f"`{name}`"
+
+
+def query_row(client: Client, query: str, parameters: dict[str, Any] | None = None) -> Sequence[Any]:
+    """The first row of a query that always returns one (an aggregate, a count)."""
+    row = client.query(query, parameters=parameters).first_row
+    if row is None:
+        raise ClickHouseError(f"expected a row from: {query[:120]}")
+    return row
 
 
 def _open_chdb(target: ClickHouseTarget) -> Client:
@@ -93,8 +102,10 @@ def _open_server(target: ClickHouseTarget) -> Client:
 
 
 def _ensure_database(client: Client, database: str, target: ClickHouseTarget, create: bool) -> None:
-    exists = client.command("SELECT count() FROM system.databases WHERE name = {db:String}", {"db": database})
-    if not int(exists):
+    (exists,) = query_row(
+        client, "SELECT count() FROM system.databases WHERE name = {db:String}", {"db": database}
+    )
+    if not exists:
         if not create:
             # On a server a missing database is a typo or an unprepared server, never something to
             # paper over: a new empty mart would leave every dashboard silently blank.

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
 
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, arrow_type, to_arrow_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
+
+# An Arrow column as the converters hand it on: one array, or the chunks of a table's column.
+AnyArray: TypeAlias = "pa.Array[Any] | pa.ChunkedArray[Any]"
 
 
 class _ColumnProblem(Exception):
@@ -45,7 +48,7 @@ def _exact_decimal(value: Any, target: pa.Decimal128Type) -> Decimal:
     return number
 
 
-def _to_decimal(series: pd.Series, target: pa.Decimal128Type) -> pa.Array:
+def _to_decimal(series: pd.Series, target: pa.Decimal128Type) -> pa.Array[Any]:
     if pd.api.types.is_float_dtype(series.dtype):
         raise _ColumnProblem(f"is {series.dtype}; give money as Decimal or str, never float")
     values = [None if _is_missing(value) else _exact_decimal(value, target) for value in series]
@@ -59,7 +62,7 @@ def _is_missing(value: Any) -> bool:
     return value is None or (not isinstance(value, str | Decimal) and bool(pd.isna(value)))
 
 
-def _to_timestamp(series: pd.Series, target: pa.TimestampType) -> pa.Array:
+def _to_timestamp(series: pd.Series, target: pa.TimestampType) -> pa.Array[Any]:
     try:
         # Naive values are read as UTC: every mart timestamp is UTC, and ClickHouse's own query_df
         # hands DateTime('UTC') back naive. Aware values in any zone are converted to UTC.
@@ -70,23 +73,23 @@ def _to_timestamp(series: pd.Series, target: pa.TimestampType) -> pa.Array:
     return pa.Array.from_pandas(converted.dt.floor("s")).cast(target, safe=False)
 
 
-def _to_plain(series: pd.Series, target: pa.DataType) -> pa.Array:
+def _to_plain(series: pd.Series, target: pa.DataType) -> pa.Array[Any]:
     try:
         return pa.Array.from_pandas(series).cast(target, safe=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise _ColumnProblem(f"is {series.dtype} and cannot become {target}: {exc}") from None
 
 
-def _convert_column(series: pd.Series, clickhouse_type: str) -> pa.Array:
+def _convert_column(series: pd.Series, clickhouse_type: str) -> pa.Array[Any]:
     target, _ = arrow_type(clickhouse_type)
-    if pa.types.is_decimal(target):
+    if isinstance(target, pa.Decimal128Type):  # every DDL Decimal maps to decimal128 (ddl.arrow_type)
         return _to_decimal(series, target)
     if pa.types.is_timestamp(target):
         return _to_timestamp(series, target)
     return _to_plain(series, target)
 
 
-def _from_arrow(array: pa.ChunkedArray | pa.Array, target: pa.DataType) -> pa.ChunkedArray | pa.Array:
+def _from_arrow(array: AnyArray, target: pa.DataType) -> AnyArray:
     if array.type == target:
         return array
     if pa.types.is_decimal(target) and pa.types.is_floating(array.type):
@@ -97,7 +100,7 @@ def _from_arrow(array: pa.ChunkedArray | pa.Array, target: pa.DataType) -> pa.Ch
         raise _ColumnProblem(f"is {array.type} and cannot become {target}: {exc}") from None
 
 
-def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array | pa.ChunkedArray:
+def _from_values(values: Sequence[Any], target: pa.DataType) -> AnyArray:
     try:
         if pa.types.is_integer(target):
             # Built as the values' own type, then cast safely: pa.array(..., type=uint32) would
@@ -108,15 +111,13 @@ def _from_values(values: Sequence[Any], target: pa.DataType) -> pa.Array | pa.Ch
         raise _ColumnProblem(f"does not fit {target}: {exc}") from None
 
 
-def _conform(
-    schema: TableSchema, names: Sequence[str], convert: Callable[[str, str], pa.Array | pa.ChunkedArray]
-) -> pa.Table:
+def _conform(schema: TableSchema, names: Sequence[str], convert: Callable[[str, str], AnyArray]) -> pa.Table:
     """Convert each DDL column with `convert(name, clickhouse_type)`; every problem reported at once."""
     problems: list[str] = []
     expected = {column.name for column in schema.columns}
     problems += [f"missing column {c.name} {c.type}" for c in schema.columns if c.name not in names]
     problems += [f"extra column {name} (not in the DDL)" for name in names if name not in expected]
-    arrays: list[pa.Array | pa.ChunkedArray] = []
+    arrays: list[AnyArray] = []
     for column in schema.columns:
         if column.name not in names:
             continue

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import re
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 
@@ -14,6 +15,7 @@ from qtickets_assets.lib.clickhouse.sqltext import (
     matching_paren,
     split_statements,
     split_top_level,
+    string_literal,
     top_level_keyword,
 )
 
@@ -24,10 +26,13 @@ _CREATE_TABLE = re.compile(
     r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?\{database\}\.`?(\w+)`?\s*\(",
     re.IGNORECASE,
 )
-_ADD_COLUMN = re.compile(
-    r"^ALTER\s+TABLE\s+\{database\}\.`?(\w+)`?\s+ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?(.*)$",
-    re.IGNORECASE | re.DOTALL,
+_ALTER_TABLE = re.compile(r"^ALTER\s+TABLE\s+\{database\}\.`?(\w+)`?\s+(.*)$", re.IGNORECASE | re.DOTALL)
+# The ALTER actions the schema follows; any other action on columns would leave it wrong unseen.
+_ADD_COLUMN = re.compile(r"^ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?(.*)$", re.IGNORECASE | re.DOTALL)
+_COMMENT_COLUMN = re.compile(
+    r"^COMMENT\s+COLUMN\s+(?:IF\s+EXISTS\s+)?`?(\w+)`?\s+('.*')$", re.IGNORECASE | re.DOTALL
 )
+_OTHER_COLUMN_ACTION = re.compile(r"^(DROP|MODIFY|RENAME|CLEAR)\s+COLUMN\b", re.IGNORECASE)
 _COLUMN_END = ("DEFAULT", "MATERIALIZED", "ALIAS", "EPHEMERAL", "COMMENT", "CODEC", "TTL", "AFTER", "FIRST")
 _NOT_COLUMNS = ("INDEX", "PROJECTION", "CONSTRAINT")
 
@@ -36,6 +41,7 @@ _NOT_COLUMNS = ("INDEX", "PROJECTION", "CONSTRAINT")
 class Column:
     name: str
     type: str
+    comment: str = ""  # the DDL's COMMENT: what the column holds, its unit, its zone
 
     @property
     def nullable(self) -> bool:
@@ -69,7 +75,9 @@ def ddl_files(directory: Path = DDL_DIR) -> list[Path]:
 def _parse_column(definition: str) -> Column:
     name, _, rest = definition.strip().partition(" ")
     type_text = rest[: top_level_keyword(rest, _COLUMN_END)]
-    return Column(name.strip("`"), " ".join(type_text.split()))
+    comment_at = top_level_keyword(rest, ("COMMENT",))
+    comment = string_literal(rest[comment_at + len("COMMENT") :]) if comment_at < len(rest) else ""
+    return Column(name.strip("`"), " ".join(type_text.split()), comment)
 
 
 def _parse_create(statement: str, match: re.Match[str]) -> TableSchema:
@@ -85,11 +93,27 @@ def _apply_statement(schemas: dict[str, TableSchema], statement: str) -> None:
         # A later CREATE OR REPLACE VIEW redefines the view; CREATE TABLE IF NOT EXISTS would not.
         if created.group(1) not in schemas or "REPLACE" in statement[: created.end()].upper():
             schemas[created.group(1)] = _parse_create(statement, created)
-    elif added := _ADD_COLUMN.match(statement):
-        table = schemas[added.group(1)]
-        column = _parse_column(added.group(2))
+    elif altered := _ALTER_TABLE.match(statement):
+        table = schemas[altered.group(1)]
+        for action in split_top_level(altered.group(2), ","):
+            _apply_alter_action(table, action)
+
+
+def _apply_alter_action(table: TableSchema, action: str) -> None:
+    if added := _ADD_COLUMN.match(action):
+        column = _parse_column(added.group(1))
         if column.name not in table.column_names:
             table.columns.append(column)
+    elif commented := _COMMENT_COLUMN.match(action):
+        index = table.column_names.index(commented.group(1))
+        table.columns[index] = dataclasses.replace(
+            table.columns[index], comment=string_literal(commented.group(2))
+        )
+    elif _OTHER_COLUMN_ACTION.match(action):
+        raise MigrationError(
+            f"the DDL parser does not follow {action.split()[0].upper()} COLUMN (in ALTER TABLE "
+            f"{table.name}); add columns or comments only, or teach lib/clickhouse/ddl.py"
+        )
 
 
 @functools.cache
@@ -127,7 +151,7 @@ _WRAPPER = re.compile(r"^(Nullable|LowCardinality)\((.*)\)$")
 _DECIMAL = re.compile(r"^Decimal\((\d+),\s*(\d+)\)$")
 _DATETIME = re.compile(r"^DateTime\('UTC'\)$")
 _DATETIME64 = re.compile(r"^DateTime64\((\d),\s*'UTC'\)$")
-_UNITS = {0: "s", 3: "ms", 6: "us", 9: "ns"}
+_UNITS: dict[int, Literal["s", "ms", "us", "ns"]] = {0: "s", 3: "ms", 6: "us", 9: "ns"}
 
 
 def arrow_type(clickhouse_type: str) -> tuple[pa.DataType, bool]:

@@ -1,5 +1,6 @@
 """`ClickHouseIOManager`: write an asset's pandas DataFrame, Arrow table or Arrow stream (a
-`pa.RecordBatchReader`, e.g. from `lib/spool.py`) to the table named by the asset key, per the DDL.
+`pa.RecordBatchReader`, e.g. from `lib/spool.py`) to the table named by the asset key, per the DDL;
+or fill it from the mart itself (`writers.InsertSelect`: a table derived from other tables).
 
 The data is checked and converted before any connection is opened, so a mismatch writes nothing
 and an embedded directory is held only while rows are actually written. A stream's columns are
@@ -18,16 +19,21 @@ import pandas as pd
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
+from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
+from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 from qtickets_assets.lib.clickhouse.resource import open_migrated
-from qtickets_assets.lib.clickhouse.writers import in_blocks, qualified, writer_for
+from qtickets_assets.lib.clickhouse.writers import InsertSelect, in_blocks, qualified, writer_for
 
 PREVIEW_ROWS = 5
 
 
 def dagster_table_schema(schema: TableSchema) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name=c.name, type=c.type) for c in schema.columns])
+    """The DDL's columns with their types and COMMENTs (the UI's column descriptions)."""
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name=c.name, type=c.type, description=c.comment) for c in schema.columns]
+    )
 
 
 def column_schema_metadata(table: str) -> dict[str, Any]:
@@ -68,14 +74,19 @@ class _DdlBlocks:
             self.rows += block.num_rows
             yield block
 
-    def metadata(self, database: str) -> dict[str, Any]:
-        return {
-            "dagster/row_count": self.rows,
-            "dagster/table_name": f"{database}.{self.schema.name}",
-            "dagster/column_schema": dagster_table_schema(self.schema),
-            "rows_written": self.rows,
-            "preview": dg.MetadataValue.md(_preview(self.head)),
-        }
+
+def table_metadata(
+    client: Client, database: str, table: str, rows_written: int, head: pa.Table
+) -> dict[str, Any]:
+    """After a write: the table's size as an analyst counts it (FINAL where versions may wait for
+    a merge), the rows this run wrote, the schema and the first rows written."""
+    return {
+        "dagster/row_count": mart.row_count(client, database, table),
+        "dagster/table_name": f"{database}.{table}",
+        "dagster/column_schema": dagster_table_schema(table_schema(table)),
+        "rows_written": rows_written,
+        "preview": dg.MetadataValue.md(_preview(head)),
+    }
 
 
 def read_table(client: Client, database: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -85,11 +96,7 @@ def read_table(client: Client, database: str, table: str, columns: list[str] | N
     unknown = sorted(set(selected) - set(schema.column_names))
     if unknown:
         raise KeyError(f"{table} has no column(s) {', '.join(unknown)}")
-    engine = client.command(
-        "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
-        {"db": database, "t": table},
-    )
-    final = " FINAL" if "Replacing" in str(engine) else ""
+    final = mart.final_clause(client, database, table)
     column_list = ", ".join(f"`{name}`" for name in selected)
     return client.query_df(f"SELECT {column_list} FROM {qualified(database, table)}{final}", tz_mode="aware")
 
@@ -108,14 +115,24 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
     database: str = "qtickets"
 
     def handle_output(
-        self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | pa.RecordBatchReader
+        self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | pa.RecordBatchReader | InsertSelect
     ) -> None:
         table = context.asset_key.path[-1]
-        writer = writer_for(_write_mode(context))
-        blocks = _DdlBlocks(obj, table_schema(table))
+        mode = _write_mode(context)
+        if isinstance(obj, InsertSelect) and mode != "replace":
+            # The engine does not say how many rows an INSERT ... SELECT wrote; a replace wrote the table.
+            raise ClickHouseError(f"{table}: an InsertSelect output needs write_mode 'replace', not {mode!r}")
+        rows = obj if isinstance(obj, InsertSelect) else _DdlBlocks(obj, table_schema(table))
         with open_migrated(self.url, self.database) as client:
-            writer.write(client, self.database, table, blocks)
-        context.add_output_metadata(blocks.metadata(self.database))
+            writer_for(mode).write(client, self.database, table, rows)
+            if isinstance(rows, _DdlBlocks):
+                written, head = rows.rows, rows.head
+            else:
+                written = mart.row_count(client, self.database, table)
+                head = client.query_arrow(
+                    f"SELECT * FROM {qualified(self.database, table)} LIMIT {PREVIEW_ROWS}"
+                )
+            context.add_output_metadata(table_metadata(client, self.database, table, written, head))
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table = context.asset_key.path[-1]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets.lib.clickhouse.connection import quote_identifier
+from qtickets_assets.lib.clickhouse.connection import query_row, quote_identifier
 from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, ddl_files
 from qtickets_assets.lib.clickhouse.errors import MigrationError
 from qtickets_assets.lib.clickhouse.sqltext import split_statements
@@ -33,11 +33,12 @@ def render(sql: str, database: str) -> list[str]:
 
 
 def _ledger_exists(client: Client, database: str) -> bool:
-    found = client.command(
+    (found,) = query_row(
+        client,
         "SELECT count() FROM system.tables WHERE database = {db:String} AND name = {t:String}",
         {"db": database, "t": LEDGER},
     )
-    return bool(int(found))
+    return bool(found)
 
 
 def _applied(client: Client, database: str) -> dict[str, str]:

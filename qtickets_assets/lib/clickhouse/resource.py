@@ -20,7 +20,7 @@ def open_migrated(url: str, database: str) -> Iterator[Client]:
         yield client
 
 
-class ClickHouseResource(dg.ConfigurableResource):
+class ClickHouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Open the mart only for as long as needed (an embedded directory is held while open)."""
 
     url: str

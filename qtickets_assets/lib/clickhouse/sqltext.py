@@ -1,13 +1,8 @@
-"""Just enough SQL lexing for our own DDL files: comments, quotes and bracket depth."""
+"""Just enough SQL lexing for our own DDL files: comments, quotes, bracket depth, string literals."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-
-def strip_comments(sql: str) -> str:
-    """Drop `-- ...` line comments (outside quotes); the engine reasons live there, not in statements."""
-    return "".join(char for _index, char, _depth in _scan(sql))
 
 
 def _scan(sql: str) -> Iterator[tuple[int, str, int]]:
@@ -88,3 +83,29 @@ def top_level_keyword(text: str, keywords: tuple[str, ...]) -> int:
             if upper.startswith(word, index) and (end == len(text) or not text[end].isalnum()):
                 return index
     return len(text)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'"}
+
+
+def string_literal(text: str) -> str:
+    """The value of the single-quoted literal `text` starts with (`'it''s'`, `'a\\'b'`)."""
+    text = text.lstrip()
+    if not text.startswith("'"):
+        raise ValueError(f"expected a quoted string, got: {text[:40]!r}")
+    value: list[str] = []
+    i = 1
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            value.append(_ESCAPES.get(text[i + 1], text[i + 1]))
+            i += 2
+        elif char == "'" and text.startswith("''", i):
+            value.append("'")
+            i += 2
+        elif char == "'":
+            return "".join(value)
+        else:
+            value.append(char)
+            i += 1
+    raise ValueError(f"unterminated string: {text[:40]!r}")

@@ -1,8 +1,8 @@
 """Table writers: how an Arrow table or stream reaches ClickHouse for each asset `write_mode`.
 
-- replace: fill a staging copy in blocks of BLOCK_ROWS, then `EXCHANGE TABLES` (atomic on an Atomic
-  database, chDB's default): a reader sees the old table or the new one, never an empty, half or
-  doubled one.
+- replace: fill a staging copy in blocks of BLOCK_ROWS (or with one INSERT ... SELECT when the rows
+  come from the mart itself, `InsertSelect`), then `EXCHANGE TABLES` (atomic on an Atomic database,
+  chDB's default): a reader sees the old table or the new one, never an empty, half or doubled one.
 - append: one INSERT (history tables such as inventory_raw).
 - upsert: one INSERT of the new versions into the ReplacingMergeTree, then `OPTIMIZE ... FINAL` on the
   partitions that may hold duplicates, so a plain SELECT shows one row per key once the write is
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import Literal, Protocol
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, Protocol, TypeAlias
 
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
@@ -36,7 +37,19 @@ WriteMode = Literal["replace", "append", "upsert"]
 BLOCK_ROWS = 50_000
 STAGING_MARK = "{table}__staging_"
 # A table, or a stream of tables/record batches read once (see lib/spool.py).
-ArrowData = pa.Table | Iterable[pa.Table | pa.RecordBatch]
+ArrowData: TypeAlias = pa.Table | Iterable[pa.Table | pa.RecordBatch]
+
+
+class InsertSelect(NamedTuple):
+    """Rows ClickHouse makes itself: a SELECT over the mart giving the target's DDL columns in order.
+
+    Nothing travels through Python: a table derived from other tables is filled inside the engine.
+    """
+
+    sql: str
+
+
+Rows: TypeAlias = ArrowData | InsertSelect
 
 
 def qualified(database: str, table: str) -> str:
@@ -70,43 +83,57 @@ def insert_blocks(client: Client, database: str, table: str, data: ArrowData, *,
             client.insert_arrow(table, block, database=database)
 
 
+def insert(client: Client, database: str, table: str, rows: Rows, *, whole: bool = False) -> None:
+    """INSERT `rows` into `table`: Arrow data through `insert_blocks`, a query as INSERT ... SELECT."""
+    if isinstance(rows, InsertSelect):
+        client.command(f"INSERT INTO {qualified(database, table)} {rows.sql}")
+    else:
+        insert_blocks(client, database, table, rows, whole=whole)
+
+
 class TableWriter(Protocol):
-    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None: ...
+    def write(self, client: Client, database: str, table: str, data: Rows) -> None: ...
 
 
 class AppendWriter:
-    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None:
-        insert_blocks(client, database, table, data, whole=True)
+    def write(self, client: Client, database: str, table: str, data: Rows) -> None:
+        insert(client, database, table, data, whole=True)
 
 
+@dataclass(frozen=True)
 class ReplaceWriter:
-    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None:
+    # A process killed between filling and swapping leaves its staging table behind. One older
+    # than this belongs to no live writer (a replace takes seconds), so the next replace drops it.
+    abandoned_after_s: int = 3600
+
+    def write(self, client: Client, database: str, table: str, data: Rows) -> None:
         # A unique staging name: two writers on a server must not fill each other's staging table.
         staging = f"{STAGING_MARK.format(table=table)}{uuid.uuid4().hex[:12]}"
         self._drop_abandoned_staging(client, database, table)
         client.command(f"CREATE TABLE {qualified(database, staging)} AS {qualified(database, table)}")
         try:
-            insert_blocks(client, database, staging, data)
+            insert(client, database, staging, data)
             client.command(f"EXCHANGE TABLES {qualified(database, staging)} AND {qualified(database, table)}")
         finally:
             # After the exchange the staging name holds the previous rows; before it, the partial new ones.
             client.command(f"DROP TABLE IF EXISTS {qualified(database, staging)} SYNC")
 
-    @staticmethod
-    def _drop_abandoned_staging(client: Client, database: str, table: str, older_than_s: int = 3600) -> None:
-        # A process killed between filling and swapping leaves its staging table behind. One older
-        # than an hour belongs to no live writer (a replace takes seconds), so it is dropped here.
+    def _drop_abandoned_staging(self, client: Client, database: str, table: str) -> None:
         abandoned = client.query(
             "SELECT name FROM system.tables WHERE database = {db:String} "
             "AND startsWith(name, {prefix:String}) AND metadata_modification_time < now() - {age:UInt32}",
-            parameters={"db": database, "prefix": STAGING_MARK.format(table=table), "age": older_than_s},
+            parameters={
+                "db": database,
+                "prefix": STAGING_MARK.format(table=table),
+                "age": self.abandoned_after_s,
+            },
         ).result_rows
         for (name,) in abandoned:
             client.command(f"DROP TABLE IF EXISTS {qualified(database, name)} SYNC")
 
 
 class UpsertWriter:
-    def write(self, client: Client, database: str, table: str, data: ArrowData) -> None:
+    def write(self, client: Client, database: str, table: str, data: Rows) -> None:
         engine = client.command(
             "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
             {"db": database, "t": table},
@@ -115,7 +142,7 @@ class UpsertWriter:
             raise ClickHouseError(
                 f"write_mode 'upsert' needs a ReplacingMergeTree table; {database}.{table} is {engine}"
             )
-        insert_blocks(client, database, table, data, whole=True)
+        insert(client, database, table, data, whole=True)
         for partition_id in self._partitions_to_merge(client, database, table):
             literal = partition_id.replace("\\", "\\\\").replace("'", "\\'")
             client.command(

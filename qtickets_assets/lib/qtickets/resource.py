@@ -11,7 +11,7 @@ from .client import QticketsClient
 from .errors import QticketsConfigError
 
 
-class QticketsResource(dg.ConfigurableResource):
+class QticketsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Qtickets API access. The token is never shown: not in repr, str, logs or messages."""
 
     base_url: str = Field(

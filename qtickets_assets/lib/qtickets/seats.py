@@ -64,7 +64,8 @@ def _counts_as_sent(raw: Any) -> SeatCount | None:
     if type(raw) is not dict:
         return None
     get = raw.get
-    counts = SeatCount(get("root_id"), get("max_quantity"), get("free_quantity"), get("disabled", False))
+    # Built unchecked, then checked field by field below (a NamedTuple does not validate).
+    counts = SeatCount(get("root_id"), get("max_quantity"), get("free_quantity"), get("disabled", False))  # type: ignore[arg-type]
     if (
         type(counts.root_id) is not str
         or type(counts.max_quantity) is not int

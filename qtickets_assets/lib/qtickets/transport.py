@@ -204,8 +204,10 @@ def _json_or_none(response: httpx.Response) -> Any:
 def _not_found(response: httpx.Response, path: str, root: str) -> QticketsError:
     payload = _json_or_none(response)
     if isinstance(payload, dict) and payload.get("code") == "RESOURCE_NOT_FOUND":
-        info = payload.get("info") if isinstance(payload.get("info"), dict) else {}
-        resource, object_id = info.get("resource"), info.get("id")
+        info = payload.get("info")
+        resource, object_id = (
+            (info.get("resource"), info.get("id")) if isinstance(info, dict) else (None, None)
+        )
         message = f"{resource or 'object'} {object_id} does not exist (GET {path})"
         return QticketsNotFound(message, resource, object_id)
     return QticketsRouteNotFound(

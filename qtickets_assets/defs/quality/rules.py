@@ -1,0 +1,82 @@
+"""What each asset check decides: a rule over the mart's SQL (`lib/clickhouse/mart.py`) returns an
+`Outcome`, whether the table keeps the rule and metadata for the check's page. Counts are numbers
+(Dagster plots them across runs); samples of offending keys are text. No Dagster here."""
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.lib.clickhouse import mart
+
+SALES_STATUSES = ("paid", "unpaid", "cancelled", "refunded")
+
+
+class Outcome(NamedTuple):
+    passed: bool
+    metadata: dict[str, Any]
+
+
+def schema_matches_ddl(client: Client, database: str, table: str) -> Outcome:
+    problems = mart.column_differences(client, database, table)
+    return Outcome(not problems, {"differences": len(problems), "details": "\n".join(problems) or "none"})
+
+
+def no_duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]) -> Outcome:
+    duplicates = mart.duplicate_keys(client, database, table, key)
+    return Outcome(
+        duplicates.keys == 0,
+        {
+            "key": ", ".join(key),
+            "duplicate_keys": duplicates.keys,
+            "rows_checked": mart.scoped_rows(client, database, table),
+            "duplicates_sample": str(duplicates.sample),
+        },
+    )
+
+
+def event_ids_known(client: Client, database: str, table: str) -> Outcome:
+    orphans = mart.orphan_event_ids(client, database, table)
+    return Outcome(
+        not orphans,
+        {
+            "unknown_event_ids": len(orphans),
+            "rows_checked": mart.scoped_rows(client, database, table),
+            "unknown_event_ids_sample": str(orphans),
+        },
+    )
+
+
+def ticket_counts_present(client: Client, database: str) -> Outcome:
+    """Every live show has a row, no other show has one, and no show has more seats left than seats.
+
+    Equal counts are not enough: a row for a deleted show would hide a live show's missing row.
+    """
+    live_shows = mart.count_where(client, database, "dim_shows", "is_deleted = 0")
+    rows = mart.count_where(client, database, "fact_inventory_latest", "1")
+    overfull = mart.count_where(client, database, "fact_inventory_latest", "tickets_left > tickets_total")
+    missing = mart.unmatched_show_ids(
+        client, database, "dim_shows", "is_deleted = 0", "fact_inventory_latest", "1"
+    )
+    stray = mart.unmatched_show_ids(
+        client, database, "fact_inventory_latest", "1", "dim_shows", "is_deleted = 0"
+    )
+    return Outcome(
+        rows == live_shows and overfull == 0 and not missing and not stray,
+        {
+            "live_shows": live_shows,
+            "rows": rows,
+            "rows_with_left_above_total": overfull,
+            "live_shows_without_row_sample": str(missing),
+            "rows_of_no_live_show_sample": str(stray),
+        },
+    )
+
+
+def status_allowed(client: Client, database: str) -> Outcome:
+    allowed = ", ".join(f"'{status}'" for status in SALES_STATUSES)
+    bad = mart.count_where(client, database, "fact_sales", f"status NOT IN ({allowed})")
+    return Outcome(
+        bad == 0,
+        {"rows_with_unknown_status": bad, "rows_checked": mart.scoped_rows(client, database, "fact_sales")},
+    )

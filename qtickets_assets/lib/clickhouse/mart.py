@@ -1,0 +1,190 @@
+"""The mart's SQL, in one place: what the assets and checks ask of the tables the DDL creates.
+
+Tables and views themselves live in `clickhouse/ddl/`; this module holds the queries run against
+them. Every function takes an open client and the database; names are quoted here, once.
+Tables written with ReplacingMergeTree are read with FINAL wherever a figure must be exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import pandas as pd
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.lib.clickhouse.connection import query_row
+from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.clickhouse.writers import qualified
+
+SAMPLE = 5
+
+
+def _scalar(client: Client, query: str, parameters: dict[str, Any] | None = None) -> Any:
+    return query_row(client, query, parameters)[0]
+
+
+def table_engine(client: Client, database: str, table: str) -> str:
+    return str(
+        _scalar(
+            client,
+            "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+            {"db": database, "t": table},
+        )
+    )
+
+
+def final_clause(client: Client, database: str, table: str) -> str:
+    """ " FINAL" for a ReplacingMergeTree (versions not yet merged away are hidden), else ""."""
+    return " FINAL" if "Replacing" in table_engine(client, database, table) else ""
+
+
+def row_count(client: Client, database: str, table: str) -> int:
+    """The rows an analyst sees: FINAL for ReplacingMergeTree tables; views are counted as they are."""
+    return int(
+        _scalar(
+            client, f"SELECT count() FROM {qualified(database, table)}{final_clause(client, database, table)}"
+        )
+    )
+
+
+# -- fact_sales ---------------------------------------------------------------------------------
+
+
+class SalesWatermark(NamedTuple):
+    max_order_id: int
+    max_updated_at: datetime
+
+
+def sales_watermark(client: Client, database: str) -> SalesWatermark | None:
+    """The highest order id and newest update already stored, or None for an empty table."""
+    rows, max_order_id, max_updated_at = query_row(
+        client, f"SELECT count(), max(order_id), max(updated_at) FROM {qualified(database, 'fact_sales')}"
+    )
+    if rows == 0:
+        return None
+    # The column is DateTime('UTC'); the driver may hand it back naive.
+    return SalesWatermark(int(max_order_id), max_updated_at.replace(tzinfo=max_updated_at.tzinfo or UTC))
+
+
+# -- inventory ----------------------------------------------------------------------------------
+
+
+def latest_inventory_select(database: str) -> str:
+    """fact_inventory_latest's rows: the newest snapshot, restricted to shows still live.
+
+    Every snapshot covers all live shows (a show whose seats cannot be read fails the snapshot),
+    so the newest snapshot is the newest row of each show without scanning the whole history.
+    """
+    raw, shows = qualified(database, "inventory_raw"), qualified(database, "dim_shows")
+    columns = ", ".join(table_schema("fact_inventory_latest").column_names)
+    return (
+        f"SELECT {columns} FROM {raw} FINAL "
+        f"WHERE snapshot_at = (SELECT max(snapshot_at) FROM {raw}) "
+        f"AND show_id IN (SELECT show_id FROM {shows} WHERE is_deleted = 0)"
+    )
+
+
+# -- the dashboard --------------------------------------------------------------------------------
+
+
+def dashboard(client: Client, database: str) -> pd.DataFrame:
+    """v_sales_dashboard, the events with the most revenue first."""
+    return client.query_df(
+        f"SELECT * FROM {qualified(database, 'v_sales_dashboard')} ORDER BY revenue_total DESC, event_id"
+    )
+
+
+# -- what the checks ask --------------------------------------------------------------------------
+
+
+def column_differences(client: Client, database: str, table: str) -> list[str]:
+    """Every difference between the live table's (or view's) columns and the DDL's, in words."""
+    live: list[tuple[str, str]] = [
+        (str(name), str(kind))
+        for name, kind in client.query(
+            "SELECT name, type FROM system.columns "
+            "WHERE database = {db:String} AND table = {t:String} ORDER BY position",
+            parameters={"db": database, "t": table},
+        ).result_rows
+    ]
+    expected = [(column.name, column.type) for column in table_schema(table).columns]
+    if [(name, _squash(kind)) for name, kind in live] == [(name, _squash(kind)) for name, kind in expected]:
+        return []
+    live_types, expected_types = dict(live), dict(expected)
+    problems = [f"missing column {name} {kind}" for name, kind in expected if name not in live_types]
+    problems += [f"unexpected column {name} {kind}" for name, kind in live if name not in expected_types]
+    problems += [
+        f"column {name} is {live_types[name]}, the DDL says {kind}"
+        for name, kind in expected
+        if name in live_types and _squash(live_types[name]) != _squash(kind)
+    ]
+    return problems or ["columns are in a different order than in the DDL"]
+
+
+# inventory_raw is history: a check reads the newest snapshot (the one this run wrote), not years.
+SCOPES = {"inventory_raw": "snapshot_at = (SELECT max(snapshot_at) FROM {table})"}
+
+
+def _scope(database: str, table: str) -> str:
+    return SCOPES.get(table, "1").format(table=qualified(database, table))
+
+
+def scoped_rows(client: Client, database: str, table: str) -> int:
+    """Rows a check looks at: the whole table, or for history its newest snapshot (plain SELECT)."""
+    return count_where(client, database, table, _scope(database, table))
+
+
+class Duplicates(NamedTuple):
+    keys: int  # keys seen more than once
+    sample: list[tuple[Any, ...]]  # a few of them, with their number of copies
+
+
+def duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]) -> Duplicates:
+    """Keys that appear more than once to an analyst's plain SELECT (no FINAL)."""
+    columns = ", ".join(key)
+    grouped = (
+        f"SELECT {columns}, count() AS copies FROM {qualified(database, table)} "
+        f"WHERE {_scope(database, table)} GROUP BY {columns} HAVING copies > 1"
+    )
+    keys = int(_scalar(client, f"SELECT count() FROM ({grouped})"))
+    sample = [
+        tuple(row) for row in client.query(f"{grouped} ORDER BY copies DESC LIMIT {SAMPLE}").result_rows
+    ]
+    return Duplicates(keys, sample)
+
+
+def orphan_event_ids(client: Client, database: str, table: str) -> list[int]:
+    """A few event_ids of `table` that dim_events does not know."""
+    return [
+        int(row[0])
+        for row in client.query(
+            f"SELECT DISTINCT event_id FROM {qualified(database, table)} WHERE {_scope(database, table)} "
+            f"AND event_id NOT IN (SELECT event_id FROM {qualified(database, 'dim_events')}) "
+            f"ORDER BY event_id LIMIT {SAMPLE}"
+        ).result_rows
+    ]
+
+
+def unmatched_show_ids(
+    client: Client, database: str, table: str, condition: str, other: str, other_condition: str
+) -> list[int]:
+    """A few show_ids of `table` rows matching `condition` that no `other` row matching
+    `other_condition` has."""
+    return [
+        int(row[0])
+        for row in client.query(
+            f"SELECT DISTINCT show_id FROM {qualified(database, table)} WHERE ({condition}) "
+            f"AND show_id NOT IN (SELECT show_id FROM {qualified(database, other)} WHERE {other_condition}) "
+            f"ORDER BY show_id LIMIT {SAMPLE}"
+        ).result_rows
+    ]
+
+
+def count_where(client: Client, database: str, table: str, condition: str) -> int:
+    return int(_scalar(client, f"SELECT count() FROM {qualified(database, table)} WHERE {condition}"))
+
+
+def _squash(kind: str) -> str:
+    return "".join(kind.split())
