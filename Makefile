@@ -22,12 +22,19 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
 	@cp dagster.yaml $@
 
+# Dagster's own storage, created once before any run: runs started together on a fresh home would
+# race to create it (see qtickets_assets/home.py).
+HOME_READY := $(DAGSTER_HOME)/history/runs.db
+$(HOME_READY): $(DAGSTER_HOME)/dagster.yaml | $(STAMP)
+	$(BIN)/python -m qtickets_assets.home
+	@touch $@
+
 # A full sync of the embedded defaults (sandbox API, chDB under .data/clickhouse), then the dashboard.
-demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+demo: $(STAMP) $(HOME_READY)
 	$(BIN)/python -m qtickets_assets.demo run
 
 # The web UI on the same embedded defaults, with the sandbox running beside it.
-dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+dev: $(STAMP) $(HOME_READY)
 	$(BIN)/python -m qtickets_assets.demo dev
 
 test: $(STAMP)
@@ -36,8 +43,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-bench: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+bench: $(STAMP) $(HOME_READY)
 	$(BIN)/python -m bench.run
 
 clean:

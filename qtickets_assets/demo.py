@@ -14,34 +14,33 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from tabulate import tabulate
+import dagster as dg
+import pandas as pd
 
-from qtickets_assets import settings
+from qtickets_assets import home, settings
+from qtickets_assets.lib import figures
+from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 
-DASHBOARD_COLUMNS = (
-    "event_name", "city_name", "tickets_sold_total", "revenue_total", "tickets_sold_today",
-    "revenue_today", "tickets_sold_14d", "revenue_14d", "tickets_total", "tickets_left",
-)  # fmt: skip
-HEADERS = (
-    "event",
-    "city",
-    "sold",
-    "revenue",
-    "today",
-    "revenue today",
-    "14 days",
-    "revenue 14d",
-    "seats",
-    "left",
-)
-NAME_WIDTH = 34
-# Dagster's console logger prints every step event at DEBUG; the demo shows INFO and up.
-INFO_LOGS = '{"loggers": {"console": {"config": {"log_level": "INFO"}}}}'
+# The dashboard as printed: its columns under these titles.
+DASHBOARD_HEADERS = {
+    "event_id": "id",
+    "event_name": "event",
+    "city_name": "city",
+    "tickets_sold_total": "sold",
+    "revenue_total": "revenue",
+    "tickets_sold_today": "today",
+    "revenue_today": "revenue today",
+    "tickets_sold_14d": "14 days",
+    "revenue_14d": "revenue 14d",
+    "tickets_total": "seats",
+    "tickets_left": "left",
+}
 BIN = Path(sys.executable).parent
 
 
@@ -53,6 +52,9 @@ def demo_environment(sandbox: SandboxHandle, base: dict[str, str]) -> dict[str, 
     env.setdefault("CLICKHOUSE_URL", settings.default_clickhouse_url())
     env.setdefault("CLICKHOUSE_DATABASE", settings.DEFAULT_DATABASE)
     env.setdefault("DAGSTER_HOME", str(settings.REPO_ROOT / ".data" / "dagster"))
+    # Dagster's own selection parser passes a beta parameter to itself when `dg launch` reads
+    # `--assets '*'` and warns about it on every run; nothing a user can act on.
+    env.setdefault("PYTHONWARNINGS", "ignore:Parameter `include_sources`")
     # As if the venv were activated: `dg` checks it and starts its Python processes from PATH.
     env["VIRTUAL_ENV"] = sys.prefix
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
@@ -63,53 +65,71 @@ def run_demo() -> int:
     # The sandbox serves from threads of this process while `dg launch` runs as a child process.
     with run_sandbox(size="small", seed=7, token="sandbox-" + secrets.token_urlsafe(18)) as sandbox:
         env = demo_environment(sandbox, dict(os.environ))
-        Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        home.prepare(Path(env["DAGSTER_HOME"]))
         print(f"sandbox API at {sandbox.base_url}; running dg launch --assets '*'", flush=True)
-        command = [str(BIN / "dg"), "launch", "--assets", "*", "--config-json", INFO_LOGS]
-        code = subprocess.call(command, cwd=settings.REPO_ROOT, env=env)
+        code = subprocess.call([str(BIN / "dg"), "launch", "--assets", "*"], cwd=settings.REPO_ROOT, env=env)
     if code != 0:
         print(f"demo: dg launch failed with exit code {code}", file=sys.stderr)
         return code
-    return print_dashboard(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], sys.stdout)
+    print_dashboard(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], sys.stdout)
+    print(f"\n{check_summary(Path(env['DAGSTER_HOME']))}")
+    return 0
 
 
 def run_dev() -> int:
     with run_sandbox(size="small", seed=7, token="sandbox-" + secrets.token_urlsafe(18)) as sandbox:
         env = demo_environment(sandbox, dict(os.environ))
-        print(f"sandbox API at {sandbox.base_url}; starting dg dev (Ctrl-C stops both)", flush=True)
+        dagster_home = Path(env["DAGSTER_HOME"])
+        home.prepare(dagster_home)
+        control = sandbox.base_url.removesuffix("/api/rest/v1") + "/_sandbox/advance"
+        print(
+            f"sandbox API at {sandbox.base_url} (its data is generated anew each time make dev starts: "
+            "run a full_refresh of fact_sales after a restart)\n"
+            f"new sales, refunds and cancellations: curl -X POST {control} "
+            """-d '{"new_orders": 20, "refunds": 3, "cancellations": 2}'\n"""
+            "starting dg dev on http://127.0.0.1:3000 (Ctrl-C stops both)",
+            flush=True,
+        )
+        # Started from DAGSTER_HOME (the project is given by --target-path): Dagster warns about a
+        # dagster.yaml in its working directory that is not DAGSTER_HOME's, and ours is the template.
+        command = [str(BIN / "dg"), "dev", "--target-path", str(settings.REPO_ROOT)]
         try:
-            return subprocess.call([str(BIN / "dg"), "dev"], cwd=settings.REPO_ROOT, env=env)
+            return subprocess.call(command, cwd=dagster_home, env=env)
         except KeyboardInterrupt:
             return 0
 
 
-def print_dashboard(url: str, database: str, out: IO[str]) -> int:
+def print_dashboard(url: str, database: str, out: IO[str]) -> None:
     with open_client(url, database) as client:
-        result = client.query(
-            f"SELECT {', '.join(DASHBOARD_COLUMNS)} FROM {database}.v_sales_dashboard "
-            "ORDER BY revenue_total DESC, event_name"
-        )
+        dashboard = mart.dashboard(client, database)
     print(f"\nSales dashboard ({database}.v_sales_dashboard)\n", file=out)
-    print(format_dashboard(result.column_names, result.result_rows), file=out)
-    return 0
+    print(format_dashboard(dashboard), file=out)
 
 
-def format_dashboard(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def format_dashboard(dashboard: pd.DataFrame) -> str:
     """An aligned table (numbers right-aligned, thousands separated) and a one-line summary."""
-    sold, revenue = columns.index("tickets_sold_total"), columns.index("revenue_total")
     summary = (
-        f"{len(rows)} events, {sum(row[sold] for row in rows):,} tickets sold, "
-        f"revenue {sum(row[revenue] for row in rows):,.2f}"
+        f"{len(dashboard)} events, {int(dashboard['tickets_sold_total'].sum()):,} tickets sold, "
+        f"revenue {sum(dashboard['revenue_total'], Decimal(0)):,.2f}"
     )
-    shown = [[_shorten(value) for value in row] for row in rows]
-    table = tabulate(shown, headers=HEADERS, intfmt=",", floatfmt=",.2f")
-    return f"{table}\n\n{summary}"
+    return f"{figures.text_table(dashboard, DASHBOARD_HEADERS)}\n\n{summary}"
 
 
-def _shorten(value: object) -> object:
-    if isinstance(value, str) and len(value) > NAME_WIDTH:
-        return value[: NAME_WIDTH - 1] + "…"
-    return value
+def check_summary(dagster_home: Path) -> str:
+    """ "19 of 19 checks passed" for the newest run in `dagster_home`, naming any that did not."""
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        [run] = instance.get_runs(limit=1)
+        records = instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+        ).records
+    evaluations = [
+        r.event_log_entry.dagster_event.asset_check_evaluation_data
+        for r in records
+        if r.event_log_entry.dagster_event
+    ]
+    failed = sorted(f"{e.asset_key.to_user_string()}.{e.check_name}" for e in evaluations if not e.passed)
+    line = f"{len(evaluations) - len(failed)} of {len(evaluations)} checks passed"
+    return f"{line}; failed: {', '.join(failed)}" if failed else line
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Where configuration comes from: the environment only (see ../shared/contract.md)."""
+"""Where configuration comes from: the environment only (see docs/contract.md)."""
 
 import os
 from pathlib import Path

@@ -69,8 +69,9 @@ def test_mismatched_output_fails_the_run_and_writes_nothing(chdb_url: str) -> No
         return SALES.drop(columns=["price"])
 
     io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
-    with pytest.raises(SchemaMismatchError, match=r"missing column price Decimal\(12, 2\)"):
+    with pytest.raises(dg.Failure, match=r"missing column price Decimal\(12, 2\)") as caught:
         dg.materialize([bad_sales], resources={"io_manager": io_manager})
+    assert isinstance(caught.value.__cause__, SchemaMismatchError)  # the run page leads with its message
     # The frame was refused before the connection was opened: not even the schema exists yet.
     with open_client(chdb_url, DATABASE) as client:
         assert client.command(f"SELECT count() FROM system.tables WHERE database = '{DATABASE}'") == 0
@@ -106,7 +107,7 @@ def test_an_arrow_table_output_is_written_exactly_and_checked_like_a_frame(chdb_
 
     io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
     assert dg.materialize([sales_as_arrow], resources={"io_manager": io_manager}).success
-    with pytest.raises(SchemaMismatchError, match=r"column price Decimal\(12, 2\) is double; give money as"):
+    with pytest.raises(dg.Failure, match=r"column price Decimal\(12, 2\) is double; give money as"):
         dg.materialize([float_money], resources={"io_manager": io_manager})
     with ClickHouseResource(url=chdb_url, database=DATABASE).open() as client:
         rows = client.query(f"SELECT count(), sum(price) FROM {DATABASE}.fact_sales").first_row

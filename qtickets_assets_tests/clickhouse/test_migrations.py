@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from qtickets_assets.lib.clickhouse.connection import open_client
-from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, ddl_files
+from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, VIEWS_DIR, ddl_files
 from qtickets_assets.lib.clickhouse.errors import MigrationError
 from qtickets_assets.lib.clickhouse.migrations import apply_migrations
 from qtickets_assets_tests.clickhouse.conftest import DATABASE
@@ -19,7 +20,7 @@ SCHEMA_SQL = (
 
 
 def test_applied_twice_gives_same_schema_and_one_ledger_row_per_file(chdb_url: str) -> None:
-    names = [path.name for path in ddl_files()]
+    names = [path.name for path in ddl_files()] + [f"views/{path.name}" for path in ddl_files(VIEWS_DIR)]
     with open_client(chdb_url, DATABASE) as client:
         first = apply_migrations(client, DATABASE)
         schema_once = client.query(SCHEMA_SQL, parameters={"db": DATABASE}).result_rows
@@ -58,3 +59,24 @@ def test_new_file_is_applied_alone_and_a_broken_one_is_named(chdb_url: str, tmp_
         (ddl / "901_broken.sql").write_text("CREATE TABLE {database}.nope (a NoSuchType) ENGINE = Log;\n")
         with pytest.raises(MigrationError, match=r"^migration 901_broken\.sql failed: "):
             apply_migrations(client, DATABASE, ddl)
+
+
+def test_an_edited_view_is_applied_again_and_an_unchanged_one_is_not(chdb_url: str, tmp_path: Path) -> None:
+    views = tmp_path / "views"
+    shutil.copytree(VIEWS_DIR, views)
+    dashboard = views / "010_v_sales_dashboard.sql"
+    with open_client(chdb_url, DATABASE) as client:
+        apply_migrations(client, DATABASE, views=views)
+        assert apply_migrations(client, DATABASE, views=views) == []
+        time.sleep(1.1)  # the ledger's latest row per view is found by applied_at (whole seconds)
+        dashboard.write_text(
+            dashboard.read_text().replace("'City of the event'", "'City of the event, as spelt'")
+        )
+        assert apply_migrations(client, DATABASE, views=views) == ["views/010_v_sales_dashboard.sql"]
+        assert apply_migrations(client, DATABASE, views=views) == []
+        comment = client.query(
+            "SELECT comment FROM system.columns WHERE database = {db:String} AND table = 'v_sales_dashboard' "
+            "AND name = 'city_name'",
+            parameters={"db": DATABASE},
+        ).result_rows
+    assert comment == [("City of the event, as spelt",)]

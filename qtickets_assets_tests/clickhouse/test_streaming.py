@@ -15,7 +15,6 @@ import pytest
 from qtickets_assets.defs.sales import assets as sales_assets
 from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
-from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.clickhouse.writers import in_blocks
@@ -139,7 +138,7 @@ def test_a_bad_value_late_in_a_stream_leaves_the_table_as_it_was(
 
     io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
     assert dg.materialize([asset_of(good)], resources={"io_manager": io_manager}).success
-    with pytest.raises(SchemaMismatchError, match=r"column status LowCardinality\(String\) has 100 NULL"):
+    with pytest.raises(dg.Failure, match=r"column status LowCardinality\(String\) has 100 NULL"):
         dg.materialize(
             [asset_of([*sales_pages(2, 100, first_id=1_000), bad_page])], resources={"io_manager": io_manager}
         )
@@ -162,7 +161,7 @@ def test_a_stream_with_wrong_columns_is_refused_before_anything_is_written(chdb_
         return spooled([page])
 
     io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
-    with pytest.raises(SchemaMismatchError, match=r"missing column price Decimal\(12, 2\)"):
+    with pytest.raises(dg.Failure, match=r"missing column price Decimal\(12, 2\)"):
         dg.materialize([no_price], resources={"io_manager": io_manager})
     with ClickHouseResource(url=chdb_url, database=DATABASE).open() as client:
         assert client.command(f"SELECT count() FROM {DATABASE}.fact_sales") == 0

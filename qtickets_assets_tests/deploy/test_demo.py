@@ -5,22 +5,27 @@ import subprocess
 import sys
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from qtickets_assets import demo
+from qtickets_assets.definitions import defs
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.settings import REPO_ROOT
 
-ROWS = [
-    ("Стендап-концерт «Без цензуры» и другие истории", "Новосибирск", 327, Decimal("348588.75"),
-     20, Decimal("21948.75"), 207, Decimal("223837.50"), 1820, 1549),
-    ("Балет", "Томск", 0, Decimal("0.00"), 0, Decimal("0.00"), 0, Decimal("0.00"), 0, 0),
-]  # fmt: skip
+DASHBOARD = pd.DataFrame(
+    [
+        (24017, "Стендап-концерт «Без цензуры» и другие истории", "Новосибирск", 327, Decimal("348588.75"),
+         20, Decimal("21948.75"), 207, Decimal("223837.50"), 1820, 1549),
+        (24018, "Балет", "Томск", 0, Decimal("0.00"), 0, Decimal("0.00"), 0, Decimal("0.00"), 0, 0),
+    ],
+    columns=list(demo.DASHBOARD_HEADERS),
+)  # fmt: skip
 
 
-def test_dashboard_table_aligns_numbers_and_sums_the_summary() -> None:
-    lines = demo.format_dashboard(demo.DASHBOARD_COLUMNS, ROWS).splitlines()
-    assert lines[2].startswith("Стендап-концерт «Без цензуры» и д…  Новосибирск")
+def test_dashboard_table_aligns_numbers_keeps_kopecks_and_sums_the_summary() -> None:
+    lines = demo.format_dashboard(DASHBOARD).splitlines()
+    assert lines[2].startswith("24017  Стендап-концерт «Без цензуры» и другие …  Новосибирск")
     assert lines[2].index("348,588.75") + len("348,588.75") == lines[3].index("0.00 ") + len("0.00")
     assert lines[-1] == "2 events, 327 tickets sold, revenue 348,588.75"
 
@@ -56,8 +61,14 @@ def test_demo_runs_a_full_sync_and_prints_the_dashboard(tmp_path) -> None:
             "SELECT count(), sum(tickets_sold_total), sum(revenue_total) FROM qtickets.v_sales_dashboard"
         ).first_row
     assert events > 0 and sold > 0
-    assert (
-        done.stdout.strip().splitlines()[-1]
-        == f"{events} events, {sold:,} tickets sold, revenue {revenue:,.2f}"
-    )
+    lines = done.stdout.strip().splitlines()
+    assert f"{events} events, {sold:,} tickets sold, revenue {revenue:,.2f}" in lines
+    checks = len([spec for check in defs().asset_checks for spec in check.check_specs])
+    assert lines[-1] == f"{checks} of {checks} checks passed"
+    noise = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if " - DEBUG - " in line or "Warning" in line
+    ]
+    assert not noise, noise[:5]
     assert "sandbox-" not in done.stdout + done.stderr, "the sandbox token was printed"

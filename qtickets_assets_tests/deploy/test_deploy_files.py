@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shlex
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +23,10 @@ DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "docker-compose.yaml"
 LOCATION = "qtickets_assets"
 MODULE = "qtickets_assets.definitions"
-# The contract's environment variables (../shared/contract.md, "How it is driven").
+# The contract's environment variables (docs/contract.md, "How it is driven").
 CONTRACT_ENV = ("QTICKETS_BASE_URL", "QTICKETS_TOKEN", "CLICKHOUSE_URL", "CLICKHOUSE_DATABASE",
                 "QTICKETS_MAX_CONCURRENCY")  # fmt: skip
-CONTRACT_FILE = ROOT.parent / "shared" / "contract.md"
+CONTRACT_FILE = ROOT / "docs" / "contract.md"
 PLACEHOLDER = "change-me"
 SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET", re.IGNORECASE)
 VAR_REF = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?P<rest>[^}]*)\}")
@@ -197,9 +198,8 @@ def test_clickhouse_image_is_at_least_24_8(compose: dict[str, Any]) -> None:
 
 
 def test_contract_env_vars_reach_the_code_location(compose: dict[str, Any]) -> None:
-    if CONTRACT_FILE.is_file():  # when the shared contract is beside the checkout, stay in sync
-        named = set(re.findall(r"\| `([A-Z][A-Z0-9_]+)` \|", CONTRACT_FILE.read_text(encoding="utf-8")))
-        assert named == set(CONTRACT_ENV)
+    named = set(re.findall(r"\| `([A-Z][A-Z0-9_]+)` \|", CONTRACT_FILE.read_text(encoding="utf-8")))
+    assert named == set(CONTRACT_ENV)
     env = services(compose)["code"]["environment"]
     missing = [name for name in CONTRACT_ENV if name not in env]
     assert not missing
@@ -294,3 +294,14 @@ def test_literal_secret_detector_catches_a_planted_password() -> None:
 @pytest.mark.parametrize("path", deploy_text_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_literal_password_in_deploy_files(path: Path) -> None:
     assert literal_secret_problems(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_project_needs_nothing_outside_its_repository() -> None:
+    """A clone stands on its own: no link or path reaches beside the checkout (copies live in docs/)."""
+    outside = re.compile(r"\.\./shared|\.\./\.\./")
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    tracked = [ROOT / name for name in listed.stdout.splitlines() if (ROOT / name).is_file()]
+    offenders = [
+        str(path.relative_to(ROOT)) for path in tracked if outside.search(path.read_text(errors="ignore"))
+    ]
+    assert not offenders

@@ -34,6 +34,7 @@ def materialize_all(
     *,
     run_config: dict | None = None,
     job_name: str | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Every asset and check, in dependency order, as `dg launch --assets '*'` does (or the named
     job), configured through the environment exactly as a deployment is."""
@@ -50,7 +51,7 @@ def materialize_all(
             if job_name
             else definitions.resolve_implicit_global_asset_job_def()
         )
-        return job.execute_in_process(run_config=run_config, raise_on_error=False)
+        return job.execute_in_process(run_config=run_config, raise_on_error=False, instance=instance)
 
 
 def read_mart(clickhouse_url: str, table: str) -> list[dict[str, Any]]:

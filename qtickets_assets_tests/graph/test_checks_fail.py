@@ -19,6 +19,8 @@ from qtickets_assets.defs.quality import checks as quality
 from qtickets_assets.defs.quality import rules
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.ddl import VIEWS_DIR
+from qtickets_assets.lib.clickhouse.migrations import render
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.graph.mart import DATABASE, materialize_all
@@ -107,7 +109,7 @@ def mart(clean_mart, tmp_path) -> Mart:
 def test_every_check_passes_on_the_clean_mart(mart):
     evaluations = mart.check_results()
     assert set(evaluations) == every_check()
-    assert len(evaluations) == 17
+    assert len(evaluations) == 19
     assert not failing(evaluations)
 
 
@@ -139,16 +141,17 @@ def test_duplicate_row_fails_no_duplicate_keys(mart):
     # In the ReplacingMergeTree tables a background merge would fold the copy away, but two fresh
     # small parts are not merged within the second before the checks read them.
     first = {}
-    for table, key in quality.UNIQUE_KEYS.items():
+    tables = {table: quality.UNIQUE_KEYS[table] for table in quality.TABLES}
+    for table, key in tables.items():
         columns = ", ".join(key)
         first[table] = mart.value(f"SELECT {columns} FROM {{db}}.{table} ORDER BY {columns} LIMIT 1")
         mart.sql(f"INSERT INTO {{db}}.{table} SELECT * FROM {{db}}.{table} ORDER BY {columns} LIMIT 1")
     evaluations = mart.check_results()
     # A duplicate show in the latest inventory also breaks "one row per live show"; nothing else fails.
-    assert failing(evaluations) == {(table, "no_duplicate_keys") for table in quality.UNIQUE_KEYS} | {
+    assert failing(evaluations) == {(table, "no_duplicate_keys") for table in tables} | {
         ("fact_inventory_latest", "ticket_counts_present")
     }
-    for table, key in quality.UNIQUE_KEYS.items():
+    for table, key in tables.items():
         evaluation = evaluations[table, "no_duplicate_keys"]
         assert meta(evaluation, "key") == ", ".join(key)
         assert meta(evaluation, "duplicate_keys") == 1
@@ -160,6 +163,28 @@ def test_duplicate_row_fails_no_duplicate_keys(mart):
         )
     counts = evaluations["fact_inventory_latest", "ticket_counts_present"]
     assert meta(counts, "rows") == meta(counts, "live_shows") + 1
+
+
+def test_a_view_that_shows_unmerged_versions_fails_no_duplicate_keys(mart):
+    """The dashboard reads dim_events with FINAL; redefined without it, a second version of an event
+    (a late or repeated load) shows up as a second row, which is what the check is there for."""
+    view = (VIEWS_DIR / "010_v_sales_dashboard.sql").read_text()
+    assert "dim_events FINAL" in view
+    [broken] = render(view.replace("dim_events FINAL", "dim_events"), DATABASE)
+    with open_client(mart.url, DATABASE) as client:
+        client.command(broken)
+    event_id = mart.value(
+        "SELECT event_id FROM {db}.dim_events WHERE is_deleted = 0 ORDER BY event_id LIMIT 1"
+    )
+    mart.sql(f"INSERT INTO {{db}}.dim_events SELECT * FROM {{db}}.dim_events WHERE event_id = {event_id}")
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {
+        ("dim_events", "no_duplicate_keys"),
+        ("v_sales_dashboard", "no_duplicate_keys"),
+    }
+    evaluation = evaluations["v_sales_dashboard", "no_duplicate_keys"]
+    assert meta(evaluation, "duplicate_keys") == 1
+    assert f"({event_id}, 2)" in meta(evaluation, "duplicates_sample")
 
 
 # A copy of one row under a fresh key, with an event_id that dim_events does not know.

@@ -6,7 +6,7 @@ import pytest
 from qtickets_assets.definitions import defs
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 
-# ../shared/contract.md's tables, plus our own dim_shows; no key prefix.
+# docs/contract.md's tables, plus our own dim_shows; no key prefix.
 ASSETS = {
     "inventory_raw",
     "dim_events",
@@ -62,9 +62,32 @@ def test_the_dashboard_follows_its_upstreams_eagerly(asset_graph, definitions):
     }
     # The automation condition needs a running sensor to take effect; it targets the dashboard only.
     [automation] = [s for s in definitions.sensors if isinstance(s, dg.AutomationConditionSensorDefinition)]
-    assert automation.name == "dashboard_follows_upstreams"
+    assert automation.name == "views_follow_upstreams"
     assert automation.default_status == dg.DefaultSensorStatus.RUNNING
     assert automation.asset_selection.resolve(asset_graph) == {dg.AssetKey("v_sales_dashboard")}
+
+
+def test_assets_are_grouped_by_layer(asset_graph):
+    groups = {key.path[0]: asset_graph.get(key).group_name for key in asset_graph.get_all_asset_keys()}
+    assert groups == {
+        **{name: "dimensions" for name in ASSETS if name.startswith("dim_")},
+        **{name: "facts" for name in ASSETS if name.startswith(("fact_", "inventory_"))},
+        **{name: "views" for name in ASSETS if name.startswith("v_")},
+    }
+
+
+def test_steps_are_named_after_the_assets_they_build(definitions):
+    for assets_def in definitions.assets:
+        built = [key.path[0] for key in assets_def.keys]
+        assert all(name in assets_def.node_def.name for name in built), (assets_def.node_def.name, built)
+
+
+def test_schedules_and_sensors_say_what_they_do(definitions):
+    described = [*definitions.schedules, *definitions.sensors]
+    assert all(item.description and len(item.description) > 40 for item in described)
+    by_name = {item.name: item.description for item in described}
+    for name in ("sales_every_10_minutes", "new_orders_sensor"):
+        assert "not both" in by_name[name], name
 
 
 def test_schedules_exist_and_start_stopped(definitions):
@@ -78,7 +101,7 @@ def test_schedules_exist_and_start_stopped(definitions):
 
 def test_sensors_exist_and_start_stopped(definitions):
     sensors = {sensor.name: sensor for sensor in definitions.sensors}
-    assert set(sensors) == {"new_orders_sensor", "run_failure_alert", "dashboard_follows_upstreams"}
+    assert set(sensors) == {"new_orders_sensor", "run_failure_alert", "views_follow_upstreams"}
     assert sensors["new_orders_sensor"].job_name == "sales_job"
     assert isinstance(sensors["run_failure_alert"], dg.RunStatusSensorDefinition)
     for name in ("new_orders_sensor", "run_failure_alert"):
@@ -87,7 +110,7 @@ def test_sensors_exist_and_start_stopped(definitions):
     running = {
         name for name, sensor in sensors.items() if sensor.default_status == dg.DefaultSensorStatus.RUNNING
     }
-    assert running == {"dashboard_follows_upstreams"}
+    assert running == {"views_follow_upstreams"}
 
 
 def test_every_job_carries_the_api_tag(definitions):
@@ -99,20 +122,20 @@ def test_every_job_carries_the_api_tag(definitions):
     assert reconcile == {"ops": {"fact_sales": {"config": {"full_refresh": True}}}}
 
 
-def test_every_check_targets_a_contract_table(definitions):
+def test_every_asset_is_checked(definitions):
     checked = {key.asset_key.path[0] for check in definitions.asset_checks for key in check.check_keys}
-    assert checked == ASSETS - {"v_sales_dashboard"}
+    assert checked == ASSETS
 
 
 def test_each_checked_asset_has_one_check_step_that_can_run_a_single_check(definitions):
-    """A step costs Dagster ~0.1 s and a ClickHouse open: an asset's checks share one step (a full
-    sync has 5 check steps, not 17), and the UI can still run any one of them alone."""
+    """A step costs Dagster ~0.1 s and a ClickHouse open: an asset's checks share one step (one
+    check step per asset, not one per check), and the UI can still run any one of them alone."""
     checked = [{key.asset_key.path[0] for key in check.check_keys} for check in definitions.asset_checks]
-    assert sorted(asset for assets in checked for asset in assets) == sorted(ASSETS - {"v_sales_dashboard"})
+    assert sorted(asset for assets in checked for asset in assets) == sorted(ASSETS)
     assert all(check.can_subset for check in definitions.asset_checks)
     job = definitions.resolve_implicit_global_asset_job_def()
     steps = {check.node_def.name for check in definitions.asset_checks}
-    assert len(steps & {node.name for node in job.graph.nodes}) == 5
+    assert len(steps & {node.name for node in job.graph.nodes}) == len(ASSETS)
 
 
 def test_only_the_sales_run_warnings_are_non_blocking(definitions):

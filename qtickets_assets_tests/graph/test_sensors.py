@@ -14,6 +14,7 @@ from qtickets_assets.defs.automation import sensors
 from qtickets_assets.defs.automation.sensors import new_orders_sensor, run_failure_alert
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
+from qtickets_assets_tests.graph.mart import materialize_all
 
 MAX_REQUESTS_PER_EVALUATION = 2
 
@@ -95,16 +96,6 @@ def test_new_orders_sensor_without_ordering_runs_on_new_ids_or_every_ten_minutes
         assert requested(overdue)
 
 
-@dg.op
-def broken_step() -> None:
-    raise RuntimeError("the API said\nno")
-
-
-@dg.job
-def broken_job() -> None:
-    broken_step()
-
-
 class Webhook:
     """A local chat hook: records the body of every POST."""
 
@@ -139,10 +130,20 @@ def webhook() -> Iterator[Webhook]:
         thread.join()
 
 
-def failure_context() -> dg.RunFailureSensorContext:
-    instance = dg.DagsterInstance.ephemeral()
-    result = broken_job.execute_in_process(instance=instance, raise_on_error=False)
-    assert not result.success
+@pytest.fixture(scope="module")
+def failed_inventory_run(tmp_path_factory) -> Iterator[tuple[dg.DagsterInstance, dg.ExecuteInProcessResult]]:
+    """The project's inventory job, run with a token the API refuses."""
+    url = f"chdb://{tmp_path_factory.mktemp('alert') / 'ch'}"
+    with dg.DagsterInstance.ephemeral() as instance, run_sandbox(size="small", seed=4) as sandbox:
+        result = materialize_all(
+            sandbox.base_url, "not-the-token", url, job_name="inventory_job", instance=instance
+        )
+        assert not result.success
+        yield instance, result
+
+
+def failure_context(failed_inventory_run) -> dg.RunFailureSensorContext:
+    instance, result = failed_inventory_run
     return dg.build_run_status_sensor_context(
         sensor_name="run_failure_alert",
         dagster_instance=instance,
@@ -153,24 +154,37 @@ def failure_context() -> dg.RunFailureSensorContext:
 
 def expected_line(context: dg.RunFailureSensorContext) -> str:
     run = context.dagster_run
-    return f"ALERT qtickets-assets: run {run.run_id} of broken_job failed: "
+    return f"ALERT qtickets-assets: run {run.run_id} of inventory_job failed: "
 
 
-def test_run_failure_alert_logs_one_line(monkeypatch, caplog):
+def test_run_failure_alert_logs_one_line_with_the_cause(monkeypatch, caplog, failed_inventory_run):
     monkeypatch.delenv(sensors.ALERT_WEBHOOK_ENV, raising=False)
-    context = failure_context()
+    context = failure_context(failed_inventory_run)
     with caplog.at_level("ERROR", logger="qtickets_assets.alerts"):
         run_failure_alert(context)
     [record] = [r for r in caplog.records if r.name == "qtickets_assets.alerts"]
     line = record.getMessage()
-    assert line.startswith(expected_line(context))
-    assert "broken_step" in line
+    assert line.startswith(
+        expected_line(context) + "dim_events_and_dim_shows: the Qtickets API refused the token"
+    )
+    assert "check QTICKETS_TOKEN" in line and "not-the-token" not in line
     assert "\n" not in line, "one line per alert"
 
 
-def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, webhook):
+def test_the_run_page_leads_with_our_own_message(failed_inventory_run):
+    """The failed step's error is a dg.Failure whose description is our message, not Dagster's
+    "Error occurred while executing op ..." with our text buried in its cause."""
+    _, result = failed_inventory_run
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    assert failure.step_failure_data.user_failure_data.description.startswith(
+        "the Qtickets API refused the token (HTTP 403 on GET /events)"
+    )
+    assert failure.step_failure_data.error.cls_name == "Failure"
+
+
+def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, webhook, failed_inventory_run):
     monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
-    context = failure_context()
+    context = failure_context(failed_inventory_run)
     with caplog.at_level("ERROR", logger="qtickets_assets.alerts"):
         run_failure_alert(context)
     [record] = [r for r in caplog.records if r.name == "qtickets_assets.alerts"]

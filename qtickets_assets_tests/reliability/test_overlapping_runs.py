@@ -20,12 +20,12 @@ def test_three_simultaneous_full_syncs_end_with_exact_truth_and_no_duplicates(tm
     url = f"chdb://{tmp_path / 'ch'}"
     with run_sandbox(size="small", seed=11) as sandbox:
         # One instance, as on a host where three operators (or a schedule and two people) launch.
-        env = dg_env(sandbox.base_url, sandbox.token, url, tmp_path / "dagster_home")
-        # Dagster's own sqlite storage races when three processes create it at the same moment
-        # (alembic "table already exists"); a deployed DAGSTER_HOME already exists, so create it first.
-        subprocess.run(
-            [sys.executable, "-c", "import dagster; dagster.DagsterInstance.get()"], env=env, check=True
-        )
+        home = tmp_path / "fresh_dagster_home"
+        env = dg_env(sandbox.base_url, sandbox.token, url, home)
+        home.rmdir()  # a home that does not exist yet, as on a new machine
+        # The documented first step (README, make): Dagster's own storage is created before any run
+        # can race on it; three processes creating it at once fail with "table already exists".
+        subprocess.run([sys.executable, "-m", "qtickets_assets.home"], env=env, check=True)
         launches = [
             subprocess.Popen(
                 [str(DG), "launch", "--assets", "*"],

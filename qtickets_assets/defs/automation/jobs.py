@@ -35,13 +35,22 @@ inventory_schedule = dg.ScheduleDefinition(
     job=inventory_job,
     cron_schedule="*/15 * * * *",
     execution_timezone=MOSCOW,
+    description="Every 15 minutes: events, shows and a seat snapshot of every live show.",
 )
 sales_schedule = dg.ScheduleDefinition(
-    name="sales_every_10_minutes", job=sales_job, cron_schedule="*/10 * * * *", execution_timezone=MOSCOW
+    name="sales_every_10_minutes",
+    job=sales_job,
+    cron_schedule="*/10 * * * *",
+    execution_timezone=MOSCOW,
+    description=(
+        "Every 10 minutes: new and recently updated orders. Use either this schedule or "
+        "new_orders_sensor, not both: they run the same job."
+    ),
 )
 reconcile_schedule = dg.ScheduleDefinition(
     name="nightly_reconcile",
     job=nightly_reconcile_job,
     cron_schedule="30 3 * * *",
     execution_timezone=MOSCOW,
+    description="03:30 Moscow time: the whole mart, every order re-read and fact_sales rebuilt.",
 )

@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets.defs.common import API_POOL, table_asset
+from qtickets_assets.defs.common import API_POOL, DIMENSIONS, failures_explained, table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
@@ -24,13 +24,13 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
             )
         ),
     },
-    group_name="qtickets",
+    group_name=DIMENSIONS,
     pool=API_POOL,
 )
-def qtickets_events(
+def dim_events_and_dim_shows(
     context: dg.AssetExecutionContext, qtickets: QticketsResource
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with qtickets.client() as client:
+    with failures_explained(), qtickets.client() as client:
         events = [event for page in client.iter_event_pages() for event in page]
     deleted = sum(event.deleted_at is not None for event in events)
     context.log.info(f"read {len(events)} events ({deleted} deleted) from the Qtickets API")

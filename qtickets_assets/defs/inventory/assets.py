@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets.defs.common import API_POOL, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
@@ -27,7 +27,7 @@ INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
         "tickets_total = Σ max_quantity over seats not disabled, each physical seat (root_id) once "
         "across tariffs; tickets_left = the same Σ free_quantity.",
     ),
-    group_name="qtickets",
+    group_name=FACTS,
     pool=API_POOL,
     freshness_policy=INVENTORY_FRESHNESS,
 )
@@ -36,7 +36,7 @@ def inventory_raw(
 ) -> pd.DataFrame:
     live = dim_shows[dim_shows["is_deleted"] == 0].sort_values("show_id")
     snapshot_at = datetime.now(UTC).replace(microsecond=0)
-    with qtickets.client() as client:
+    with failures_explained(), qtickets.client() as client:
         # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
         inventory = dict(client.iter_show_inventory(live["show_id"].tolist()))
     context.log.info(f"snapshot {snapshot_at.isoformat()} of {len(inventory)} shows")
@@ -52,7 +52,7 @@ def inventory_raw(
         "atomically on every run, so a reader never meets an empty, half-written or duplicated table.",
         kind="sql",
     ),
-    group_name="mart",
+    group_name=FACTS,
     freshness_policy=INVENTORY_FRESHNESS,
 )
 def fact_inventory_latest(clickhouse: ClickHouseResource) -> InsertSelect:

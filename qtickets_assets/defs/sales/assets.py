@@ -8,7 +8,7 @@ from typing import NamedTuple
 import dagster as dg
 import pyarrow as pa
 
-from qtickets_assets.defs.common import API_POOL, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
@@ -107,7 +107,7 @@ def spool_tickets(pages: Iterable[list[Order]]) -> SpooledTickets:
         "order deleted), refunded (basket refunded_at), paid (order paid), else unpaid. Upserted by "
         "basket_id with updated_at as the version; the nightly run re-reads everything.",
     ),
-    group_name="qtickets",
+    group_name=FACTS,
     pool=API_POOL,
     freshness_policy=dg.FreshnessPolicy.time_window(
         fail_window=timedelta(minutes=40), warn_window=timedelta(minutes=20)
@@ -119,15 +119,16 @@ def fact_sales(
     qtickets: QticketsResource,
     clickhouse: ClickHouseResource,
 ) -> dg.Output[pa.RecordBatchReader]:
-    watermark = None if config.full_refresh else read_watermark(clickhouse)
-    with qtickets.client() as client:
-        if watermark is None:
-            pages = client.iter_order_pages()
-        else:
-            max_order_id, max_updated_at = watermark
-            since = max_updated_at - timedelta(minutes=config.overlap_minutes)
-            pages = changed_order_pages(client, max_order_id, since)
-        spooled = spool_tickets(pages)
+    with failures_explained():
+        watermark = None if config.full_refresh else read_watermark(clickhouse)
+        with qtickets.client() as client:
+            if watermark is None:
+                pages = client.iter_order_pages()
+            else:
+                max_order_id, max_updated_at = watermark
+                since = max_updated_at - timedelta(minutes=config.overlap_minutes)
+                pages = changed_order_pages(client, max_order_id, since)
+            spooled = spool_tickets(pages)
     mode = "replace" if watermark is None else "upsert"
     context.log.info(f"{mode}: {spooled.orders_read} orders, {spooled.tickets} tickets")
     return dg.Output(

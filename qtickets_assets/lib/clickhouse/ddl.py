@@ -1,4 +1,9 @@
-"""Table schemas parsed from `clickhouse/ddl/*.sql`: the one list of tables, columns and types."""
+"""Table schemas parsed from the SQL files: the one list of tables, views, columns, types, comments.
+
+`clickhouse/ddl/NNN_name.sql` are versioned migrations (applied once, never edited: tables and
+their later ALTERs); `clickhouse/views/NNN_view.sql` hold one view each, re-created whenever the
+file changes (a view keeps no data, so its file is edited in place).
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,13 @@ from qtickets_assets.lib.clickhouse.sqltext import (
 )
 
 DDL_DIR = Path(__file__).resolve().parents[3] / "clickhouse" / "ddl"
+VIEWS_DIR = DDL_DIR.parent / "views"
 _FILE_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
-# Tables, and views declared with a typed column list (their output contract).
 _CREATE_TABLE = re.compile(
-    r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?\{database\}\.`?(\w+)`?\s*\(",
-    re.IGNORECASE,
+    r"^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\{database\}\.`?(\w+)`?\s*\(", re.IGNORECASE
 )
+# A view with a typed column list: its output contract (and what Dagster shows as its columns).
+_CREATE_VIEW = re.compile(r"^CREATE\s+OR\s+REPLACE\s+VIEW\s+\{database\}\.`?(\w+)`?\s*\(", re.IGNORECASE)
 _ALTER_TABLE = re.compile(r"^ALTER\s+TABLE\s+\{database\}\.`?(\w+)`?\s+(.*)$", re.IGNORECASE | re.DOTALL)
 # The ALTER actions the schema follows; any other action on columns would leave it wrong unseen.
 _ADD_COLUMN = re.compile(r"^ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?(.*)$", re.IGNORECASE | re.DOTALL)
@@ -59,7 +65,8 @@ class TableSchema:
 
 
 def ddl_files(directory: Path = DDL_DIR) -> list[Path]:
-    """The migration files in apply order; a file named off-pattern or a reused number is an error."""
+    """The SQL files of `directory` in apply order; a file named off-pattern or a reused number is an
+    error. Views (`VIEWS_DIR`) follow the same rule: the number orders views that read other views."""
     files = sorted(directory.glob("*.sql"))
     numbers: dict[str, str] = {}
     for path in files:
@@ -90,9 +97,7 @@ def _parse_create(statement: str, match: re.Match[str]) -> TableSchema:
 
 def _apply_statement(schemas: dict[str, TableSchema], statement: str) -> None:
     if created := _CREATE_TABLE.match(statement):
-        # A later CREATE OR REPLACE VIEW redefines the view; CREATE TABLE IF NOT EXISTS would not.
-        if created.group(1) not in schemas or "REPLACE" in statement[: created.end()].upper():
-            schemas[created.group(1)] = _parse_create(statement, created)
+        schemas.setdefault(created.group(1), _parse_create(statement, created))
     elif altered := _ALTER_TABLE.match(statement):
         table = schemas[altered.group(1)]
         for action in split_top_level(altered.group(2), ","):
@@ -116,18 +121,29 @@ def _apply_alter_action(table: TableSchema, action: str) -> None:
         )
 
 
+def view_name(path: Path) -> str:
+    """The view a file of VIEWS_DIR defines: its name without the number, `010_v_sales.sql` -> v_sales."""
+    return path.stem.split("_", 1)[1]
+
+
 @functools.cache
-def table_schemas(directory: Path = DDL_DIR) -> dict[str, TableSchema]:
-    """Every table (and typed view) the DDL files create, with columns added by later ALTERs."""
+def table_schemas(directory: Path = DDL_DIR, views: Path = VIEWS_DIR) -> dict[str, TableSchema]:
+    """Every table the migrations create, with columns added by later ALTERs, and every typed view."""
     schemas: dict[str, TableSchema] = {}
     for path in ddl_files(directory):
         for statement in split_statements(path.read_text(encoding="utf-8")):
             _apply_statement(schemas, statement)
+    for path in ddl_files(views):
+        statements = split_statements(path.read_text(encoding="utf-8"))
+        created = _CREATE_VIEW.match(statements[0]) if len(statements) == 1 else None
+        if created is None or created.group(1) != view_name(path):
+            raise MigrationError(f"{path.name} must hold one CREATE OR REPLACE VIEW of {view_name(path)}")
+        schemas[view_name(path)] = _parse_create(statements[0], created)
     return schemas
 
 
-def table_schema(name: str, directory: Path = DDL_DIR) -> TableSchema:
-    schemas = table_schemas(directory)
+def table_schema(name: str, directory: Path = DDL_DIR, views: Path = VIEWS_DIR) -> TableSchema:
+    schemas = table_schemas(directory, views)
     if name not in schemas:
         raise KeyError(f"no table {name!r} in {directory}; known tables: {', '.join(sorted(schemas))}")
     schema = schemas[name]

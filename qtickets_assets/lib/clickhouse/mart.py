@@ -7,8 +7,9 @@ Tables written with ReplacingMergeTree are read with FINAL wherever a figure mus
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -91,8 +92,31 @@ def latest_inventory_select(database: str) -> str:
 
 def dashboard(client: Client, database: str) -> pd.DataFrame:
     """v_sales_dashboard, the events with the most revenue first."""
+    return view_rows(client, database, "v_sales_dashboard", "revenue_total DESC, event_id")
+
+
+def dashboard_totals(client: Client, database: str) -> tuple[int, Decimal]:
+    """Paid tickets and their revenue over every event of the dashboard."""
+    tickets, revenue = query_row(
+        client,
+        f"SELECT sum(tickets_sold_total), sum(revenue_total) FROM {qualified(database, 'v_sales_dashboard')}",
+    )
+    return int(tickets), Decimal(revenue)
+
+
+def view_rows(
+    client: Client,
+    database: str,
+    view: str,
+    order_by: str,
+    limit: int | None = None,
+    computed: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A view's rows in `order_by` order (the first `limit`), with `computed` columns (name: SQL) added."""
+    extra = "".join(f", {expression} AS {name}" for name, expression in (computed or {}).items())
+    limit_clause = f" LIMIT {int(limit)}" if limit is not None else ""
     return client.query_df(
-        f"SELECT * FROM {qualified(database, 'v_sales_dashboard')} ORDER BY revenue_total DESC, event_id"
+        f"SELECT *{extra} FROM {qualified(database, view)} ORDER BY {order_by}{limit_clause}", tz_mode="aware"
     )
 
 

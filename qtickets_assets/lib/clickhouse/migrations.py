@@ -1,8 +1,11 @@
-"""Apply `clickhouse/ddl/NNN_name.sql` in order, once each, recorded in `{database}.schema_migrations`.
+"""Apply `clickhouse/ddl/NNN_name.sql` in order, once each, then `clickhouse/views/NNN_view.sql`
+whenever a view's file changed; each application is recorded in `{database}.schema_migrations`.
 
-Files are idempotent (CREATE ... IF NOT EXISTS), so a crash between a file and its ledger row only
-means the file runs again next time. An applied file must never change: its checksum is compared
-on every run, and a new migration file is the way to evolve the schema.
+Files are idempotent (CREATE ... IF NOT EXISTS, CREATE OR REPLACE VIEW), so a crash between a file
+and its ledger row only means the file runs again next time. An applied migration must never
+change: its checksum is compared on every run, and a new migration file is the way to evolve a
+table. A view holds no data, so its file is edited in place and re-applied when its checksum
+differs from the one applied last (recorded as `views/NNN_view.sql`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.lib.clickhouse.connection import query_row, quote_identifier
-from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, ddl_files
+from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, VIEWS_DIR, ddl_files
 from qtickets_assets.lib.clickhouse.errors import MigrationError
 from qtickets_assets.lib.clickhouse.sqltext import split_statements
 
@@ -42,8 +45,9 @@ def _ledger_exists(client: Client, database: str) -> bool:
 
 
 def _applied(client: Client, database: str) -> dict[str, str]:
+    # A view's file is recorded again each time it changes: its latest row is the one that counts.
     rows = client.query(
-        f"SELECT name, any(checksum) FROM {quote_identifier(database)}.{LEDGER} GROUP BY name"
+        f"SELECT name, argMax(checksum, applied_at) FROM {quote_identifier(database)}.{LEDGER} GROUP BY name"
     ).result_rows
     return {name: digest for name, digest in rows}
 
@@ -66,8 +70,11 @@ def _record(client: Client, database: str, name: str, digest: str) -> None:
     )
 
 
-def apply_migrations(client: Client, database: str, directory: Path = DDL_DIR) -> list[str]:
-    """Apply the files not yet recorded, in order; return their names. An edited applied file is an error."""
+def apply_migrations(
+    client: Client, database: str, directory: Path = DDL_DIR, views: Path = VIEWS_DIR
+) -> list[str]:
+    """Apply the migrations not yet recorded, in order, then the views whose file changed; return
+    the names applied now. An edited applied migration is an error."""
     files = ddl_files(directory)
     texts = {path.name: path.read_text(encoding="utf-8") for path in files}
     if not _ledger_exists(client, database):
@@ -84,7 +91,16 @@ def apply_migrations(client: Client, database: str, directory: Path = DDL_DIR) -
                     "restore it and put the change in a new numbered file"
                 )
             continue
-        _run_file(client, database, path, texts[path.name])
-        _record(client, database, path.name, digest)
+        _apply(client, database, path, path.name, texts[path.name], digest)
         done.append(path.name)
+    for path in ddl_files(views):
+        text, name = path.read_text(encoding="utf-8"), f"views/{path.name}"
+        if applied.get(name) != (digest := checksum(text)):
+            _apply(client, database, path, name, text, digest)
+            done.append(name)
     return done
+
+
+def _apply(client: Client, database: str, path: Path, name: str, text: str, digest: str) -> None:
+    _run_file(client, database, path, text)
+    _record(client, database, name, digest)

@@ -7,21 +7,22 @@
 -- midnight "today" and 13 days earlier, and compares paid_at with them: two comparisons per sale.
 -- toString(t, zone) is the one conversion that honours a per-row zone; parsing its local text
 -- back as UTC gives the zone's offset at t, and applying it twice is exact across DST changes.
--- The typed column list is the view's contract (and what Dagster shows as its column schema).
+-- The typed column list is the view's contract (and what Dagster shows as its column schema,
+-- COMMENTs as column descriptions).
 CREATE OR REPLACE VIEW {database}.v_sales_dashboard
 (
-    event_id             UInt64,
-    event_name           String,
-    city_name            LowCardinality(String),
-    tickets_sold_total   UInt64,
-    revenue_total        Decimal(38, 2),
-    tickets_sold_today   UInt64,
-    revenue_today        Decimal(38, 2),
-    tickets_sold_14d     UInt64,
-    revenue_14d          Decimal(38, 2),
-    tickets_total        UInt64,
-    tickets_left         UInt64,
-    inventory_updated_at Nullable(DateTime('UTC'))
+    event_id             UInt64 COMMENT 'Event (dim_events.event_id); one row per event that is not deleted',
+    event_name           String COMMENT 'Event title',
+    city_name            LowCardinality(String) COMMENT 'City of the event',
+    tickets_sold_total   UInt64 COMMENT 'Paid tickets (sum of quantity over status paid), ever (0 when none)',
+    revenue_total        Decimal(38, 2) COMMENT 'Revenue of those tickets (sum of price), rubles (0 when none)',
+    tickets_sold_today   UInt64 COMMENT 'Paid tickets paid today, a calendar day in the event''s own time zone',
+    revenue_today        Decimal(38, 2) COMMENT 'Revenue of the tickets paid today (event''s own time zone), rubles',
+    tickets_sold_14d     UInt64 COMMENT 'Paid tickets paid over the last 14 calendar days, today included (event''s own time zone)',
+    revenue_14d          Decimal(38, 2) COMMENT 'Revenue of the tickets paid over the last 14 calendar days, rubles',
+    tickets_total        UInt64 COMMENT 'Capacity summed over the event''s live shows (newest inventory snapshot); 0 before any snapshot',
+    tickets_left         UInt64 COMMENT 'Places still free over the event''s live shows (newest snapshot); 0 before any snapshot',
+    inventory_updated_at Nullable(DateTime('UTC')) COMMENT 'When the newest inventory snapshot was taken (UTC); NULL before any snapshot'
 )
 AS
 WITH

@@ -1,0 +1,100 @@
+"""The analysts' views. Each is defined in `clickhouse/views/` and always live; its asset follows
+its upstream tables (eagerly, see automation/sensors.py) and refreshes what the UI shows of it: the
+row count, a preview of its first rows and its headline figures."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.defs.common import OWNERS, VIEWS, failures_explained
+from qtickets_assets.lib import figures
+from qtickets_assets.lib.clickhouse import mart
+from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+
+PREVIEW_ROWS = 10
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    deps: list[str]
+    description: str
+    # The preview: which rows come first, and the columns shown under which titles; `computed`
+    # adds columns to it (name: SQL expression over the view's columns).
+    order_by: str
+    preview: dict[str, str]
+    computed: dict[str, str] = field(default_factory=dict)
+    headline: Callable[[Client, str], dict[str, Any]] = field(default=lambda client, database: {})
+
+
+def dashboard_headline(client: Client, database: str) -> dict[str, Any]:
+    tickets, revenue = mart.dashboard_totals(client, database)
+    # Revenue as a number, so the UI can plot it across runs (the preview keeps it to the kopeck).
+    return {"tickets_sold_total": tickets, "revenue_total": dg.MetadataValue.float(float(revenue))}
+
+
+VIEW_LIST = [
+    View(
+        "v_sales_dashboard",
+        ["dim_events", "fact_sales", "fact_inventory_latest"],
+        "One row per event not deleted: paid tickets and revenue in total, today and over the last 14 "
+        "calendar days in the event's own time zone; seats from the newest inventory snapshot.",
+        "revenue_total DESC, event_id",
+        {
+            "event_id": "id",
+            "event_name": "event",
+            "city_name": "city",
+            "tickets_sold_total": "sold",
+            "revenue_total": "revenue",
+            "tickets_sold_today": "today",
+            "tickets_sold_14d": "14 days",
+            "share_sold": "seats sold",
+        },
+        computed={
+            "share_sold": "if(tickets_total > 0, (tickets_total - tickets_left) / tickets_total, NULL)"
+        },
+        headline=dashboard_headline,
+    ),
+]
+
+
+def preview_markdown(view: View, rows: pd.DataFrame) -> str:
+    return figures.text_table(rows, view.preview, tablefmt="pipe") if len(rows) else "_no rows yet_"
+
+
+def view_asset(view: View) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=view.name,
+        deps=view.deps,
+        description=view.description,
+        metadata=column_schema_metadata(view.name),
+        owners=OWNERS,
+        kinds={"clickhouse", "sql"},
+        code_version="1",
+        group_name=VIEWS,
+        automation_condition=dg.AutomationCondition.eager(),
+    )
+    def _view(clickhouse: ClickHouseResource) -> dg.MaterializeResult[None]:
+        with failures_explained(), clickhouse.open() as client:
+            database = clickhouse.database
+            rows = mart.view_rows(client, database, view.name, view.order_by, PREVIEW_ROWS, view.computed)
+            return dg.MaterializeResult(
+                metadata={
+                    "dagster/row_count": mart.row_count(client, database, view.name),
+                    "dagster/table_name": f"{database}.{view.name}",
+                    **view.headline(client, database),
+                    "preview": dg.MetadataValue.md(preview_markdown(view, rows)),
+                }
+            )
+
+    return _view
+
+
+@dg.definitions
+def views() -> dg.Definitions:
+    return dg.Definitions(assets=[view_asset(view) for view in VIEW_LIST])

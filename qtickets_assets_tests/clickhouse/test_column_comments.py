@@ -1,0 +1,42 @@
+"""Every column of every table and view is described once, in the DDL, and that description is what
+analysts read in ClickHouse (system.columns) and operators in the Dagster UI."""
+
+from __future__ import annotations
+
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.definitions import defs
+from qtickets_assets.lib.clickhouse.ddl import table_schemas
+from qtickets_assets_tests.clickhouse.conftest import DATABASE
+
+
+def ddl_comments() -> dict[tuple[str, str], str]:
+    return {(table, c.name): c.comment for table, schema in table_schemas().items() for c in schema.columns}
+
+
+def test_every_ddl_column_has_a_comment() -> None:
+    undescribed = sorted(key for key, comment in ddl_comments().items() if not comment.strip())
+    assert not undescribed, f"columns without a COMMENT in clickhouse/: {undescribed}"
+
+
+def test_clickhouse_holds_the_ddl_comments(client: Client) -> None:
+    live = {
+        (table, name): comment
+        for table, name, comment in client.query(
+            "SELECT table, name, comment FROM system.columns WHERE database = {db:String}",
+            parameters={"db": DATABASE},
+        ).result_rows
+    }
+    assert live == ddl_comments()
+
+
+def test_the_ui_column_descriptions_are_the_ddl_comments() -> None:
+    shown = {}
+    for asset in defs().resolve_all_asset_specs():
+        schema = asset.metadata.get("dagster/column_schema")
+        if schema is not None:
+            shown |= {(asset.key.path[-1], column.name): column.description for column in schema.columns}
+    expected = ddl_comments()
+    assert shown, "no asset publishes a column schema"
+    assert {table for table, _ in shown} == {table for table, _ in expected} - {"schema_migrations"}
+    assert shown == {key: comment for key, comment in expected.items() if key[0] != "schema_migrations"}
