@@ -4,6 +4,7 @@ import dagster as dg
 
 from qtickets_assets import settings
 from qtickets_assets.defs.executor import tuned_in_process_executor
+from qtickets_assets.defs.sync import QticketsSyncResource
 from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
@@ -13,19 +14,22 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
 def resources() -> dg.Definitions:
     url = settings.clickhouse_url()
     database = settings.clickhouse_database()
+    # No default for the API root: sandbox data must never slip into a real mart by accident.
+    qtickets = QticketsResource(
+        base_url=dg.EnvVar("QTICKETS_BASE_URL"),
+        token=dg.EnvVar("QTICKETS_TOKEN"),
+        max_concurrency=settings.max_concurrency(),
+    )
+    clickhouse = ClickHouseResource(url=url, database=database)
     return dg.Definitions(
         resources={
-            # No default for the API root: sandbox data must never slip into a real mart by accident.
-            "qtickets": QticketsResource(
-                base_url=dg.EnvVar("QTICKETS_BASE_URL"),
-                token=dg.EnvVar("QTICKETS_TOKEN"),
-                max_concurrency=settings.max_concurrency(),
-            ),
-            "clickhouse": ClickHouseResource(url=url, database=database),
+            "qtickets": qtickets,
+            "clickhouse": clickhouse,
+            "sync": QticketsSyncResource(qtickets=qtickets, clickhouse=clickhouse),
             "io_manager": ClickHouseIOManager(url=url, database=database),
         },
-        # Steps run one after another in the run's process: the crawl inside a step already keeps
-        # QTICKETS_MAX_CONCURRENCY requests in flight, and an embedded ClickHouse directory can be
-        # opened by one process at a time, so parallel step processes would only queue on its lock.
+        # Steps run one after another in the run's process, while the run's crawls run beside them
+        # on one client (defs/sync.py): QTICKETS_MAX_CONCURRENCY requests in flight in all, and an
+        # embedded ClickHouse directory, which one process at a time can open, written from here.
         executor=tuned_in_process_executor,
     )

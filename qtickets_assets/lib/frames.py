@@ -1,41 +1,20 @@
 """Typed Qtickets records → the mart's rows, named and ordered like the DDL's columns.
 
 Pure functions: no I/O, no Dagster. The small tables are pandas DataFrames, which the IO manager
-turns into Arrow with the DDL's types; `fact_sales` is built as Arrow at once (see `sales_table`).
+turns into Arrow with the DDL's types; `fact_sales`, the large one, is built as Arrow in
+`lib/tickets.py`.
 """
 
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
-from qtickets_assets.lib.clickhouse.convert import arrow_table
 from qtickets_assets.lib.clickhouse.ddl import table_schema
-from qtickets_assets.lib.qtickets.models import Event, Order
-from qtickets_assets.lib.qtickets.rules import ShowInventory, basket_status, event_dates
-
-# Qtickets stamps every time in Moscow time; an event whose city has no zone is read in it too.
-DEFAULT_TIMEZONE = "Europe/Moscow"
-# The fields of each ticket tuple `sales_table` builds, in order (the DDL may order them otherwise).
-SALES_COLUMNS = (
-    "basket_id",
-    "order_id",
-    "event_id",
-    "show_id",
-    "created_at",
-    "paid_at",
-    "status",
-    "quantity",
-    "price",
-    "currency",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "updated_at",
-)
+from qtickets_assets.lib.qtickets.models import Discount, Event, PromoCode
+from qtickets_assets.lib.qtickets.rules import ShowInventory, event_dates
+from qtickets_assets.lib.tickets import DEFAULT_TIMEZONE
 
 
 def events_frame(events: Iterable[Event]) -> pd.DataFrame:
@@ -92,46 +71,41 @@ def inventory_frame(
     return frame.reset_index(drop=True)
 
 
-def sales_table(orders: Iterable[Order]) -> pa.Table:
-    """`fact_sales`: one row per ticket (basket); the version is the later of order and basket update.
-
-    Arrow straight from the records, column by column: `fact_sales` is the table that grows with
-    the account, and a pandas frame of Python objects per page cost more CPU than fetching it.
-    """
+def discounts_frame(discounts: Iterable[Discount]) -> pd.DataFrame:
+    """`dim_discounts`: every discount the API returns, deleted ones flagged."""
     rows = [
-        (
-            basket.id,
-            order.id,
-            order.event_id,
-            basket.show_id,
-            basket.created_at,
-            order.payed_at if order.payed else None,
-            basket_status(order, basket),
-            basket.quantity,
-            basket.price,
-            order.currency_id,
-            order.utm.source or "",
-            order.utm.medium or "",
-            order.utm.campaign or "",
-            max(order.updated_at, basket.updated_at or order.updated_at),
-        )
-        for order in orders
-        for basket in order.baskets
+        {
+            "discount_id": d.id,
+            "name": d.name,
+            "type": d.type or "",
+            "is_active": int(d.is_active),
+            "active_from": d.active_from,
+            "active_to": d.active_to,
+            "is_deleted": int(d.deleted_at is not None),
+        }
+        for d in discounts
     ]
-    # A tuple per ticket, turned into columns in one go: a dict per ticket made a page of 100
-    # orders cost 0.57 ms instead of 0.45.
-    columns = zip(*rows, strict=True) if rows else [()] * len(SALES_COLUMNS)
-    return arrow_table(dict(zip(SALES_COLUMNS, columns, strict=True)), table_schema("fact_sales"))
+    return _frame(rows, "dim_discounts")
+
+
+def promo_codes_frame(promo_codes: Iterable[PromoCode]) -> pd.DataFrame:
+    """`dim_promo_codes`: every promo code the API returns, deleted ones flagged."""
+    rows = [
+        {
+            "promo_code_id": p.id,
+            "code": p.code,
+            "discount_id": p.discount_id,
+            "is_active": int(p.is_active),
+            "max_uses_count": p.max_uses_count,
+            "active_from": p.active_from,
+            "active_to": p.active_to,
+            "is_deleted": int(p.deleted_at is not None),
+        }
+        for p in promo_codes
+    ]
+    return _frame(rows, "dim_promo_codes")
 
 
 def _frame(rows: list[dict[str, Any]], table: str) -> pd.DataFrame:
     # Column order (and the columns of an empty frame) come from the DDL, the one list of columns.
     return pd.DataFrame(rows, columns=[column.name for column in table_schema(table).columns])
-
-
-def price_mismatches(orders: Iterable[Order]) -> int:
-    """Orders whose price differs from the sum of their baskets' prices (the API says they agree)."""
-    return sum(
-        order.price is not None and order.price != sum((basket.price for basket in order.baskets), Decimal(0))
-        for order in orders
-    )

@@ -2,8 +2,10 @@
 
 import pytest
 
+from qtickets_assets.lib.clickhouse import mart
+from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.sandbox.testing import run_sandbox
-from qtickets_assets_tests.graph.mart import comparable, materialize_all, read_mart
+from qtickets_assets_tests.graph.mart import DATABASE, comparable, materialize_all, read_mart
 
 TABLES = ["dim_events", "fact_inventory_latest", "fact_sales", "v_sales_dashboard"]
 
@@ -15,6 +17,19 @@ def assert_mart_equals_truth(clickhouse_url: str, truth: dict) -> None:
         assert stored.keys() == expected.keys(), f"{table}: different keys"
         wrong = {key: (stored[key], expected[key]) for key in expected if stored[key] != expected[key]}
         assert not wrong, f"{table}: {len(wrong)} rows differ, e.g. {next(iter(wrong.items()))}"
+
+
+def assert_row_counts_are_table_sizes(clickhouse_url: str, result) -> None:
+    """The UI's "Row count" of each materialization is the table's size as an analyst counts it
+    (FINAL for ReplacingMergeTree), not the rows that run wrote."""
+    materialized = {
+        event.asset_key.path[-1]: event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+    assert {"fact_sales", "inventory_raw", "dim_events"} <= set(materialized)
+    with open_client(clickhouse_url, DATABASE) as client:
+        for table, metadata in materialized.items():
+            assert metadata["dagster/row_count"].value == mart.row_count(client, DATABASE, table), table
 
 
 def assert_succeeded(result) -> None:
@@ -33,8 +48,10 @@ def test_full_then_incremental_sync_equals_truth(tmp_path, ignore_filters):
         assert_mart_equals_truth(url, sandbox.truth())
 
         sandbox.advance(new_orders=40, refunds=15, cancellations=10)
-        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        incremental = materialize_all(sandbox.base_url, sandbox.token, url)
+        assert_succeeded(incremental)
         assert_mart_equals_truth(url, sandbox.truth())
+        assert_row_counts_are_table_sizes(url, incremental)
 
         before = {table: read_mart(url, table) for table in ("dim_events", "fact_sales")}
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))

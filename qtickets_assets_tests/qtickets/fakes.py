@@ -128,8 +128,13 @@ class FakeApi:
         honour_order: bool = True,
         delay: float = 0.0,
     ) -> None:
-        self.tables = {"orders": orders or [], "events": events or []}
-        self.per_page = {"orders": 50, "events": 10}
+        self.tables: dict[str, list[dict[str, Any]]] = {
+            "orders": orders or [],
+            "events": events or [],
+            "discounts": [],
+            "promo-codes": [],
+        }
+        self.per_page = {"orders": 50, "events": 10, "discounts": 100, "promo-codes": 500}
         self.seats = seats or {}
         self.honour_filters, self.honour_order, self.delay = honour_filters, honour_order, delay
         self.requests: list[httpx.Request] = []
@@ -164,16 +169,17 @@ class FakeApi:
     def _route(self, request: httpx.Request) -> httpx.Response:
         parts = request.url.path.removeprefix("/api/rest/v1/").split("/")
         body = orjson.loads(request.content) if request.content else {}
-        if parts in (["orders"], ["events"]):
+        if len(parts) == 1 and parts[0] in self.tables:
             return self._list(parts[0], body)
-        if len(parts) == 2 and parts[0] == "orders":
-            found = [o for o in self.tables["orders"] if str(o["id"]) == parts[1]]
+        if len(parts) == 2 and parts[0] in ("orders", "events"):
+            found = [o for o in self.tables[parts[0]] if str(o["id"]) == parts[1]]
             if found:
                 return json_response({"data": found[0]})
-            info = {"id": int(parts[1]), "resource": "Order"}
+            resource = "Order" if parts[0] == "orders" else "Event"
+            info = {"id": int(parts[1]), "resource": resource}
             return json_response(
                 {
-                    "error": 'Resource "Order" not found',
+                    "error": f'Resource "{resource}" not found',
                     "status": 404,
                     "code": "RESOURCE_NOT_FOUND",
                     "info": info,

@@ -17,7 +17,7 @@ ORDERS = [raw_order(i) for i in range(1, 124)]
 def _crawl(honour: bool, where: list[Where]) -> tuple[list[int], FakeApi]:
     api = FakeApi(orders=ORDERS, honour_filters=honour)
     with make_client(api) as client:
-        return [o.id for page in client.iter_order_pages(where) for o in page], api
+        return sorted(o.id for page in client.iter_order_pages(where) for o in page), api
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -8,12 +10,12 @@ from qtickets_assets.lib.qtickets.errors import QticketsProtocolError
 from .fakes import FakeApi, json_response, make_client, raw_event, raw_order
 
 
-def test_every_order_page_is_collected_in_order() -> None:
+def test_every_order_page_is_collected_once() -> None:
     api = FakeApi(orders=[raw_order(i) for i in range(1, 124)])
     with make_client(api) as client:
         pages = list(client.iter_order_pages())
-    assert [len(p) for p in pages] == [50, 50, 23]
-    assert [o.id for p in pages for o in p] == list(range(1, 124))
+    assert sorted(len(p) for p in pages) == [23, 50, 50]
+    assert sorted(o.id for p in pages for o in p) == list(range(1, 124))
     assert sorted(b["page"] for b in api.bodies("/orders")) == [1, 2, 3]
     assert {b["orderBy"]["id"] for b in api.bodies("/orders")} == {"asc"}
 
@@ -112,3 +114,37 @@ def test_page_count_is_fixed_by_page_one() -> None:
     with make_client(httpx.MockTransport(handler)) as client:
         assert [o.id for p in client.iter_order_pages() for o in p] == [1, 2, 3]
     assert sorted(calls) == [1, 2, 3]
+
+
+def test_a_slow_page_holds_back_only_itself() -> None:
+    """Pages are handed on as they arrive: while page 2 takes a second, the other 18 pages are
+    fetched and handed on through both request slots (in page order they would all wait for it)."""
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 1001)])
+    real_route = api._route
+
+    def slow_page_two(request: httpx.Request) -> httpx.Response:
+        time.sleep(1.0 if request.content.endswith(b'"page":2}') else 0.01)
+        return real_route(request)
+
+    api._route = slow_page_two  # type: ignore[method-assign]
+    with make_client(api, max_concurrency=2) as client:
+        pages = [page[0].id for page in client.iter_order_pages()]
+    assert len(pages) == 20 and pages[-1] == 51, "page 2 (orders 51..100) should come last"
+    assert api.peak == 2
+
+
+def test_a_slow_seat_map_holds_back_only_itself() -> None:
+    seats = {
+        sid: {"s": {"id": "s", "root_id": "r", "max_quantity": 2, "free_quantity": 1}} for sid in range(30)
+    }
+    api = FakeApi(seats=seats)
+    real_route = api._route
+
+    def slow_show_zero(request: httpx.Request) -> httpx.Response:
+        time.sleep(1.0 if request.url.path.endswith("/shows/0/seats") else 0.01)
+        return real_route(request)
+
+    api._route = slow_show_zero  # type: ignore[method-assign]
+    with make_client(api, max_concurrency=2) as client:
+        order = [show_id for show_id, _ in client.iter_show_inventory(range(30))]
+    assert sorted(order) == list(range(30)) and order[-1] == 0

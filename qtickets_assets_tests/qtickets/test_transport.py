@@ -174,14 +174,20 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
         list(client.iter_show_seats([5]))
         list(client.iter_show_inventory([6]))
         client.get_order(3)
+        assert client.get_event(3) is None
+        list(client.iter_discount_pages())
+        list(client.iter_promo_code_pages())
         client.latest_order_marker()
         public = {name for name in dir(client) if not name.startswith("_")}
         assert public == {
             "close",
             "count_orders",
+            "get_event",
             "get_order",
+            "iter_discount_pages",
             "iter_event_pages",
             "iter_order_pages",
+            "iter_promo_code_pages",
             "iter_show_inventory",
             "iter_show_seats",
             "latest_order_marker",

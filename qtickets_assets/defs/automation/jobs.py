@@ -9,8 +9,15 @@ MOSCOW = "Europe/Moscow"
 
 inventory_job = dg.define_asset_job(
     "inventory_job",
-    selection=dg.AssetSelection.assets("dim_events", "dim_shows", "inventory_raw", "fact_inventory_latest"),
-    description="Events and shows, then a seat snapshot of every live show.",
+    selection=dg.AssetSelection.assets(
+        "dim_events",
+        "dim_shows",
+        "dim_discounts",
+        "dim_promo_codes",
+        "inventory_raw",
+        "fact_inventory_latest",
+    ),
+    description="Events and shows, discounts and promo codes, and a seat snapshot of every live show.",
     tags=API_TAGS,
 )
 sales_job = dg.define_asset_job(
@@ -35,7 +42,7 @@ inventory_schedule = dg.ScheduleDefinition(
     job=inventory_job,
     cron_schedule="*/15 * * * *",
     execution_timezone=MOSCOW,
-    description="Every 15 minutes: events, shows and a seat snapshot of every live show.",
+    description="Every 15 minutes: events, shows, discounts, promo codes, and a seat snapshot of each live show.",
 )
 sales_schedule = dg.ScheduleDefinition(
     name="sales_every_10_minutes",

@@ -1,11 +1,12 @@
-"""Events and their shows, from one crawl of GET /events (each page is heavy: seat maps ride along)."""
+"""Events and their shows (one crawl of GET /events: each page is heavy, seat maps ride along),
+and the discounts and promo codes, all rebuilt whole on every load."""
 
 import dagster as dg
 import pandas as pd
 
 from qtickets_assets.defs.common import API_POOL, DIMENSIONS, failures_explained, table_asset
+from qtickets_assets.defs.sync import QticketsSyncResource
 from qtickets_assets.lib import frames
-from qtickets_assets.lib.qtickets.resource import QticketsResource
 
 
 @dg.multi_asset(
@@ -28,10 +29,39 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
     pool=API_POOL,
 )
 def dim_events_and_dim_shows(
-    context: dg.AssetExecutionContext, qtickets: QticketsResource
+    context: dg.AssetExecutionContext, sync: QticketsSyncResource
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with failures_explained(), qtickets.client() as client:
-        events = [event for page in client.iter_event_pages() for event in page]
+    with failures_explained():
+        events = sync.for_run(context).events()
     deleted = sum(event.deleted_at is not None for event in events)
     context.log.info(f"read {len(events)} events ({deleted} deleted) from the Qtickets API")
     return frames.events_frame(events), frames.shows_frame(events)
+
+
+@dg.multi_asset(
+    outs={
+        "dim_discounts": dg.AssetOut(
+            **table_asset(
+                "dim_discounts",
+                "replace",
+                "One row per discount the API returns (GET /discounts), deleted ones flagged.",
+            )
+        ),
+        "dim_promo_codes": dg.AssetOut(
+            **table_asset(
+                "dim_promo_codes",
+                "replace",
+                "One row per promo code the API returns (GET /promo-codes), deleted ones flagged.",
+            )
+        ),
+    },
+    group_name=DIMENSIONS,
+    pool=API_POOL,
+)
+def dim_discounts_and_dim_promo_codes(
+    context: dg.AssetExecutionContext, sync: QticketsSyncResource
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with failures_explained():
+        discounts, promo_codes = sync.for_run(context).references()
+    context.log.info(f"read {len(discounts)} discounts and {len(promo_codes)} promo codes")
+    return frames.discounts_frame(discounts), frames.promo_codes_frame(promo_codes)

@@ -1,16 +1,16 @@
 """Seat inventory: a snapshot of every live show appended to history, and the newest one served."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
 
 from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
+from qtickets_assets.defs.sync import QticketsSyncResource
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.clickhouse.writers import InsertSelect
-from qtickets_assets.lib.qtickets.resource import QticketsResource
 
 INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(minutes=45), warn_window=timedelta(minutes=20)
@@ -18,7 +18,7 @@ INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
 
 
 @dg.asset(
-    ins={"dim_shows": dg.AssetIn(metadata={"columns": ["show_id", "event_id", "starts_at", "is_deleted"]})},
+    deps=["dim_shows"],
     **table_asset(
         "inventory_raw",
         "upsert",
@@ -31,16 +31,12 @@ INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
     pool=API_POOL,
     freshness_policy=INVENTORY_FRESHNESS,
 )
-def inventory_raw(
-    context: dg.AssetExecutionContext, qtickets: QticketsResource, dim_shows: pd.DataFrame
-) -> pd.DataFrame:
-    live = dim_shows[dim_shows["is_deleted"] == 0].sort_values("show_id")
-    snapshot_at = datetime.now(UTC).replace(microsecond=0)
-    with failures_explained(), qtickets.client() as client:
-        # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
-        inventory = dict(client.iter_show_inventory(live["show_id"].tolist()))
-    context.log.info(f"snapshot {snapshot_at.isoformat()} of {len(inventory)} shows")
-    return frames.inventory_frame(snapshot_at, live, inventory)
+def inventory_raw(context: dg.AssetExecutionContext, sync: QticketsSyncResource) -> pd.DataFrame:
+    # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
+    with failures_explained():
+        snapshot = sync.for_run(context).snapshot()
+    context.log.info(f"snapshot {snapshot.taken_at.isoformat()} of {len(snapshot.inventory)} shows")
+    return frames.inventory_frame(snapshot.taken_at, snapshot.shows, snapshot.inventory)
 
 
 @dg.asset(

@@ -28,8 +28,24 @@ UNIQUE_KEYS: dict[str, Sequence[str]] = {
     "inventory_raw": ["snapshot_at", "show_id"],
     "fact_inventory_latest": ["show_id"],
     "fact_sales": ["basket_id"],
+    "dim_discounts": ["discount_id"],
+    "dim_promo_codes": ["promo_code_id"],
     # A view must not show an analyst two rows of one key whatever the state of merges.
     "v_sales_dashboard": ["event_id"],
+    "v_sales": ["basket_id"],
+    "v_sales_daily": ["event_id", "show_id", "date_local"],
+    "v_sell_through": ["show_id", "date_local"],
+    "v_show_attendance": ["show_id"],
+    "v_sales_by_source": [
+        "event_id",
+        "date_local",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "promo_code",
+        "payment_type",
+        "site_host",
+    ],
 }
 TABLES = [name for name in UNIQUE_KEYS if not name.startswith("v_")]
 EVENT_FACTS = ["dim_shows", "inventory_raw", "fact_inventory_latest", "fact_sales"]
@@ -109,7 +125,27 @@ def rules_by_asset() -> dict[str, list[Rule]]:
             history=revenue_reconciles,
             blocking=False,
         ),
+        Rule(
+            "discount_is_the_difference",
+            "discount_amount = original_price - price on every ticket (a warning when not).",
+            sql=rules.discount_amount_is_the_difference,
+            blocking=False,
+        ),
+        Rule(
+            "promo_codes_and_discounts_known",
+            "Every promo code and discount a ticket names is in dim_promo_codes / dim_discounts "
+            "(a warning: the 10-minute sales run does not reload them).",
+            sql=rules.references_known,
+            blocking=False,
+        ),
     ]
+    by_asset["v_sales_daily"].append(
+        Rule(
+            "daily_sums_equal_dashboard",
+            "Per event of the dashboard, the days' tickets_paid and revenue_paid sum to its totals.",
+            sql=rules.daily_sums_equal_dashboard,
+        )
+    )
     return by_asset
 
 

@@ -80,3 +80,32 @@ def status_allowed(client: Client, database: str) -> Outcome:
         bad == 0,
         {"rows_with_unknown_status": bad, "rows_checked": mart.scoped_rows(client, database, "fact_sales")},
     )
+
+
+def daily_sums_equal_dashboard(client: Client, database: str) -> Outcome:
+    off = mart.daily_sums_off(client, database)
+    return Outcome(
+        not off,
+        {
+            "events_off": len(off),
+            "events_checked": mart.count_where(client, database, "v_sales_dashboard", "1"),
+            "sample (event, dashboard tickets, daily tickets, dashboard revenue, daily revenue)": str(
+                off[:5]
+            ),
+        },
+    )
+
+
+def discount_amount_is_the_difference(client: Client, database: str) -> Outcome:
+    off = mart.count_where(client, database, "fact_sales", "discount_amount != original_price - price")
+    return Outcome(
+        off == 0, {"tickets_off": off, "rows_checked": mart.scoped_rows(client, database, "fact_sales")}
+    )
+
+
+def references_known(client: Client, database: str) -> Outcome:
+    promo_missing, discount_missing = mart.unknown_references(client, database)
+    return Outcome(
+        promo_missing == discount_missing == 0,
+        {"tickets_with_unknown_promo_code": promo_missing, "tickets_with_unknown_discount": discount_missing},
+    )

@@ -60,6 +60,88 @@ VIEW_LIST = [
         },
         headline=dashboard_headline,
     ),
+    View(
+        "v_sales",
+        ["fact_sales", "dim_events", "dim_shows", "dim_discounts", "dim_promo_codes"],
+        "One row per ticket, ready for a BI tool as one dataset: every fact_sales column plus the "
+        "event, city, time zone, venue, show start (UTC and local), promo code and discount name.",
+        "paid_at DESC NULLS LAST, basket_id",
+        {
+            "basket_id": "ticket",
+            "event_name": "event",
+            "ticket_name": "ticket name",
+            "status": "status",
+            "price": "price",
+            "paid_date_local": "paid (local)",
+            "promo_code": "promo code",
+        },
+    ),
+    View(
+        "v_sales_daily",
+        ["v_sales"],
+        "One row per event, show and local day with activity: tickets paid that day (and still "
+        "paid) and their revenue, tickets refunded that day and the money paid back.",
+        "date_local DESC, revenue_paid DESC, event_id, show_id",
+        {
+            "date_local": "day",
+            "event_id": "event id",
+            "event_name": "event",
+            "days_before_show": "days before show",
+            "tickets_paid": "paid",
+            "revenue_paid": "revenue",
+            "tickets_refunded": "refunded",
+            "amount_refunded": "refund amount",
+        },
+    ),
+    View(
+        "v_sell_through",
+        ["inventory_raw", "dim_shows", "dim_events"],
+        "One row per live show and local day with an inventory snapshot: the day's last snapshot's "
+        "capacity, tickets sold and left, and the share sold, by days before the show.",
+        "date_local DESC, share_sold DESC, show_id",
+        {
+            "date_local": "day",
+            "show_id": "show",
+            "event_name": "event",
+            "days_before_show": "days before show",
+            "tickets_total": "seats",
+            "tickets_sold": "sold",
+            "share_sold": "share sold",
+        },
+    ),
+    View(
+        "v_show_attendance",
+        ["fact_sales", "fact_inventory_latest", "dim_shows", "dim_events"],
+        "One row per live show: capacity, paid tickets, tickets scanned at the entrance, the share "
+        "of paid tickets scanned, first and last scan.",
+        "show_starts_at DESC, show_id",
+        {
+            "show_id": "show",
+            "event_name": "event",
+            "show_starts_at": "starts (UTC)",
+            "capacity": "capacity",
+            "tickets_paid": "paid",
+            "tickets_scanned": "scanned",
+            "share_scanned": "share scanned",
+        },
+    ),
+    View(
+        "v_sales_by_source",
+        ["v_sales"],
+        "Tickets paid (and still paid) and revenue per event and local day, by UTM source, medium "
+        "and campaign, promo code, payment type and site: the marketing view.",
+        "date_local DESC, revenue_paid DESC, event_id",
+        {
+            "date_local": "day",
+            "event_name": "event",
+            "utm_source": "utm source",
+            "utm_campaign": "campaign",
+            "promo_code": "promo code",
+            "payment_type": "payment",
+            "tickets_paid": "paid",
+            "revenue_paid": "revenue",
+        },
+    ),
 ]
 
 

@@ -69,7 +69,28 @@ def sales_watermark(client: Client, database: str) -> SalesWatermark | None:
     return SalesWatermark(int(max_order_id), max_updated_at.replace(tzinfo=max_updated_at.tzinfo or UTC))
 
 
+def event_zones(client: Client, database: str) -> dict[int, str]:
+    """Each stored event's city time zone (what its tickets' calendar days are read in)."""
+    rows = client.query(f"SELECT event_id, city_timezone FROM {qualified(database, 'dim_events')} FINAL")
+    return {int(event_id): str(zone) for event_id, zone in rows.result_rows}
+
+
+def show_starts(client: Client, database: str) -> dict[int, datetime | None]:
+    """Each stored show's start (UTC)."""
+    rows = client.query(f"SELECT show_id, starts_at FROM {qualified(database, 'dim_shows')}").result_rows
+    return {int(show_id): start.replace(tzinfo=UTC) if start else None for show_id, start in rows}
+
+
 # -- inventory ----------------------------------------------------------------------------------
+
+
+def live_shows(client: Client, database: str) -> pd.DataFrame:
+    """The stored live shows (not deleted, of events not deleted): what a snapshot walks."""
+    return client.query_df(
+        f"SELECT event_id, show_id, starts_at FROM {qualified(database, 'dim_shows')} "
+        "WHERE is_deleted = 0 ORDER BY show_id",
+        tz_mode="aware",
+    )
 
 
 def latest_inventory_select(database: str) -> str:
@@ -121,6 +142,36 @@ def view_rows(
 
 
 # -- what the checks ask --------------------------------------------------------------------------
+
+
+def daily_sums_off(client: Client, database: str) -> list[tuple[Any, ...]]:
+    """Dashboard events whose paid tickets or revenue differ from the sum of their days in
+    v_sales_daily: (event_id, dashboard tickets, daily tickets, dashboard revenue, daily revenue)."""
+    query = f"""
+        SELECT d.event_id, d.tickets_sold_total, s.tickets, d.revenue_total, s.revenue
+        FROM {qualified(database, "v_sales_dashboard")} AS d
+        LEFT JOIN
+        (
+            SELECT event_id, sum(tickets_paid) AS tickets, sum(revenue_paid) AS revenue
+            FROM {qualified(database, "v_sales_daily")}
+            GROUP BY event_id
+        ) AS s ON d.event_id = s.event_id
+        WHERE d.tickets_sold_total != s.tickets OR d.revenue_total != s.revenue
+        ORDER BY d.event_id"""
+    return [tuple(row) for row in client.query(query).result_rows]
+
+
+def unknown_references(client: Client, database: str) -> tuple[int, int]:
+    """Tickets naming a promo code dim_promo_codes lacks, and a discount dim_discounts lacks."""
+    query = f"""
+        SELECT
+            countIf(promo_code_id IS NOT NULL AND promo_code_id NOT IN
+                (SELECT promo_code_id FROM {qualified(database, "dim_promo_codes")})),
+            countIf(discount_id IS NOT NULL AND discount_id NOT IN
+                (SELECT discount_id FROM {qualified(database, "dim_discounts")}))
+        FROM {qualified(database, "fact_sales")} FINAL"""
+    promo_missing, discount_missing = query_row(client, query)
+    return int(promo_missing), int(discount_missing)
 
 
 def column_differences(client: Client, database: str, table: str) -> list[str]:

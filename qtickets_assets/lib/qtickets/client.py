@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from itertools import pairwise
 from types import TracebackType
@@ -16,7 +15,7 @@ import httpx
 from . import paging
 from .errors import QticketsNotFound
 from .filters import Where, check_columns, matches_all
-from .models import Event, Order, Record, Seat, parse_record
+from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_record
 from .retry import RetryPolicy
 from .rules import ShowInventory, show_inventory
 from .seats import SEAT_SELECT, parse_show_seats, show_seat_counts
@@ -57,7 +56,9 @@ class QticketsClient:
         )
         # Workers only wait on the transport's semaphore, so the pool size just matches it.
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="qtickets")
-        self._window = 2 * max_concurrency  # pages/shows fetched ahead of the consumer, at most
+        # Pages or shows submitted and not yet handed on, at most: every worker busy, and as many
+        # answers waiting for the consumer (memory stays bounded by this many pages or seat maps).
+        self._window = 2 * max_concurrency
 
     def __repr__(self) -> str:
         return f"QticketsClient({self._api.root!r})"
@@ -75,13 +76,22 @@ class QticketsClient:
     # -- lists -----------------------------------------------------------------------------------
 
     def iter_event_pages(self, where: Sequence[Where] | None = None) -> Iterator[list[Event]]:
-        """Every event (deleted ones too unless filtered), page by page, id ascending."""
+        """Every event (deleted ones too unless filtered), page by page as pages arrive (the server
+        pages in id order; pages are handed on in the order their answers come back)."""
         return self._records("/events", Event, list(where or []))
+
+    def iter_discount_pages(self) -> Iterator[list[Discount]]:
+        """Every discount, deleted ones too, page by page (100 a page)."""
+        return self._records("/discounts", Discount, [])
+
+    def iter_promo_code_pages(self) -> Iterator[list[PromoCode]]:
+        """Every promo code, deleted ones too, page by page (500 a page)."""
+        return self._records("/promo-codes", PromoCode, [])
 
     def iter_order_pages(
         self, where: Sequence[Where] | None = None, *, on_total: Callable[[int], None] | None = None
     ) -> Iterator[list[Order]]:
-        """Every order matching `where`, page by page, id ascending, each clause re-checked here.
+        """Every order matching `where`, page by page as pages arrive, each clause re-checked here.
 
         `on_total` receives the server's `paging.total` from page 1 (what the crawl set out to read).
         """
@@ -120,36 +130,32 @@ class QticketsClient:
 
     def get_order(self, order_id: int) -> Order | None:
         """One order, or None when the API says it does not exist (JSON 404 RESOURCE_NOT_FOUND)."""
+        return self._get_one(f"/orders/{int(order_id)}", Order)
+
+    def get_event(self, event_id: int) -> Event | None:
+        """One event with its shows, or None when the API says it does not exist."""
+        return self._get_one(f"/events/{int(event_id)}", Event)
+
+    def _get_one(self, path: str, model: type[RecordT]) -> RecordT | None:
         try:
-            payload = self._api.get_json(f"/orders/{int(order_id)}")
+            payload = self._api.get_json(path)
         except QticketsNotFound:
             return None
         data = payload.get("data") if isinstance(payload, dict) else None
-        return parse_record(Order, data if data is not None else payload)
+        return parse_record(model, data if data is not None else payload)
 
     def iter_show_seats(self, show_ids: Iterable[int]) -> Iterator[tuple[int, list[Seat]]]:
-        """(show id, seats) for each show, in the order given, fetched concurrently."""
+        """(show id, seats) for each show, fetched concurrently, as each answer arrives."""
         return self._per_show(show_ids, lambda show_id: parse_show_seats(self._seat_map(show_id), show_id))
 
     def iter_show_inventory(self, show_ids: Iterable[int]) -> Iterator[tuple[int, ShowInventory]]:
-        """(show id, capacity and free places) for each show, in the order given, fetched
-        concurrently and counted as each answer arrives (without building a Seat per seat)."""
+        """(show id, capacity and free places) for each show, fetched concurrently and counted as
+        each answer arrives (without building a Seat per seat). `show_ids` is read lazily: it may
+        be fed while the events are still being crawled."""
         return self._per_show(show_ids, self._show_inventory)
 
     def _per_show(self, show_ids: Iterable[int], read: Callable[[int], T]) -> Iterator[tuple[int, T]]:
-        pending: deque[tuple[int, Future[T]]] = deque()
-        try:
-            for show_id in show_ids:
-                pending.append((int(show_id), self._pool.submit(read, int(show_id))))
-                if len(pending) >= self._window:
-                    sid, future = pending.popleft()
-                    yield sid, future.result()
-            while pending:
-                sid, future = pending.popleft()
-                yield sid, future.result()
-        finally:
-            for _, future in pending:
-                future.cancel()
+        return paging.unordered_map(self._pool, read, (int(show_id) for show_id in show_ids), self._window)
 
     def _show_inventory(self, show_id: int) -> ShowInventory:
         return show_inventory(show_seat_counts(self._seat_map(show_id), show_id), show_id)

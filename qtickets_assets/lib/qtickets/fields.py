@@ -100,6 +100,11 @@ def empty_map_to_dict(value: Any) -> Any:
     return value
 
 
+def empty_to_none(value: Any) -> Any:
+    """An optional object PHP sent empty ([], "" or {}): absent."""
+    return None if value in ([], "", {}) else value
+
+
 UtcDatetime = Annotated[datetime, BeforeValidator(to_utc)]
 OptionalUtcDatetime = Annotated[datetime | None, BeforeValidator(to_optional_utc)]
 Flag = Annotated[bool, BeforeValidator(to_flag)]

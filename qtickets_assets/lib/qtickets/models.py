@@ -25,7 +25,16 @@ from pydantic import (
 )
 
 from .errors import QticketsPayloadError
-from .fields import Flag, Int, Money, OptionalUtcDatetime, Text, UtcDatetime, empty_map_to_dict
+from .fields import (
+    Flag,
+    Int,
+    Money,
+    OptionalUtcDatetime,
+    Text,
+    UtcDatetime,
+    empty_map_to_dict,
+    empty_to_none,
+)
 
 log = logging.getLogger(__name__)
 _seen_unknown: set[tuple[str, str]] = set()
@@ -152,36 +161,47 @@ class Seat(Record):
 
 
 class Utm(Record):
-    unused = _names("utm_content utm_term")
     source: Text | None = Field(default=None, validation_alias="utm_source")
     medium: Text | None = Field(default=None, validation_alias="utm_medium")
     campaign: Text | None = Field(default=None, validation_alias="utm_campaign")
+    content: Text | None = Field(default=None, validation_alias="utm_content")
+    term: Text | None = Field(default=None, validation_alias="utm_term")
 
 
 class Basket(Record):
     unused = _names(
-        "series barcode seat_id seat_name original_price ticket_original_price discount_value "
-        "ticket_amount service_fee_amount multiprice_code client_email client_phone client_name "
-        "client_surname client_middlename organization_name legal_name work_position inn kpp "
-        "comment pdf_url passbook_url gpass_url related_baskets services checked_at refunded_amount "
+        "series barcode seat_id ticket_original_price ticket_amount multiprice_code client_email "
+        "client_phone client_name client_surname client_middlename organization_name legal_name "
+        "work_position inn kpp comment pdf_url passbook_url gpass_url related_baskets services "
         "refunded_deduction_amount refunds"
     )
     id: Int
     show_id: Int
-    price: Money
+    # The tariff or seat label, e.g. "Детский билет (будни)" or "Партер: Ряд 1, Место 6".
+    seat_name: Text | None = None
+    price: Money  # after discount
+    original_price: Money | None = None  # before discount; the price itself when absent
+    discount_value: Money | None = None  # original_price - price; null when not discounted
+    service_fee_amount: Money | None = None
     quantity: Int
     created_at: UtcDatetime
     updated_at: OptionalUtcDatetime = None
     deleted_at: OptionalUtcDatetime = None
     refunded_at: OptionalUtcDatetime = None
+    refunded_amount: Money | None = None  # what was paid back (the price less any deduction)
+    checked_at: OptionalUtcDatetime = None  # scanned at the entrance
+
+
+class Site(Record):
+    unused = _names("id")
+    host: Text | None = None
 
 
 class Order(Record):
     unused = _names(
-        "uniqid client_id client site_id site payment_id payment_type_id payment_card_number "
-        "payment_url cancel_url basket_user_id backend_user_id access_code_id discount_id "
-        "promo_code_id reserved reserve_extended reserved_to original_price custom fields refunds "
-        "integrations"
+        "uniqid client_id client site_id payment_id payment_card_number payment_url cancel_url "
+        "basket_user_id backend_user_id access_code_id reserved reserve_extended reserved_to "
+        "original_price custom fields refunds integrations"
     )
     id: Int
     event_id: Int
@@ -194,7 +214,38 @@ class Order(Record):
     # Σ basket.price, deleted baskets included (CAP-OR); kept only to reconcile revenue.
     price: Money | None = None
     utm: Annotated[Utm, BeforeValidator(empty_map_to_dict)] = Field(default_factory=Utm)
+    discount_id: Int | None = None
+    promo_code_id: Int | None = None
+    # "card", "sbp", "pushka_card", numeric strings of a payment receiver; null at a box office.
+    payment_type_id: Text | None = None
+    # Where the order was placed; null (or PHP's []) for one made in the backend.
+    site: Annotated[Site | None, BeforeValidator(empty_to_none)] = None
     baskets: list[Basket]
+
+
+class Discount(Record):
+    unused = _names("events shows created_at")
+    id: Int
+    name: str
+    type: Text | None = None  # "P" on every real row seen (percent, probably)
+    is_active: Flag
+    active_from: OptionalUtcDatetime = None
+    active_to: OptionalUtcDatetime = None
+    updated_at: OptionalUtcDatetime = None
+    deleted_at: OptionalUtcDatetime = None
+
+
+class PromoCode(Record):
+    unused = _names("type created_at")
+    id: Int
+    code: Text
+    discount_id: Int | None = None
+    is_active: Flag
+    max_uses_count: Int = 0  # 0 = unlimited, probably
+    active_from: OptionalUtcDatetime = None
+    active_to: OptionalUtcDatetime = None
+    updated_at: OptionalUtcDatetime = None
+    deleted_at: OptionalUtcDatetime = None
 
 
 ModelT = TypeVar("ModelT", bound=Record)

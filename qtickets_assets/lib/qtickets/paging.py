@@ -1,22 +1,23 @@
-"""Every page of a list endpoint, fetched concurrently and yielded in order.
+"""Every page of a list endpoint, fetched concurrently and handed on as each one arrives.
 
 The envelope is `{"data": [...], "paging": {"perPage", "currentPage", "total"}}` (no lastPage).
-Page 1 fixes the page count, so the crawl cannot loop forever; pages 2..N are fetched a bounded
-window at a time (memory stays flat) and yielded in page order.
+Page 1 fixes the page count, so the crawl cannot loop forever; pages 2..N are fetched through
+`unordered_map`: a bounded window (memory stays flat), each page handed on when it arrives, so one
+slow answer never holds back the others nor the requests behind them.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from .errors import QticketsProtocolError
 
 T = TypeVar("T")
+ItemT = TypeVar("ItemT")
 MAX_PAGES = 100_000  # 5 M orders at 50 per page: far beyond any organiser, small enough to stop a runaway
 
 
@@ -76,26 +77,42 @@ def page_count(first: Page[Any], endpoint: str, max_pages: int = MAX_PAGES) -> i
 def crawl(
     fetch: Callable[[int], Page[T]], endpoint: str, executor: Executor, window: int
 ) -> Iterator[Page[T]]:
-    """Page 1 first, then pages 2..N concurrently, at most `window` ahead, yielded in order."""
+    """Page 1 first, then pages 2..N concurrently, at most `window` ahead, in the order they arrive."""
     first = fetch(1)
     check_page(first, endpoint, 1)
     yield first
-    pending: deque[tuple[int, Future[Page[T]]]] = deque()
-    upcoming = iter(range(2, page_count(first, endpoint) + 1))
+    for number, page in unordered_map(executor, fetch, range(2, page_count(first, endpoint) + 1), window):
+        check_page(page, endpoint, number)
+        yield page
+
+
+def unordered_map(
+    executor: Executor, fn: Callable[[ItemT], T], items: Iterable[ItemT], window: int
+) -> Iterator[tuple[ItemT, T]]:
+    """(item, fn(item)) for every item, computed on `executor`, yielded as each one finishes.
+
+    At most `window` items are submitted and not yet handed on, so memory stays bounded; since
+    results leave in the order they finish, a slow one holds back only itself. `items` is read
+    lazily and may block (a queue fed by another crawl). The first error is raised as its item's
+    turn comes; whatever is still pending is cancelled when the consumer stops or fails.
+    """
+    pending: dict[Future[T], ItemT] = {}
+    upcoming = iter(items)
+    exhausted = False
     try:
-        for number in upcoming:
-            pending.append((number, executor.submit(fetch, number)))
-            if len(pending) >= window:
-                yield _next_checked(pending, endpoint)
-        while pending:
-            yield _next_checked(pending, endpoint)
+        while True:
+            while not exhausted and len(pending) < window:
+                try:
+                    item = next(upcoming)
+                except StopIteration:
+                    exhausted = True
+                else:
+                    pending[executor.submit(fn, item)] = item
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), future.result()
     finally:
-        for _, future in pending:  # the consumer stopped early or a page failed: drop the rest
+        for future in pending:  # the consumer stopped early or a result failed: drop the rest
             future.cancel()
-
-
-def _next_checked(pending: deque[tuple[int, Future[Page[T]]]], endpoint: str) -> Page[T]:
-    number, future = pending.popleft()
-    page = future.result()
-    check_page(page, endpoint, number)
-    return page

@@ -1,0 +1,112 @@
+"""The run's crawls of the Qtickets account (`lib/sync.py`), as a Dagster resource.
+
+Dagster runs our steps one after another in the run's process, while what takes a run's time is
+waiting on the API. So the first step of a run that needs the API starts every crawl the run will
+need (events, discounts and promo codes, seat maps, orders) on one client, and each asset step
+collects its own crawl's result as it comes: the crawls overlap across steps within one
+QTICKETS_MAX_CONCURRENCY, and the embedded ClickHouse directory is still opened by this process
+alone, one write at a time. What the mart must tell the crawls (the sales watermark; the stored
+shows and calendar when the events are not in the run) is read before they start.
+"""
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from qtickets_assets.lib import tickets
+from qtickets_assets.lib.clickhouse import mart
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+from qtickets_assets.lib.qtickets.resource import QticketsResource
+from qtickets_assets.lib.sync import AccountSync, SyncPlan
+
+# Which crawl writes which asset, and the step that writes it.
+CRAWL_OF_ASSET = {
+    "dim_events": "events",
+    "dim_shows": "events",
+    "dim_discounts": "references",
+    "dim_promo_codes": "references",
+    "inventory_raw": "snapshot",
+    "fact_sales": "sales",
+}
+
+
+class SalesSyncConfig(dg.Config):
+    full_refresh: bool = False
+    """Re-read every order and rebuild the table (the nightly reconciliation)."""
+    overlap_minutes: int = 15
+    """Orders updated this long before the stored watermark are read again: an update the API
+    committed late (out of order) still lands. Orders that join the list mid-crawl are caught by
+    the re-count in `lib/orders.updated_order_pages`, and the nightly run re-reads everything."""
+
+
+def planned_assets(context: dg.AssetExecutionContext) -> set[str]:
+    """The assets this run materializes: its selection (or its job's), less steps it skips
+    (a re-execution from a failure runs only some steps)."""
+    layer = context.job_def.asset_layer
+    keys = context.dagster_run.asset_selection or layer.executable_asset_keys
+    steps = context.dagster_run.step_keys_to_execute
+    return {
+        key.path[-1]
+        for key in keys
+        if layer.has(key) and (steps is None or layer.get(key).assets_def.node_def.name in steps)
+    }
+
+
+def sales_config(run_config: dict[str, Any]) -> SalesSyncConfig:
+    """fact_sales' config as this run gives it, read before its step starts."""
+    return SalesSyncConfig(**run_config.get("ops", {}).get("fact_sales", {}).get("config", {}))
+
+
+class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """The run's crawls: started by the run's first API step, collected by each asset."""
+
+    qtickets: dg.ResourceDependency[QticketsResource]
+    clickhouse: dg.ResourceDependency[ClickHouseResource]
+    _sync: AccountSync | None = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def for_run(self, context: dg.AssetExecutionContext) -> AccountSync:
+        with self._lock:
+            if self._sync is None:
+                plan = self._plan(planned_assets(context), sales_config(context.run_config))
+                self._sync = AccountSync(self.qtickets.client(), plan).start()
+            return self._sync
+
+    def calendar(self, sync: AccountSync, event_ids: frozenset[int]) -> tickets.Calendar:
+        """The zones and show starts the tickets' days are read in: this run's events, else the
+        stored ones; an event neither knows (new since the last events load) is asked for alone."""
+        if sync.plan.events:
+            calendar = tickets.Calendar.of_events(sync.events())
+        else:
+            with self.clickhouse.open() as client:
+                database = self.clickhouse.database
+                calendar = tickets.Calendar(
+                    mart.event_zones(client, database), mart.show_starts(client, database)
+                )
+        unknown = sorted(calendar.missing_events(event_ids))
+        calendar.add_events(event for event in map(sync.client.get_event, unknown) if event is not None)
+        return calendar
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._sync is not None:
+            self._sync.close()
+
+    def _plan(self, assets: set[str], config: SalesSyncConfig) -> SyncPlan:
+        crawls = {CRAWL_OF_ASSET[name] for name in assets if name in CRAWL_OF_ASSET}
+        events, snapshot, sales = "events" in crawls, "snapshot" in crawls, "sales" in crawls
+        with self.clickhouse.open() as client:
+            database = self.clickhouse.database
+            stored_shows = mart.live_shows(client, database) if snapshot and not events else None
+            watermark = mart.sales_watermark(client, database) if sales and not config.full_refresh else None
+        return SyncPlan(
+            events=events,
+            references="references" in crawls,
+            snapshot=snapshot,
+            stored_shows=stored_shows,
+            sales=sales,
+            watermark=watermark,
+            overlap=timedelta(minutes=config.overlap_minutes),
+        )
