@@ -20,10 +20,15 @@ def sandbox() -> Iterator[SandboxHandle]:
         yield handle
 
 
+def authorised(handle: SandboxHandle, timeout: float = 30) -> httpx.Client:
+    """An httpx client for a sandbox's API, with its token."""
+    headers = {"Authorization": f"Bearer {handle.token}"}
+    return httpx.Client(base_url=handle.base_url, headers=headers, timeout=timeout)
+
+
 @pytest.fixture(scope="module")
 def client(sandbox: SandboxHandle) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {sandbox.token}"}
-    with httpx.Client(base_url=sandbox.base_url, headers=headers, timeout=30) as c:
+    with authorised(sandbox) as c:
         yield c
 
 
@@ -92,8 +97,7 @@ def anchored() -> Iterator[SandboxHandle]:
 
 @pytest.fixture(scope="module")
 def anchored_client(anchored: SandboxHandle) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {anchored.token}"}
-    with httpx.Client(base_url=anchored.base_url, headers=headers, timeout=30) as c:
+    with authorised(anchored) as c:
         yield c
 
 

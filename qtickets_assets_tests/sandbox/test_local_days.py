@@ -13,12 +13,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from qtickets_assets.sandbox.render import msk
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
-from qtickets_assets_tests.sandbox.conftest import all_pages, wire_status
+from qtickets_assets_tests.sandbox.conftest import all_pages, authorised, wire_status
 
 ANCHOR = int(datetime(2026, 9, 21, 16, 30, tzinfo=UTC).timestamp())
 ZONES = ("Asia/Vladivostok", "Asia/Irkutsk")
@@ -30,7 +29,7 @@ def world() -> Iterator[tuple[SandboxHandle, list[dict[str, Any]], dict[int, dic
     """The medium world at ANCHOR, its events, the orders paid in the last HOURS (filtered on the wire)."""
     with (
         run_sandbox(size="medium", seed=1, anchor=ANCHOR) as sb,
-        httpx.Client(base_url=sb.base_url, headers={"Authorization": f"Bearer {sb.token}"}, timeout=60) as c,
+        authorised(sb, timeout=60) as c,
     ):
         where = [{"column": "payed_at", "operator": ">=", "value": msk(ANCHOR - HOURS * 3600)}]
         orders = all_pages(c, "/orders", {"where": where})

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
-from qtickets_assets_tests.sandbox.conftest import ANCHOR, all_pages, get, recount, wire_status
+from qtickets_assets_tests.sandbox.conftest import ANCHOR, all_pages, authorised, get, recount, wire_status
 
 
 def test_inventory_equals_a_recount_of_served_seat_maps(client: httpx.Client, sandbox: SandboxHandle) -> None:
@@ -184,8 +184,7 @@ def test_advance_scans_refunds_with_deductions_and_cancels_in_the_truth() -> Non
         before = sb.truth(as_of=now)
         summary = sb.advance(new_orders=4, refunds=12, cancellations=2, scans=6, seed=11, now=now)
         after = sb.truth(as_of=now)
-        headers = {"Authorization": f"Bearer {sb.token}"}
-        with httpx.Client(base_url=sb.base_url, headers=headers) as c:
+        with authorised(sb) as c:
             where = [{"column": "updated_at", "operator": ">=", "value": summary["now"]}]
             changed = all_pages(c, "/orders", {"where": where})
     assert set(summary) == {
