@@ -7,8 +7,11 @@ depend on when the loader ran (`snapshot_at`, `inventory_updated_at`) are left o
 
 from __future__ import annotations
 
+import gc
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,13 +27,28 @@ from qtickets_assets.sandbox.model import (
     World,
     seat_free,
 )
+from qtickets_assets.sandbox.render import MSK_OFFSET, msk
 
 
 def utc(ts: int | None) -> str | None:
-    return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    """strftime("%Y-%m-%dT%H:%M:%SZ", gmtime(ts)): Moscow's cached spelling, moved back three hours
+    (strftime was 2.6 us a call, a million calls per large truth)."""
+    if ts is None:
+        return None
+    moscow = msk(ts - MSK_OFFSET)
+    assert moscow is not None
+    return moscow[:19] + "Z"
+
+
+# Exact below 10**13 rubles: kopecks / 100 is then within half an ulp (under 0.1 kopeck) of the true
+# value, far from the half kopeck that would change its rounding to two decimals (tested against
+# integer arithmetic); ~6x faster than formatting the integer parts.
+RUBLES_EXACT_BELOW = 10**15
 
 
 def rubles(kopecks: int) -> str:
+    if abs(kopecks) < RUBLES_EXACT_BELOW:
+        return f"{kopecks / 100:.2f}"
     sign = "-" if kopecks < 0 else ""
     return f"{sign}{abs(kopecks) // 100}.{abs(kopecks) % 100:02d}"
 
@@ -178,22 +196,29 @@ def local_wall_clock(ts: int, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def show_columns(event: Event, show: Show) -> dict[str, Any]:
+    return {
+        "event_name": event.name,
+        "city_name": event.city.name,
+        "city_timezone": event.city.timezone,
+        "venue_name": event.venue.name,
+        "show_starts_at": utc(show.start),
+        "show_starts_at_local": local_wall_clock(show.start, ZoneInfo(event.city.timezone)),
+    }
+
+
 def view_rows(world: World, all_tickets: list[Ticket], sales: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """v_sales: each fact_sales row with its event, show start and the names of its discount and code."""
     codes = {p.id: p.code for p in world.promo_codes}
     discount_names = {d.id: d.name for d in world.discounts}
+    shows = {s.id: show_columns(e, s) for e in world.events for s in e.shows}
     rows = []
     for t, row in zip(all_tickets, sales, strict=True):
-        event, order = t.event, t.order
+        order = t.order
         rows.append(
             {
                 **row,
-                "event_name": event.name,
-                "city_name": event.city.name,
-                "city_timezone": event.city.timezone,
-                "venue_name": event.venue.name,
-                "show_starts_at": utc(t.show.start),
-                "show_starts_at_local": local_wall_clock(t.show.start, t.zone),
+                **shows[t.show.id],
                 "promo_code": "" if order.promo_code_id is None else codes[order.promo_code_id],
                 "discount_name": "" if order.discount_id is None else discount_names[order.discount_id],
             }
@@ -352,10 +377,23 @@ def dashboard_rows(world: World, inventory: list[dict[str, Any]], as_of: int) ->
     ]
 
 
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """The truth of a large world is ~1.5 million new dicts and tuples, none in a cycle: the cyclic
+    collector would walk them over and over (a third of the time), and find nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def truth(world: World, as_of: int | None = None) -> dict[str, list[dict[str, Any]]]:
     """The mart a correct loader builds; "today" is taken at `as_of` (default: the wall clock)."""
     as_of = int(time.time()) if as_of is None else as_of
-    with world.lock:
+    with world.lock, no_cyclic_gc():
         inventory = inventory_rows(world)
         all_tickets = tickets(world)
         sales = [sales_row(t) for t in all_tickets]

@@ -6,6 +6,8 @@ small world at a fixed anchor), so a truth that drifted from what the API says w
 
 from __future__ import annotations
 
+import random
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from qtickets_assets.sandbox.testing import SandboxHandle
+from qtickets_assets.sandbox.truth import rubles, utc
 from qtickets_assets_tests.sandbox.conftest import ANCHOR, Served, get, recount, wire_status
 
 FACT_COLUMNS = [
@@ -280,3 +283,17 @@ def test_local_days_differ_from_utc_days(truth: dict[str, list[dict[str, Any]]])
     """Not a formality: in this world many tickets' local day is not their UTC day."""
     rows = truth["fact_sales"]
     assert sum(r["paid_at"] is not None and r["paid_at"][:10] != r["paid_date_local"] for r in rows) == 640
+
+
+def test_rubles_and_utc_spell_what_integer_arithmetic_and_strftime_do() -> None:
+    rng = random.Random(5)
+    kopecks = [0, 1, -1, 5, 99, 100, 10**15 - 1, -(10**15 - 1), 10**15, -(10**17) - 7]
+    kopecks += [rng.randrange(-(10**15), 10**15) for _ in range(50_000)]
+    kopecks += [rng.randrange(-(10**7), 10**7) for _ in range(50_000)]
+    for k in kopecks:
+        sign = "-" if k < 0 else ""
+        assert rubles(k) == f"{sign}{abs(k) // 100}.{abs(k) % 100:02d}", k
+    stamps = [0, 86399, -1, ANCHOR] + [rng.randrange(-(10**9), 4 * 10**9) for _ in range(50_000)]
+    for ts in stamps:
+        assert utc(ts) == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)), ts
+    assert utc(None) is None
