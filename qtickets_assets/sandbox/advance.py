@@ -1,4 +1,4 @@
-"""Moving the world to "now": new sales, refunds and cancellations, with seats kept consistent."""
+"""Moving the world to "now": new sales, refunds, cancellations and entrance scans, seats kept consistent."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 from qtickets_assets.sandbox.generate_orders import order_factory
-from qtickets_assets.sandbox.model import Order, World, holds_seat
+from qtickets_assets.sandbox.model import Basket, Order, Show, World
 from qtickets_assets.sandbox.render import msk
-from qtickets_assets.sandbox.sales import cancel, refund, release
+from qtickets_assets.sandbox.sales import cancel, refund, refund_deduction, release, scan, scannable
 
 
 def clock(world: World, now: int | None) -> int:
@@ -45,16 +45,20 @@ def add_orders(world: World, rng: random.Random, n: int, now: int) -> list[int]:
 
 
 def refund_baskets(world: World, rng: random.Random, n: int, now: int) -> list[int]:
-    candidates = [(o, b) for o in world.orders if o.payed for b in o.baskets if holds_seat(o, b)]
+    """Valid tickets not used yet (a scanned ticket is not taken back)."""
+    candidates = [(o, b) for o in world.orders for b in o.baskets if scannable(o, b)]
     chosen = rng.sample(candidates, k=min(n, len(candidates)))
     for order, basket in chosen:
         release(world.shows_by_id[basket.show_id], order, basket)
-        refund(order, basket, now)
+        refund(order, basket, now, refund_deduction(rng, basket.price))
     return sorted(b.id for _, b in chosen)
 
 
 def cancel_orders(world: World, rng: random.Random, n: int, now: int) -> list[int]:
-    candidates = [o for o in world.orders if o.deleted_at is None]
+    """Live orders none of whose tickets was scanned."""
+    candidates = [
+        o for o in world.orders if o.deleted_at is None and all(b.checked_at is None for b in o.baskets)
+    ]
     chosen: list[Order] = rng.sample(candidates, k=min(n, len(candidates)))
     for order in chosen:
         for basket in order.baskets:
@@ -63,11 +67,31 @@ def cancel_orders(world: World, rng: random.Random, n: int, now: int) -> list[in
     return sorted(o.id for o in chosen)
 
 
+def scan_baskets(world: World, rng: random.Random, n: int, now: int) -> list[int]:
+    """Valid unscanned tickets of live shows that have started; short of those, of the soonest shows."""
+    candidates: list[tuple[Order, Basket, Show]] = []
+    for order in world.orders:
+        for basket in order.baskets:
+            show = world.shows_by_id[basket.show_id]
+            live = show.deleted_at is None and world.events_by_id[show.event_id].deleted_at is None
+            if live and scannable(order, basket):
+                candidates.append((order, basket, show))
+    started = [c for c in candidates if c[2].start <= now]
+    chosen = rng.sample(started, k=min(max(n, 0), len(started)))
+    if len(chosen) < n:
+        upcoming = sorted((c for c in candidates if c[2].start > now), key=lambda c: (c[2].start, c[1].id))
+        chosen += upcoming[: n - len(chosen)]
+    for order, basket, _ in chosen:
+        scan(order, basket, now)
+    return sorted(b.id for _, b, _ in chosen)
+
+
 def advance(
     world: World,
     new_orders: int = 0,
     refunds: int = 0,
     cancellations: int = 0,
+    scans: int = 0,
     seed: int = 0,
     now: int | None = None,
 ) -> dict[str, Any]:
@@ -75,9 +99,11 @@ def advance(
     with world.lock:
         at = clock(world, now)
         rng = random.Random(f"advance:{world.seed}:{seed}:{world.version}")
-        # Refunds and cancellations first, so they never pick the orders created in this same step.
+        # Refunds, cancellations and scans first, so they never pick the orders created in this same
+        # step; scans after the other two, so a ticket taken back in this step is not scanned.
         refunded = refund_baskets(world, rng, refunds, at)
         cancelled = cancel_orders(world, rng, cancellations, at)
+        scanned = scan_baskets(world, rng, scans, at)
         added = add_orders(world, rng, new_orders, at)
         world.now = at
         world.version += 1
@@ -87,5 +113,6 @@ def advance(
             "new_order_ids": added,
             "refunded_basket_ids": refunded,
             "cancelled_order_ids": cancelled,
+            "scanned_basket_ids": scanned,
             "version": world.version,
         }

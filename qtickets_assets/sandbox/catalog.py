@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from qtickets_assets.sandbox.model import City, Layout, SeatSpec, Tariff, Venue, ZoneSpec
+from qtickets_assets.sandbox.model import City, Layout, SeatSpec, Site, Tariff, Venue, ZoneSpec
 
 # Томск carries Asia/Krasnoyarsk as in the real capture (same offset as Asia/Tomsk); the rest vary
 # from UTC+2 to UTC+10 so that "today" differs between cities.
@@ -48,6 +48,23 @@ LATIN = ("anna", "ivan", "maria", "dima", "elena", "sergey", "olga", "alex", "ju
 FULL = Tariff("full", "Полный", "full_", 100)
 PREFERENTIAL = Tariff("preferential", "Льготный", "preferential_", 50)
 SINGLE = Tariff(None, None, "full_", 100)
+
+# Where orders are placed, with weights: the organiser's own domain, the Qtickets widget host and
+# a partner's site. Box-office sales have no site at all (site_id and site null on the wire).
+SITES: tuple[tuple[Site, int], ...] = (
+    (Site(1356, "корпорация-кубиков.рф"), 50),
+    (Site(1402, "qtickets.events"), 35),
+    (Site(2211, "afisha-partner.ru"), 15),
+)
+# payment_type_id as captured: named handlers and a numeric id of an organiser's own acquiring.
+ONLINE_PAYMENT_TYPES: tuple[tuple[str, int], ...] = (
+    ("card", 62),
+    ("sbp", 16),
+    ("4326371", 10),
+    ("pushka_card", 8),
+    ("invoice", 4),
+)
+CARD_PAYMENT_TYPES = frozenset({"card", "4326371", "pushka_card"})  # these carry a masked card number
 
 # Base prices in kopecks; a few carry kopecks on purpose so that float rounding shows up.
 BASE_PRICES = (49000, 59000, 79000, 100000, 120000, 150000, 122203, 99950, 35050)

@@ -159,13 +159,30 @@ def make_clients(rng: random.Random, n: int) -> list[Client]:
     return clients
 
 
+def active_window(
+    rng: random.Random, created: int, anchor: int, dated: bool = False
+) -> tuple[int | None, int | None]:
+    """Most offers run open-ended; some start on a date, and some of those end on one (past or future).
+
+    `dated`: always both dates, so that every world has such an offer."""
+    r = 0.9 if dated else rng.random()
+    if r < 0.55:
+        return None, None
+    start = rng.randint(created, anchor)
+    if r < 0.8:
+        return start, None
+    return start, start + rng.randint(14, 120) * DAY
+
+
 def make_discounts(rng: random.Random, n: int, events: list[Event], anchor: int) -> list[Discount]:
     discounts = []
     for i in range(n):
         chosen = rng.sample(events, k=min(len(events), rng.randint(1, 3)))
         percent = rng.choice((10, 15, 20, 30))
         created = rng.randint(anchor - 300 * DAY, anchor - DAY)
-        deleted = rng.randint(created, anchor) if rng.random() < 0.1 else None
+        # The last discount is always deleted, so that every world has one.
+        deleted = rng.randint(created, anchor) if rng.random() < 0.1 or i == n - 1 else None
+        active_from, active_to = active_window(rng, created, anchor, dated=i == 1)
         discounts.append(
             Discount(
                 6861 + 13 * i,
@@ -175,26 +192,48 @@ def make_discounts(rng: random.Random, n: int, events: list[Event], anchor: int)
                 int(deleted is None),
                 created,
                 deleted,
+                active_from,
+                active_to,
             )
         )
     return discounts
 
 
+PROMO_WORDS = ("АНГАРСК", "ОСЕНЬ", "ДЕТИ", "SALE", "VK")
+
+
+def promo_text(rng: random.Random, discount: Discount, first: bool, taken: set[str]) -> str:
+    """A discount's first code reads "promo15"; others a word and a number. Codes never repeat."""
+    code = f"promo{discount.percent}" if first else ""
+    while not code or code in taken:
+        code = f"{rng.choice(PROMO_WORDS)}{rng.randint(10, 999)}"
+    taken.add(code)
+    return code
+
+
 def make_promo_codes(rng: random.Random, n: int, discounts: list[Discount], anchor: int) -> list[PromoCode]:
-    codes = []
+    """Codes of every discount in turn; a deleted discount's codes are deleted with it, a few on their own."""
+    codes: list[PromoCode] = []
+    taken: set[str] = set()
     for i in range(n):
         discount = discounts[i % len(discounts)]
-        code = f"promo{discount.percent}" if i < len(discounts) else f"АНГАРСК{rng.randint(10, 99)}"
+        code = promo_text(rng, discount, i < len(discounts), taken)
+        created = rng.randint(discount.created_at, discount.deleted_at or anchor - DAY)
         deleted = discount.deleted_at
+        if deleted is None and rng.random() < 0.08:
+            deleted = rng.randint(created, anchor)
+        active_from, active_to = active_window(rng, created, anchor)
         codes.append(
             PromoCode(
                 244529 + i,
                 discount.id,
                 code,
-                rng.choice((0, 0, 100)),
+                rng.choice((0, 0, 0, 10, 100)),
                 int(deleted is None),
-                max(discount.created_at, anchor - 200 * DAY),
+                created,
                 deleted,
+                active_from,
+                active_to,
             )
         )
     return codes

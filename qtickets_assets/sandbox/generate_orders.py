@@ -1,7 +1,8 @@
 """Order history: who bought what and when, concentrated in the recent weeks.
 
 Creation times are drawn first and sorted, so order ids ascend with `created_at` as in the real
-API; seats are then taken in that order, so the seat map always matches the baskets.
+API; seats are then taken in that order, so the seat map always matches the baskets. Entrance
+scans come last, on the tickets still valid at the anchor.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from qtickets_assets.sandbox.model import Event, Order, Show, World
-from qtickets_assets.sandbox.sales import IdCounter, OrderFactory, Plan
+from qtickets_assets.sandbox.sales import IdCounter, Offers, OrderFactory, Plan, scan_history
 
 DAY = 86400
 PLANS: tuple[tuple[float, Plan], ...] = (
@@ -48,13 +49,20 @@ def sale_time(rng: random.Random, event: Event, show: Show, anchor: int, midnigh
 
 
 def order_factory(rng: random.Random, world: World, last_order_id: int, last_basket_id: int) -> OrderFactory:
-    """A factory whose new ids continue above the given ones, with the live discounts per event."""
-    discounts: dict[int, list[tuple[int, int]]] = {}
-    for discount in world.discounts:
-        if discount.deleted_at is None:
-            for event_id in discount.event_ids:
-                discounts.setdefault(event_id, []).append((discount.id, discount.percent))
-    return OrderFactory(rng, world.clients, discounts, IdCounter(last_order_id), IdCounter(last_basket_id))
+    """A factory whose new ids continue above the given ones, with the world's discounts and codes."""
+    offers = Offers(world.discounts, world.promo_codes, world.orders)
+    return OrderFactory(rng, world.clients, offers, IdCounter(last_order_id), IdCounter(last_basket_id))
+
+
+def started_live_shows(world: World, now: int) -> dict[int, Show]:
+    """Shows that have begun by `now`, neither they nor their event deleted: the ones people attend."""
+    return {
+        s.id: s
+        for e in world.events
+        if e.deleted_at is None
+        for s in e.shows
+        if s.deleted_at is None and s.start <= now
+    }
 
 
 def generate_orders(rng: random.Random, world: World, n_orders: int) -> list[Order]:
@@ -73,4 +81,5 @@ def generate_orders(rng: random.Random, world: World, n_orders: int) -> list[Ord
         order = factory.create(event, show, created, pick_plan(rng), world.anchor)
         if order is not None:
             orders.append(order)
+    scan_history(rng, orders, started_live_shows(world, world.anchor), world.anchor)
     return orders

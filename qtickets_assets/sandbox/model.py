@@ -105,6 +105,14 @@ class Client:
     phone: str
 
 
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The site an order was placed on (the organiser's domain, the widget host, a partner)."""
+
+    id: int
+    host: str
+
+
 @dataclass(slots=True)
 class Basket:
     id: int
@@ -117,11 +125,14 @@ class Basket:
     quantity: int
     original_price: int  # kopecks, for the whole basket
     price: int  # kopecks, after discount
+    service_fee: int  # kopecks charged on top of the price; 0 when none
     created_at: int
     updated_at: int
     deleted_at: int | None = None
     refunded_at: int | None = None
-    refunded_amount: int | None = None
+    refunded_amount: int | None = None  # price - refunded_deduction
+    refunded_deduction: int | None = None  # kept back by the organiser; 0 for most refunds
+    checked_at: int | None = None  # scanned at the entrance
 
 
 @dataclass(slots=True)
@@ -140,10 +151,11 @@ class Order:
     discount_id: int | None
     promo_code_id: int | None
     utm: dict[str, str]
-    payment_type_id: str
+    payment_type_id: str | None  # None: sold at the box office
     card_number: str | None
+    site: Site | None
     baskets: list[Basket]
-    refunds: list[tuple[int, int]] = field(default_factory=list)  # (amount kopecks, at)
+    refunds: list[tuple[int, int]] = field(default_factory=list)  # (amount refunded kopecks, at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +167,8 @@ class Discount:
     is_active: int
     created_at: int
     deleted_at: int | None
+    active_from: int | None = None
+    active_to: int | None = None  # a configured end: may lie in the world's future
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +176,23 @@ class PromoCode:
     id: int
     discount_id: int
     code: str
-    max_uses_count: int
+    max_uses_count: int  # 0: unlimited
     is_active: int
     created_at: int
     deleted_at: int | None
+    active_from: int | None = None
+    active_to: int | None = None
+
+
+def usable_at(offer: Discount | PromoCode, at: int) -> bool:
+    """A discount or promo code a buyer could apply at `at`: live, switched on, within its window."""
+    return (
+        offer.deleted_at is None
+        and offer.is_active == 1
+        and offer.created_at <= at
+        and (offer.active_from is None or offer.active_from <= at)
+        and (offer.active_to is None or at <= offer.active_to)
+    )
 
 
 @dataclass(slots=True)

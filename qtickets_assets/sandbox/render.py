@@ -237,8 +237,8 @@ def render_discount(d: Discount, world: World) -> dict[str, Any]:
         "id": d.id,
         "is_active": d.is_active,
         "name": d.name,
-        "active_from": None,
-        "active_to": None,
+        "active_from": msk(d.active_from),
+        "active_to": msk(d.active_to),
         "type": "P",
         "events": [
             {"id": e.id, "is_active": e.is_active, "name": e.name, "deleted_at": msk(e.deleted_at)}
@@ -259,8 +259,8 @@ def render_promo(p: PromoCode) -> dict[str, Any]:
         "discount_id": p.discount_id,
         "code": p.code,
         "max_uses_count": p.max_uses_count,
-        "active_from": None,
-        "active_to": None,
+        "active_from": msk(p.active_from),
+        "active_to": msk(p.active_to),
         "created_at": msk(p.created_at),
         "updated_at": msk(p.deleted_at or p.created_at),
         "deleted_at": msk(p.deleted_at),

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import random
 import string
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from qtickets_assets.sandbox.catalog import seat_name
+from qtickets_assets.sandbox.catalog import CARD_PAYMENT_TYPES, ONLINE_PAYMENT_TYPES, SITES, seat_name
 from qtickets_assets.sandbox.model import (
     Basket,
     Client,
+    Discount,
     Event,
     Order,
+    PromoCode,
     SeatSpec,
     Show,
+    Site,
     Tariff,
     ZoneSpec,
     holds_seat,
     seat_free,
+    usable_at,
 )
 
 Plan = Literal["paid", "reserved", "paid_cancelled", "basket_deleted", "refunded"]
@@ -35,12 +41,38 @@ UTM_CHOICES: tuple[dict[str, str], ...] = (
         "utm_content": "10766679603",
         "utm_term": "выставка",
     },
+    {
+        "utm_source": "yandex",
+        "utm_medium": "cpc",
+        "utm_campaign": "62384014",
+        "utm_content": "10766680211",
+        "utm_term": "куда сходить с ребенком",
+    },
     {"utm_source": "vk", "utm_medium": "posty", "utm_campaign": "anons2"},
+    {
+        "utm_source": "vk",
+        "utm_medium": "target",
+        "utm_campaign": "osen",
+        "utm_content": "banner_3",
+        "utm_term": "дети 5-10",
+    },
     {"utm_source": "telegram", "utm_medium": "post", "utm_campaign": "osen"},
     {"utm_source": "google"},
 )
 ALNUM = string.ascii_letters + string.digits
 DAY = 86400
+HOUR = 3600
+DISCOUNTED_SHARE = 0.15  # of orders for an event with a discount on
+PROMO_SHARE = 0.55  # of discounted orders: the code typed in (when the discount has a usable one)
+SITELESS_SHARE = 0.10  # orders with site null: the box office, and managers booking by phone
+BOX_OFFICE_SHARE = 0.6  # of siteless orders: payment_type_id null too
+SERVICE_FEE_SHARE = 0.27  # of orders placed on a site: ~25% of all baskets carry a fee
+SERVICE_FEE_BP = (250, 300, 500, 700)  # of the price, in basis points
+DEDUCTION_SHARE = 0.2  # refunds that keep ~10% back
+SCAN_SHARE = 0.8  # paid, seat-holding tickets of started shows that were scanned at the door
+# Each choice repeated as many times as its weight: one rng.choice a draw (rng.choices is ~4x dearer).
+SITE_DRAW = tuple(site for site, weight in SITES for _ in range(weight))
+PAYMENT_DRAW = tuple(kind for kind, weight in ONLINE_PAYMENT_TYPES for _ in range(weight))
 
 
 @dataclass(slots=True)
@@ -90,18 +122,82 @@ def release(show: Show, order: Order, basket: Basket) -> None:
     target[basket.seat_root_id] = target.get(basket.seat_root_id, 0) - basket.quantity
 
 
+class Offers:
+    """The discounts and promo codes buyers can apply, and how often each code was used so far."""
+
+    def __init__(
+        self, discounts: Iterable[Discount], promo_codes: Iterable[PromoCode], orders: Iterable[Order]
+    ) -> None:
+        self.by_event: dict[int, list[Discount]] = {}
+        for discount in discounts:
+            for event_id in discount.event_ids:
+                self.by_event.setdefault(event_id, []).append(discount)
+        self.codes: dict[int, list[PromoCode]] = {}
+        for code in promo_codes:
+            self.codes.setdefault(code.discount_id, []).append(code)
+        self.uses = Counter(o.promo_code_id for o in orders if o.promo_code_id is not None)
+
+    def pick(self, rng: random.Random, event_id: int, at: int) -> tuple[Discount | None, PromoCode | None]:
+        """A discount live at `at` for some orders, and for about half of those one of its codes."""
+        if rng.random() >= DISCOUNTED_SHARE:
+            return None, None
+        live = [d for d in self.by_event.get(event_id, ()) if usable_at(d, at)]
+        if not live:
+            return None, None
+        discount = rng.choice(live)
+        if rng.random() >= PROMO_SHARE:
+            return discount, None
+        codes = [c for c in self.codes.get(discount.id, ()) if usable_at(c, at) and self._left(c)]
+        if not codes:
+            return discount, None
+        code = rng.choice(codes)
+        self.uses[code.id] += 1
+        return discount, code
+
+    def _left(self, code: PromoCode) -> bool:
+        return code.max_uses_count == 0 or self.uses[code.id] < code.max_uses_count
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """How an order was placed and paid, and what it was charged beyond the tickets."""
+
+    discount: Discount | None
+    promo: PromoCode | None
+    site: Site | None
+    payment_type_id: str | None
+    fee_bp: int  # service fee in basis points of each basket's price; 0 when none
+
+
+def pick_site_and_payment(rng: random.Random) -> tuple[Site | None, str | None]:
+    if rng.random() < SITELESS_SHARE:
+        if rng.random() < BOX_OFFICE_SHARE:
+            return None, None
+        return None, rng.choice(PAYMENT_DRAW)
+    return rng.choice(SITE_DRAW), rng.choice(PAYMENT_DRAW)
+
+
+def service_fee(price: int, fee_bp: int) -> int:
+    """A share of the price, rounded half up to the kopeck."""
+    return (price * fee_bp + 5000) // 10000
+
+
+def discounted(original: int, discount: Discount | None) -> int:
+    return original if discount is None else (original * (100 - discount.percent) + 50) // 100
+
+
 class OrderFactory:
     def __init__(
         self,
         rng: random.Random,
         clients: list[Client],
-        discounts: dict[int, list[tuple[int, int]]],
+        offers: Offers,
         order_ids: IdCounter,
         basket_ids: IdCounter,
     ) -> None:
         self.rng = rng
         self.clients = clients
-        self.discounts = discounts  # event_id -> [(discount_id, percent)]
+        self.offers = offers
         self.order_ids = order_ids
         self.basket_ids = basket_ids
 
@@ -111,15 +207,20 @@ class OrderFactory:
         picks = pick_seats(show, event.venue.layout.zones, rng, rng.choice((1, 1, 1, 2, 2, 3, 4)))
         if not picks:
             return None
-        discount = None
-        if rng.random() < 0.15 and self.discounts.get(event.id):
-            discount = rng.choice(self.discounts[event.id])
+        checkout = self._checkout(event, created)
         order_id = self.order_ids.next(rng)
-        baskets = [self._basket(order_id, show, p, created, discount) for p in picks]
-        order = self._order(order_id, event, created, discount, baskets)
+        baskets = [self._basket(order_id, show, p, created, checkout) for p in picks]
+        order = self._order(order_id, event, created, checkout, baskets)
         self._live(order, plan, now)
         hold(show, order)
         return order
+
+    def _checkout(self, event: Event, created: int) -> Checkout:
+        rng = self.rng
+        discount, promo = self.offers.pick(rng, event.id, created)
+        site, payment_type_id = pick_site_and_payment(rng)
+        fee_bp = rng.choice(SERVICE_FEE_BP) if site is not None and rng.random() < SERVICE_FEE_SHARE else 0
+        return Checkout(discount, promo, site, payment_type_id, fee_bp)
 
     def _basket(
         self,
@@ -127,13 +228,13 @@ class OrderFactory:
         show: Show,
         pick: tuple[ZoneSpec, SeatSpec, Tariff, int],
         created: int,
-        discount: tuple[int, int] | None,
+        checkout: Checkout,
     ) -> Basket:
         zone, seat, tariff, qty = pick
         original = show.zone_prices[zone.zone_id] * tariff.factor_pct // 100 * qty
-        price = original if discount is None else (original * (100 - discount[1]) + 50) // 100
+        price = discounted(original, checkout.discount)
         at = created - self.rng.randint(5, 60)
-        barcode = "".join(self.rng.choice(string.digits) for _ in range(12))
+        barcode = f"{self.rng.randrange(10**12):012d}"
         return Basket(
             self.basket_ids.next(self.rng),
             order_id,
@@ -145,6 +246,7 @@ class OrderFactory:
             qty,
             original,
             price,
+            service_fee(price, checkout.fee_bp),
             at,
             at,
         )
@@ -154,15 +256,16 @@ class OrderFactory:
         order_id: int,
         event: Event,
         created: int,
-        discount: tuple[int, int] | None,
+        checkout: Checkout,
         baskets: list[Basket],
     ) -> Order:
         rng = self.rng
-        utm = dict(rng.choice(UTM_CHOICES)) if rng.random() < 0.4 else {}
+        # UTM tags come with a visit to a site: the box office has none.
+        utm = dict(rng.choice(UTM_CHOICES)) if checkout.site is not None and rng.random() < 0.44 else {}
         card = f"220220******{rng.randint(0, 9999):04d}"
         return Order(
             id=order_id,
-            uniqid="".join(rng.choice(ALNUM) for _ in range(10)),
+            uniqid="".join(rng.choices(ALNUM, k=10)),
             event_id=event.id,
             client=rng.choice(self.clients),
             payed=False,
@@ -172,11 +275,12 @@ class OrderFactory:
             deleted_at=None,
             reserved_to=created + DAY,
             currency_id="RUB",
-            discount_id=discount[0] if discount else None,
-            promo_code_id=None if discount is None or rng.random() < 0.5 else 170000 + discount[0],
+            discount_id=None if checkout.discount is None else checkout.discount.id,
+            promo_code_id=None if checkout.promo is None else checkout.promo.id,
             utm=utm,
-            payment_type_id=rng.choice(("card", "card", "4326371")),
-            card_number=card,
+            payment_type_id=checkout.payment_type_id,
+            card_number=card if checkout.payment_type_id in CARD_PAYMENT_TYPES else None,
+            site=checkout.site,
             baskets=baskets,
         )
 
@@ -199,7 +303,8 @@ class OrderFactory:
             basket = rng.choice(order.baskets)
             basket.deleted_at = basket.updated_at = order.updated_at = later
         elif plan == "refunded":
-            refund(order, rng.choice(order.baskets), later)
+            basket = rng.choice(order.baskets)
+            refund(order, basket, later, refund_deduction(rng, basket.price))
 
 
 def cancel(order: Order, at: int) -> None:
@@ -209,7 +314,40 @@ def cancel(order: Order, at: int) -> None:
             basket.deleted_at = basket.updated_at = at
 
 
-def refund(order: Order, basket: Basket, at: int) -> None:
+def refund_deduction(rng: random.Random, price: int) -> int:
+    """Most refunds give the whole price back; some keep ~10% (a late return), to the kopeck."""
+    return (price + 5) // 10 if rng.random() < DEDUCTION_SHARE else 0
+
+
+def refund(order: Order, basket: Basket, at: int, deduction: int = 0) -> None:
     basket.refunded_at = basket.updated_at = order.updated_at = at
-    basket.refunded_amount = basket.price
-    order.refunds.append((basket.price, at))
+    basket.refunded_deduction = deduction
+    basket.refunded_amount = basket.price - deduction
+    order.refunds.append((basket.refunded_amount, at))
+
+
+def scan(order: Order, basket: Basket, at: int) -> None:
+    """A ticket checked at the entrance; the change shows in both updated_at, as any other does."""
+    basket.checked_at = at
+    basket.updated_at = max(basket.updated_at, at)
+    order.updated_at = max(order.updated_at, at)
+
+
+def scannable(order: Order, basket: Basket) -> bool:
+    """A valid ticket not used yet: paid, holding its seat, not scanned."""
+    return order.payed and basket.checked_at is None and holds_seat(order, basket)
+
+
+def scan_history(rng: random.Random, orders: Iterable[Order], started: dict[int, Show], now: int) -> None:
+    """Most valid tickets of shows that have started were scanned within an hour of the start."""
+    for order in orders:
+        if not order.payed or order.payed_at is None:
+            continue
+        for basket in order.baskets:
+            show = started.get(basket.show_id)
+            if show is None or not scannable(order, basket) or rng.random() >= SCAN_SHARE:
+                continue
+            lo = max(show.start - HOUR, order.payed_at)
+            hi = min(show.start + HOUR, now)
+            if lo <= hi:
+                scan(order, basket, rng.randint(lo, hi))

@@ -138,5 +138,5 @@ def test_control_routes_over_http(sb: SandboxHandle) -> None:
     summary = httpx.post(f"{root}/advance", json={"new_orders": 2, "seed": 1}).json()
     assert len(summary["new_order_ids"]) == 2
     truth = httpx.get(f"{root}/truth").json()
-    assert set(truth) == {"dim_events", "fact_inventory_latest", "fact_sales", "v_sales_dashboard"}
+    assert {"dim_events", "fact_inventory_latest", "fact_sales", "v_sales_dashboard"} <= set(truth)
     assert {r["order_id"] for r in truth["fact_sales"]} >= set(summary["new_order_ids"])

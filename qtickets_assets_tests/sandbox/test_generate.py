@@ -25,13 +25,23 @@ def shape(world: World) -> tuple[int, int, int]:
 
 
 def assert_consistent(world: World) -> None:
-    """Seats free = max − tickets held by live baskets; ids ascend with created_at; nothing after now."""
+    """Seats free = max − tickets held by live baskets; ids ascend with created_at; nothing after now;
+    only valid tickets scanned; a refund is the price less its deduction; codes of the order's discount."""
     held: dict[tuple[int, str], int] = {}
+    codes = {p.id: p for p in world.promo_codes}
     for order in world.orders:
         for basket in order.baskets:
             if holds_seat(order, basket):
                 key = (basket.show_id, basket.seat_root_id)
                 held[key] = held.get(key, 0) + basket.quantity
+            if basket.checked_at is not None:
+                assert order.payed and holds_seat(order, basket)
+                assert basket.checked_at <= min(basket.updated_at, order.updated_at)
+            if basket.refunded_amount is not None:
+                assert basket.refunded_amount + (basket.refunded_deduction or 0) == basket.price
+            assert max(basket.updated_at, basket.checked_at or 0, basket.refunded_at or 0) <= world.now
+        if order.promo_code_id is not None:
+            assert codes[order.promo_code_id].discount_id == order.discount_id
         assert max(order.updated_at, order.payed_at or 0, order.deleted_at or 0) <= world.now
     for event in world.events:
         for show in event.shows:
@@ -72,6 +82,11 @@ def test_world_has_every_kind_of_row() -> None:
     assert any(o.discount_id and any(b.price % 100 for b in o.baskets) for o in world.orders)
     assert any(b.deleted_at and not o.deleted_at for o in world.orders for b in o.baskets)
     assert any(not o.payed and not o.deleted_at for o in world.orders)  # live reservations
+    assert any(o.site is None and o.payment_type_id is None for o in world.orders)  # the box office
+    assert any(b.service_fee for o in world.orders for b in o.baskets)
+    assert any(b.checked_at for o in world.orders for b in o.baskets)
+    assert any(b.refunded_deduction for o in world.orders for b in o.baskets)
+    assert any(d.deleted_at for d in world.discounts) and any(d.active_to for d in world.discounts)
 
 
 def fetch(size: str, seed: int) -> list[bytes]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,21 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
-from qtickets_assets_tests.sandbox.conftest import all_pages, get
-
-
-def recount(seats: dict[str, dict[str, Any]]) -> tuple[int, int]:
-    """The contract's rule: non-disabled seats, each root_id once, Σmax and Σfree."""
-    by_root = {s["root_id"]: s for s in seats.values() if not s["disabled"]}
-    return sum(s["max_quantity"] for s in by_root.values()), sum(s["free_quantity"] for s in by_root.values())
-
-
-def wire_status(order: dict[str, Any], basket: dict[str, Any]) -> str:
-    if basket["deleted_at"] or order["deleted_at"]:
-        return "cancelled"
-    if basket["refunded_at"]:
-        return "refunded"
-    return "paid" if order["payed"] else "unpaid"
+from qtickets_assets_tests.sandbox.conftest import ANCHOR, all_pages, authorised, get, recount, wire_status
 
 
 def test_inventory_equals_a_recount_of_served_seat_maps(client: httpx.Client, sandbox: SandboxHandle) -> None:
@@ -182,3 +168,87 @@ def test_today_and_14d_follow_each_city_calendar(client: httpx.Client, sandbox: 
     assert {r["event_id"]: Decimal(r["revenue_14d"]) for r in rows if r["revenue_14d"] != "0.00"} == {
         k: v for k, v in fortnight.items() if v
     }
+
+
+def utc(ts: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def by_id(rows: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
+    return {r[key]: r for r in rows}
+
+
+def test_advance_scans_refunds_with_deductions_and_cancels_in_the_truth() -> None:
+    with run_sandbox(size="small", seed=3, anchor=ANCHOR) as sb:
+        now = ANCHOR + 2 * 3600
+        before = sb.truth(as_of=now)
+        summary = sb.advance(new_orders=4, refunds=12, cancellations=2, scans=6, seed=11, now=now)
+        after = sb.truth(as_of=now)
+        with authorised(sb) as c:
+            where = [{"column": "updated_at", "operator": ">=", "value": summary["now"]}]
+            changed = all_pages(c, "/orders", {"where": where})
+    assert set(summary) == {
+        "now", "new_order_ids", "refunded_basket_ids", "cancelled_order_ids", "scanned_basket_ids", "version",
+    }  # fmt: skip
+    old, new = by_id(before["fact_sales"], "basket_id"), by_id(after["fact_sales"], "basket_id")
+    served = {b["id"]: (o, b) for o in changed for b in o["baskets"]}
+    # Scans: a valid ticket gets checked_at = now, and both updated_at move, so a watermark sees it.
+    scanned = summary["scanned_basket_ids"]
+    assert len(scanned) == 6
+    for basket_id in scanned:
+        assert old[basket_id]["checked_at"] is None and old[basket_id]["status"] == "paid"
+        assert new[basket_id]["checked_at"] == utc(now) and new[basket_id]["status"] == "paid"
+        order, basket = served[basket_id]
+        assert basket["checked_at"] == basket["updated_at"] == order["updated_at"] == summary["now"]
+    attendance_before = by_id(before["v_show_attendance"], "show_id")
+    for row in after["v_show_attendance"]:
+        gained = sum(new[b]["quantity"] for b in scanned if new[b]["show_id"] == row["show_id"])
+        assert row["tickets_scanned"] == attendance_before[row["show_id"]]["tickets_scanned"] + gained
+        if gained:
+            assert row["last_scan_at"] == utc(now)
+    # Refunds: the amount is the price less what was kept back, on the wire and in v_sales_daily.
+    refunded = summary["refunded_basket_ids"]
+    kept = {b: Decimal(str(served[b][1]["refunded_deduction_amount"])) for b in refunded}
+    assert len(refunded) == 12 and sum(k > 0 for k in kept.values()) == 1
+    for basket_id in refunded:
+        row = new[basket_id]
+        assert (row["status"], row["refunded_at"], row["checked_at"]) == ("refunded", utc(now), None)
+        assert Decimal(row["refunded_amount"]) == Decimal(row["price"]) - kept[basket_id]
+    refunded_on: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for basket_id in refunded:
+        key = (new[basket_id]["show_id"], new[basket_id]["refunded_date_local"])
+        refunded_on[key] += Decimal(new[basket_id]["refunded_amount"])
+    daily_before = {(r["show_id"], r["date_local"]): r for r in before["v_sales_daily"]}
+    daily_after = {(r["show_id"], r["date_local"]): r for r in after["v_sales_daily"]}
+    assert set(refunded_on) <= set(daily_after)
+    for key, row in daily_after.items():
+        moved = Decimal(row["amount_refunded"]) - Decimal(daily_before.get(key, {}).get("amount_refunded", 0))
+        assert moved == refunded_on.get(key, 0), key
+    # Cancellations and new orders: paid now, on today's date in the event's own zone.
+    for order_id in summary["cancelled_order_ids"]:
+        assert {r["cancelled_at"] for r in new.values() if r["order_id"] == order_id} == {utc(now)}
+    fresh = [r for r in after["v_sales"] if r["order_id"] in set(summary["new_order_ids"])]
+    assert len({r["city_timezone"] for r in fresh}) > 1
+    for row in fresh:
+        today = datetime.fromtimestamp(now, ZoneInfo(row["city_timezone"])).date()
+        assert (row["paid_at"], row["paid_date_local"]) == (utc(now), today.isoformat())
+        assert row["days_before_show"] == (date.fromisoformat(row["show_starts_at_local"][:10]) - today).days
+
+
+def test_advance_scans_the_soonest_shows_once_started_ones_are_all_scanned() -> None:
+    with run_sandbox(size="small", seed=3, anchor=ANCHOR) as sb:
+        now = ANCHOR + 60
+        truth = sb.truth(as_of=now)
+        live = {r["show_id"] for r in truth["v_show_attendance"]}
+        valid = [
+            r
+            for r in truth["v_sales"]
+            if r["status"] == "paid" and r["checked_at"] is None and r["show_id"] in live
+        ]
+        started = {r["basket_id"] for r in valid if r["show_starts_at"] <= utc(now)}
+        upcoming = sorted(
+            (r["show_starts_at"], r["basket_id"]) for r in valid if r["show_starts_at"] > utc(now)
+        )
+        summary = sb.advance(scans=len(started) + 3, seed=1, now=now)
+    assert set(summary["scanned_basket_ids"]) == started | {b for _, b in upcoming[:3]}
+    assert len(started) == 160
