@@ -17,10 +17,10 @@ import time
 
 import pyarrow as pa
 
-from qtickets_assets.defs.sales.assets import spool_tickets
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.orders import spool_tickets
 from qtickets_assets.lib.qtickets.client import QticketsClient
 
 

@@ -12,7 +12,7 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from qtickets_assets.defs.sales import assets as sales_assets
+from qtickets_assets.lib import orders as sales_assets
 from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager

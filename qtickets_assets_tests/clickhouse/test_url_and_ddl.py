@@ -66,6 +66,25 @@ def test_fact_sales_schema_is_parsed_from_the_ddl() -> None:
         ("utm_medium", "LowCardinality(String)"),
         ("utm_campaign", "String"),
         ("updated_at", "DateTime('UTC')"),
+        # The analytics layer's columns, added by migration 008 (docs/contract.md, last section).
+        ("original_price", "Decimal(12, 2)"),
+        ("discount_amount", "Decimal(12, 2)"),
+        ("service_fee", "Decimal(12, 2)"),
+        ("discount_id", "Nullable(UInt64)"),
+        ("promo_code_id", "Nullable(UInt64)"),
+        ("ticket_name", "LowCardinality(String)"),
+        ("payment_type", "LowCardinality(String)"),
+        ("site_host", "LowCardinality(String)"),
+        ("utm_content", "String"),
+        ("utm_term", "String"),
+        ("refunded_at", "Nullable(DateTime('UTC'))"),
+        ("refunded_amount", "Decimal(12, 2)"),
+        ("cancelled_at", "Nullable(DateTime('UTC'))"),
+        ("checked_at", "Nullable(DateTime('UTC'))"),
+        ("created_date_local", "Date"),
+        ("paid_date_local", "Nullable(Date)"),
+        ("refunded_date_local", "Nullable(Date)"),
+        ("days_before_show", "Nullable(Int32)"),
     ]
 
 

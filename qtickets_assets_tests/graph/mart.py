@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from unittest import mock
@@ -18,13 +18,23 @@ RUN_DEPENDENT = {
     "fact_inventory_latest": {"snapshot_at"},
     "v_sales_dashboard": {"inventory_updated_at"},
     "fact_sales": {"updated_at"},
+    "v_sales": {"updated_at"},
 }
 KEYS = {
     "dim_events": ("event_id",),
+    "dim_discounts": ("discount_id",),
+    "dim_promo_codes": ("promo_code_id",),
     "fact_inventory_latest": ("show_id",),
     "fact_sales": ("basket_id",),
     "v_sales_dashboard": ("event_id",),
-}
+    "v_sales": ("basket_id",),
+    "v_sales_daily": ("event_id", "show_id", "date_local"),
+    "v_show_attendance": ("show_id",),
+    "v_sales_by_source": (
+        "event_id", "date_local", "utm_source", "utm_medium", "utm_campaign", "promo_code", "payment_type",
+        "site_host",
+    ),
+}  # fmt: skip
 
 
 def materialize_all(
@@ -59,7 +69,7 @@ def read_mart(clickhouse_url: str, table: str) -> list[dict[str, Any]]:
     with open_client(clickhouse_url, DATABASE) as client:
         result = client.query(f"SELECT * FROM {DATABASE}.{table}")
         return [
-            {name: _as_truth(value) for name, value in zip(result.column_names, row, strict=True)}
+            {name: _as_truth(name, value) for name, value in zip(result.column_names, row, strict=True)}
             for row in result.result_rows
         ]
 
@@ -75,9 +85,13 @@ def comparable(rows: Iterable[dict[str, Any]], table: str) -> dict[tuple, dict[s
     return keyed
 
 
-def _as_truth(value: Any) -> Any:
+def _as_truth(name: str, value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
+    if isinstance(value, datetime) and name.endswith("_local"):  # a wall-clock time, no zone
+        return value.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, datetime):
         return (
             (value if value.tzinfo else value.replace(tzinfo=UTC))

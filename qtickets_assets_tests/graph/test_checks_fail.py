@@ -17,7 +17,7 @@ import pytest
 from qtickets_assets.definitions import defs
 from qtickets_assets.defs.quality import checks as quality
 from qtickets_assets.defs.quality import rules
-from qtickets_assets.lib import frames
+from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.ddl import VIEWS_DIR
 from qtickets_assets.lib.clickhouse.migrations import render
@@ -109,7 +109,7 @@ def mart(clean_mart, tmp_path) -> Mart:
 def test_every_check_passes_on_the_clean_mart(mart):
     evaluations = mart.check_results()
     assert set(evaluations) == every_check()
-    assert len(evaluations) == 19
+    assert len(evaluations) == 36
     assert not failing(evaluations)
 
 
@@ -273,7 +273,7 @@ def test_price_mismatch_warns_revenue_reconciles_without_blocking(mart, monkeypa
     clean = mart.check_results(instance)
     assert clean["fact_sales", "revenue_reconciles"].passed
 
-    monkeypatch.setattr(frames, "price_mismatches", lambda orders: 3 if orders else 0)
+    monkeypatch.setattr(tickets, "price_mismatches", lambda orders: 3 if orders else 0)
     selection = dg.AssetSelection.assets("fact_sales", "v_sales_dashboard")
     result = mart.run(selection | selection.checks(), instance)
     [materialized] = [

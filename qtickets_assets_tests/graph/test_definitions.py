@@ -6,15 +6,23 @@ import pytest
 from qtickets_assets.definitions import defs
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 
-# docs/contract.md's tables, plus our own dim_shows; no key prefix.
+# docs/contract.md's tables and views (the analytics layer's too), plus our own dim_shows; no prefix.
 ASSETS = {
     "inventory_raw",
     "dim_events",
     "dim_shows",
+    "dim_discounts",
+    "dim_promo_codes",
     "fact_inventory_latest",
     "fact_sales",
     "v_sales_dashboard",
+    "v_sales",
+    "v_sales_daily",
+    "v_sell_through",
+    "v_show_attendance",
+    "v_sales_by_source",
 }
+VIEWS = {name for name in ASSETS if name.startswith("v_")}
 SCHEDULES = {
     "inventory_every_15_minutes": ("*/15 * * * *", "inventory_job"),
     "sales_every_10_minutes": ("*/10 * * * *", "sales_job"),
@@ -60,11 +68,12 @@ def test_the_dashboard_follows_its_upstreams_eagerly(asset_graph, definitions):
         "fact_sales",
         "fact_inventory_latest",
     }
-    # The automation condition needs a running sensor to take effect; it targets the dashboard only.
+    # The automation condition needs a running sensor to take effect; it targets the views only.
     [automation] = [s for s in definitions.sensors if isinstance(s, dg.AutomationConditionSensorDefinition)]
     assert automation.name == "views_follow_upstreams"
     assert automation.default_status == dg.DefaultSensorStatus.RUNNING
-    assert automation.asset_selection.resolve(asset_graph) == {dg.AssetKey("v_sales_dashboard")}
+    assert automation.asset_selection.resolve(asset_graph) == {dg.AssetKey(name) for name in VIEWS}
+    assert all(asset_graph.get(dg.AssetKey(name)).automation_condition for name in VIEWS)
 
 
 def test_assets_are_grouped_by_layer(asset_graph):
@@ -143,6 +152,8 @@ def test_only_the_sales_run_warnings_are_non_blocking(definitions):
     assert {(spec.asset_key.path[0], spec.name) for spec in specs if not spec.blocking} == {
         ("fact_sales", "event_ids_known"),
         ("fact_sales", "revenue_reconciles"),
+        ("fact_sales", "discount_is_the_difference"),
+        ("fact_sales", "promo_codes_and_discounts_known"),
     }
     assert all(spec.description for spec in specs)
 
@@ -154,6 +165,8 @@ def test_every_asset_that_calls_the_api_is_in_the_api_pool(definitions):
     assert {key for key, pool in pools.items() if pool == "qtickets_api"} == {
         "dim_events",
         "dim_shows",
+        "dim_discounts",
+        "dim_promo_codes",
         "inventory_raw",
         "fact_sales",
     }

@@ -164,9 +164,10 @@ def test_run_failure_alert_logs_one_line_with_the_cause(monkeypatch, caplog, fai
         run_failure_alert(context)
     [record] = [r for r in caplog.records if r.name == "qtickets_assets.alerts"]
     line = record.getMessage()
-    assert line.startswith(
-        expected_line(context) + "dim_events_and_dim_shows: the Qtickets API refused the token"
-    )
+    assert line.startswith(expected_line(context))
+    # Each failed step with its own cause (the events and the discounts both asked the API).
+    assert "dim_events_and_dim_shows: the Qtickets API refused the token (HTTP 403 on GET /events)" in line
+    assert "dim_discounts_and_dim_promo_codes: the Qtickets API refused the token" in line
     assert "check QTICKETS_TOKEN" in line and "not-the-token" not in line
     assert "\n" not in line, "one line per alert"
 
@@ -175,7 +176,9 @@ def test_the_run_page_leads_with_our_own_message(failed_inventory_run):
     """The failed step's error is a dg.Failure whose description is our message, not Dagster's
     "Error occurred while executing op ..." with our text buried in its cause."""
     _, result = failed_inventory_run
-    [failure] = [event for event in result.all_events if event.is_step_failure]
+    [failure] = [
+        e for e in result.all_events if e.is_step_failure and e.step_key == "dim_events_and_dim_shows"
+    ]
     assert failure.step_failure_data.user_failure_data.description.startswith(
         "the Qtickets API refused the token (HTTP 403 on GET /events)"
     )

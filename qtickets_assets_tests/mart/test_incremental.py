@@ -3,7 +3,7 @@ committed late still lands."""
 
 from datetime import UTC, datetime
 
-from qtickets_assets.defs.sales.assets import changed_order_pages
+from qtickets_assets.lib.orders import changed_order_pages
 from qtickets_assets.lib.qtickets.models import Order, parse_record
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all, read_mart

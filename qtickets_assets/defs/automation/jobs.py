@@ -42,7 +42,9 @@ inventory_schedule = dg.ScheduleDefinition(
     job=inventory_job,
     cron_schedule="*/15 * * * *",
     execution_timezone=MOSCOW,
-    description="Every 15 minutes: events, shows, discounts, promo codes, and a seat snapshot of each live show.",
+    description=(
+        "Every 15 minutes: events, shows, discounts and promo codes, and a seat snapshot of each live show."
+    ),
 )
 sales_schedule = dg.ScheduleDefinition(
     name="sales_every_10_minutes",

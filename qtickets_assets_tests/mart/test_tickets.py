@@ -1,0 +1,165 @@
+"""fact_sales rows: every column from its own field, and calendar days in each event's own zone."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+
+from qtickets_assets.lib import tickets
+from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
+from qtickets_assets_tests.qtickets.fakes import raw_basket, raw_event, raw_order
+
+VLADIVOSTOK = {"id": 68, "name": "Владивосток", "timezone": "Asia/Vladivostok"}  # UTC+10
+KALININGRAD = {"id": 73, "name": "Калининград", "timezone": "Europe/Kaliningrad"}  # UTC+2
+
+
+def test_sales_rows_take_currency_status_utm_and_version_from_their_real_fields() -> None:
+    order = parse_record(
+        Order,
+        raw_order(
+            7,
+            currency_id="KZT",
+            price=1603.03,
+            utm=[],
+            site=[],
+            updated_at="2025-11-22T10:00:00+03:00",
+            baskets=[
+                raw_basket(70, price=1222.03, updated_at="2025-11-20T14:05:11+03:00"),
+                raw_basket(71, price=381, refunded_at="2025-11-22T10:00:00+03:00", refunded_amount=300),
+            ],
+        ),
+    )
+    rows = tickets.tickets_table([order]).to_pandas().set_index("basket_id")
+    assert rows.loc[70, "currency"] == "KZT"
+    assert rows.loc[70, "price"] == rows.loc[70, "original_price"] == Decimal("1222.03")
+    assert (rows.loc[70, "utm_source"], rows.loc[70, "utm_campaign"], rows.loc[70, "site_host"]) == (
+        "",
+        "",
+        "",
+    )
+    assert rows.loc[70, "updated_at"] == datetime(2025, 11, 22, 7, tzinfo=UTC)
+    assert (rows.loc[70, "discount_amount"], rows.loc[70, "refunded_amount"]) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert rows.loc[71, "status"] == "refunded"
+    assert rows.loc[71, "refunded_amount"] == Decimal("300.00")  # paid back less a deduction
+    assert tickets.price_mismatches([order]) == 0
+    assert tickets.price_mismatches([order.model_copy(update={"price": Decimal("1603.02")})]) == 1
+
+
+def test_each_sales_column_takes_its_own_field() -> None:
+    # Every value distinct, so a column filled from its neighbour's field cannot pass.
+    order = parse_record(
+        Order,
+        raw_order(
+            8,
+            event_id=51013,
+            currency_id="KZT",
+            price=1500,
+            utm={"utm_source": "vk", "utm_medium": "cpc", "utm_campaign": "winter", "utm_content": "ad7",
+                 "utm_term": "выставка"},
+            discount_id=6861,
+            promo_code_id=244529,
+            payment_type_id="sbp",
+            site={"id": 1356, "host": "dino-show.example"},
+            deleted_at="2025-11-23T09:00:00+03:00",
+            updated_at="2025-11-21T10:00:00+03:00",
+            baskets=[
+                raw_basket(80, show_id=300502, quantity=2, price=1500, original_price=1875,
+                           discount_value=375,
+                           service_fee_amount=45.5, seat_name="Детский билет (будни)",
+                           created_at="2025-11-20T14:03:02+03:00", checked_at="2025-11-24T18:01:00+03:00",
+                           refunded_at="2025-11-22T12:00:00+03:00", refunded_amount=1350)
+            ],
+        ),
+    )  # fmt: skip
+    assert tickets.tickets_table([order]).to_pylist() == [
+        {
+            "basket_id": 80,
+            "order_id": 8,
+            "event_id": 51013,
+            "show_id": 300502,
+            "created_at": datetime(2025, 11, 20, 11, 3, 2, tzinfo=UTC),
+            "paid_at": datetime(2025, 11, 20, 11, 5, 11, tzinfo=UTC),
+            "status": "cancelled",
+            "quantity": 2,
+            "price": Decimal("1500.00"),
+            "currency": "KZT",
+            "utm_source": "vk",
+            "utm_medium": "cpc",
+            "utm_campaign": "winter",
+            "updated_at": datetime(2025, 11, 21, 7, tzinfo=UTC),
+            "original_price": Decimal("1875.00"),
+            "discount_amount": Decimal("375.00"),
+            "service_fee": Decimal("45.50"),
+            "discount_id": 6861,
+            "promo_code_id": 244529,
+            "ticket_name": "Детский билет (будни)",
+            "payment_type": "sbp",
+            "site_host": "dino-show.example",
+            "utm_content": "ad7",
+            "utm_term": "выставка",
+            "refunded_at": datetime(2025, 11, 22, 9, tzinfo=UTC),
+            "refunded_amount": Decimal("1350.00"),
+            "cancelled_at": datetime(2025, 11, 23, 6, tzinfo=UTC),
+            "checked_at": datetime(2025, 11, 24, 15, 1, tzinfo=UTC),
+        }
+    ]
+
+
+def event(event_id: int, city: dict, show_id: int, show_start: str) -> Event:
+    show = {"id": show_id, "is_active": 1, "start_date": show_start, "finish_date": show_start}
+    return parse_record(Event, raw_event(event_id, city=city, shows=[show]))
+
+
+def block(*rows: tuple[int, int, str, str | None, str | None]) -> pa.Table:
+    """Crawled ticket rows (event, show, created, paid, refunded), the other columns filled in."""
+    orders = [
+        parse_record(
+            Order,
+            raw_order(
+                basket_id,
+                event_id=event_id,
+                payed=paid is not None,
+                payed_at=paid,
+                baskets=[raw_basket(basket_id, show_id=show_id, created_at=created, refunded_at=refunded)],
+            ),
+        )
+        for basket_id, (event_id, show_id, created, paid, refunded) in enumerate(rows, 1)
+    ]
+    return tickets.tickets_table(orders)
+
+
+def test_calendar_days_are_each_events_own_around_local_midnight() -> None:
+    """The same instants are different days in Vladivostok (UTC+10) and Kaliningrad (UTC+2):
+    13:59 UTC is 23:59 in Vladivostok, 14:00 UTC is 00:00 the next day; 21:59 UTC is 23:59 in
+    Kaliningrad. Timestamps arrive in Moscow time (+03:00)."""
+    calendar = tickets.Calendar.of_events(
+        [
+            event(1, VLADIVOSTOK, 11, "2025-12-05T09:00:00+03:00"),  # 16:00 local, Dec 5
+            event(2, KALININGRAD, 21, "2025-12-06T01:30:00+03:00"),  # 00:30 local, Dec 6
+        ]
+    )
+    rows = calendar.with_local_dates(
+        block(
+            (1, 11, "2025-11-30T16:59:00+03:00", "2025-11-30T17:00:00+03:00", "2025-12-01T00:59:00+03:00"),
+            (2, 21, "2025-11-30T16:59:00+03:00", "2025-12-01T00:59:00+03:00", "2025-12-01T01:00:00+03:00"),
+            (2, 21, "2025-11-30T16:59:00+03:00", None, None),
+        )
+    ).to_pylist()
+    columns = ("created_date_local", "paid_date_local", "refunded_date_local", "days_before_show")
+    local = [tuple(row[name] for name in columns) for row in rows]
+    assert local == [
+        (date(2025, 11, 30), date(2025, 12, 1), date(2025, 12, 1), 4),  # Vladivostok
+        (date(2025, 11, 30), date(2025, 11, 30), date(2025, 12, 1), 6),  # Kaliningrad, show at 00:30 Dec 6
+        (date(2025, 11, 30), None, None, None),  # unpaid: no paid day, no days before the show
+    ]
+    assert list(rows[0]) == table_schema("fact_sales").column_names
+
+
+def test_an_event_with_no_known_zone_is_read_in_moscow_time() -> None:
+    rows = tickets.Calendar().with_local_dates(block((9, 99, "2025-11-30T23:59:00+03:00", None, None)))
+    assert rows.column("created_date_local").to_pylist() == [date(2025, 11, 30)]
+    assert rows.column("days_before_show").to_pylist() == [None]
