@@ -13,16 +13,18 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
 from qtickets_assets import home, settings
-from qtickets_assets.lib import figures
+from qtickets_assets.lib import figures, tickets
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
@@ -41,6 +43,15 @@ DASHBOARD_HEADERS = {
     "tickets_total": "seats",
     "tickets_left": "left",
 }
+# The last days' sales as printed.
+DAILY_HEADERS = {
+    "date_local": "day (local)",
+    "tickets_paid": "paid",
+    "revenue_paid": "revenue",
+    "tickets_refunded": "refunded",
+    "amount_refunded": "paid back",
+}
+DAYS_SHOWN = 7
 BIN = Path(sys.executable).parent
 
 
@@ -86,7 +97,7 @@ def run_dev() -> int:
             f"sandbox API at {sandbox.base_url} (its data is generated anew each time make dev starts: "
             "run a full_refresh of fact_sales after a restart)\n"
             f"new sales, refunds and cancellations: curl -X POST {control} "
-            """-d '{"new_orders": 20, "refunds": 3, "cancellations": 2}'\n"""
+            """-d '{"new_orders": 20, "refunds": 3, "cancellations": 2, "scans": 10}'\n"""
             "starting dg dev on http://127.0.0.1:3000 (Ctrl-C stops both)",
             flush=True,
         )
@@ -100,10 +111,25 @@ def run_dev() -> int:
 
 
 def print_dashboard(url: str, database: str, out: IO[str]) -> None:
+    """The dashboard, then every event's sales over the last local days (v_sales_daily)."""
     with open_client(url, database) as client:
         dashboard = mart.dashboard(client, database)
+        last = latest_local_day(mart.event_zones(client, database).values())
+        first = last - timedelta(days=DAYS_SHOWN - 1)
+        daily = mart.daily_sales(client, database, first, last)
     print(f"\nSales dashboard ({database}.v_sales_dashboard)\n", file=out)
     print(format_dashboard(dashboard), file=out)
+    print(
+        f"\nThe last {DAYS_SHOWN} days, each event's days in its own time zone ({database}.v_sales_daily)\n",
+        file=out,
+    )
+    print(figures.text_table(daily, DAILY_HEADERS), file=out)
+
+
+def latest_local_day(zones: Iterable[str]) -> date:
+    """Today in the easternmost of `zones` (Moscow's when none): the newest day any event has begun."""
+    now = datetime.now(UTC)
+    return max(now.astimezone(ZoneInfo(zone)).date() for zone in {*zones, tickets.DEFAULT_TIMEZONE})
 
 
 def format_dashboard(dashboard: pd.DataFrame) -> str:

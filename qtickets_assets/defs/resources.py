@@ -15,12 +15,15 @@ def resources() -> dg.Definitions:
     url = settings.clickhouse_url()
     database = settings.clickhouse_database()
     # No default for the API root: sandbox data must never slip into a real mart by accident.
-    qtickets = QticketsResource(
+    # Bound "at launch" (with these values as defaults): the run's crawls (`sync`) then use the
+    # run's own `qtickets` and `clickhouse`, with any run config given to them (timeouts, retries);
+    # fully configured nested resources would keep the values given here.
+    qtickets = QticketsResource.configure_at_launch(
         base_url=dg.EnvVar("QTICKETS_BASE_URL"),
         token=dg.EnvVar("QTICKETS_TOKEN"),
         max_concurrency=settings.max_concurrency(),
     )
-    clickhouse = ClickHouseResource(url=url, database=database)
+    clickhouse = ClickHouseResource.configure_at_launch(url=url, database=database)
     return dg.Definitions(
         resources={
             "qtickets": qtickets,

@@ -11,7 +11,6 @@ shows and calendar when the events are not in the run) is read before they start
 
 import threading
 from datetime import timedelta
-from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -55,9 +54,11 @@ def planned_assets(context: dg.AssetExecutionContext) -> set[str]:
     }
 
 
-def sales_config(run_config: dict[str, Any]) -> SalesSyncConfig:
-    """fact_sales' config as this run gives it, read before its step starts."""
-    return SalesSyncConfig(**run_config.get("ops", {}).get("fact_sales", {}).get("config", {}))
+def sales_config(context: dg.AssetExecutionContext) -> SalesSyncConfig:
+    """fact_sales' config as this run gives it, read before its step starts: the run's own config
+    over the job's defaults (the nightly job's full_refresh is a default, not in the run's config)."""
+    resolved = dg.validate_run_config(context.job_def, context.run_config)
+    return SalesSyncConfig(**resolved.get("ops", {}).get("fact_sales", {}).get("config", {}))
 
 
 class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -71,7 +72,7 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     def for_run(self, context: dg.AssetExecutionContext) -> AccountSync:
         with self._lock:
             if self._sync is None:
-                plan = self._plan(planned_assets(context), sales_config(context.run_config))
+                plan = self._plan(planned_assets(context), sales_config(context))
                 self._sync = AccountSync(self.qtickets.client(), plan).start()
             return self._sync
 

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from qtickets_assets import demo
 from qtickets_assets.definitions import defs
+from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.settings import REPO_ROOT
 
@@ -60,9 +62,21 @@ def test_demo_runs_a_full_sync_and_prints_the_dashboard(tmp_path) -> None:
         events, sold, revenue = client.query(
             "SELECT count(), sum(tickets_sold_total), sum(revenue_total) FROM qtickets.v_sales_dashboard"
         ).first_row
+        last = demo.latest_local_day(mart.event_zones(client, "qtickets").values())
+        week = client.query(
+            "SELECT sum(tickets_paid), sum(revenue_paid), sum(tickets_refunded) FROM qtickets.v_sales_daily "
+            f"WHERE date_local BETWEEN '{last - timedelta(days=6)}' AND '{last}'"
+        ).first_row
     assert events > 0 and sold > 0
     lines = done.stdout.strip().splitlines()
     assert f"{events} events, {sold:,} tickets sold, revenue {revenue:,.2f}" in lines
+    # The last 7 local days: a heading, a blank line, the table's two header lines, one line per day.
+    start = next(i for i, line in enumerate(lines) if line.startswith("The last 7 days"))
+    days = lines[start + 4 : start + 11]
+    assert [line.split()[0] for line in days] == [str(last - timedelta(days=6 - n)) for n in range(7)]
+    assert sum(int(line.split()[1].replace(",", "")) for line in days) == week[0]
+    assert sum(Decimal(line.split()[2].replace(",", "")) for line in days) == week[1]
+    assert sum(int(line.split()[3].replace(",", "")) for line in days) == week[2]
     checks = len([spec for check in defs().asset_checks for spec in check.check_specs])
     assert lines[-1] == f"{checks} of {checks} checks passed"
     noise = [

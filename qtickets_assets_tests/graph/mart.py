@@ -11,6 +11,7 @@ import dagster as dg
 
 from qtickets_assets.definitions import defs
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.sandbox.testing import SandboxHandle
 
 DATABASE = "qtickets"
 # Columns the sandbox's truth leaves out: when the loader ran, and fact_sales' version column.
@@ -99,3 +100,49 @@ def _as_truth(name: str, value: Any) -> Any:
             .strftime("%Y-%m-%dT%H:%M:%SZ")
         )
     return value
+
+
+class Mart:
+    """A clean, correct mart (its own chDB directory) and the sandbox it was loaded from."""
+
+    def __init__(self, sandbox: SandboxHandle, url: str) -> None:
+        self.sandbox = sandbox
+        self.url = url
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "QTICKETS_BASE_URL": self.sandbox.base_url,
+            "QTICKETS_TOKEN": self.sandbox.token,
+            "CLICKHOUSE_URL": self.url,
+            "CLICKHOUSE_DATABASE": DATABASE,
+        }
+
+    def sql(self, *statements: str) -> None:
+        with open_client(self.url, DATABASE) as client:
+            for statement in statements:
+                client.command(statement.format(db=DATABASE), settings={"mutations_sync": 2})
+
+    def value(self, query: str):
+        with open_client(self.url, DATABASE) as client:
+            return client.command(query.format(db=DATABASE))
+
+    def run(self, selection: dg.AssetSelection, instance: dg.DagsterInstance | None = None):
+        """A job of `selection` from the project's definitions, executed in process."""
+        with mock.patch.dict(os.environ, self.environment()):
+            job = dg.define_asset_job("under_test", selection=selection)
+            definitions = dg.Definitions.merge(defs(), dg.Definitions(jobs=[job]))
+            return definitions.resolve_job_def("under_test").execute_in_process(
+                instance=instance, raise_on_error=False
+            )
+
+    def check_results(
+        self, instance: dg.DagsterInstance | None = None
+    ) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+        """Every asset check of the project, run alone: {(asset, check): evaluation}."""
+        result = self.run(dg.AssetSelection.all_asset_checks(), instance)
+        assert not result.get_asset_materialization_events(), "a check-only run materialized an asset"
+        return by_check(result)
+
+
+def by_check(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}

@@ -11,6 +11,7 @@ import pytest
 
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import DATABASE
+from qtickets_assets_tests.graph.test_checks_fail import every_check
 from qtickets_assets_tests.graph.test_definitions import ASSETS
 from qtickets_assets_tests.graph.test_full_sync import assert_mart_equals_truth
 
@@ -88,7 +89,8 @@ def test_dg_launch_all_assets_builds_the_mart_equal_to_truth(tmp_path, monkeypat
             for e in events
             if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
         ]
-        assert len(checks) == 17
+        assert {(c.asset_key.to_user_string(), c.check_name) for c in checks} == every_check()
+        assert len(checks) == 36
         assert all(check.passed for check in checks), [c.check_name for c in checks if not c.passed]
 
 

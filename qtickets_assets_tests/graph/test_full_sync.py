@@ -76,6 +76,19 @@ def test_nightly_reconciliation_rebuilds_exact_truth(tmp_path):
         assert_mart_equals_truth(url, sandbox.truth())
 
 
+def test_the_api_resources_run_config_reaches_the_runs_crawls(tmp_path):
+    """A limit set in the run's config (the UI's launchpad) holds for every crawl of the run, which
+    the `sync` resource starts on the run's own `qtickets` resource."""
+    run_config = {"resources": {"qtickets": {"config": {"max_concurrency": 2}}}}
+    with run_sandbox(size="small", seed=5, latency_ms=5) as sandbox:
+        result = materialize_all(
+            sandbox.base_url, sandbox.token, f"chdb://{tmp_path / 'ch'}", run_config=run_config
+        )
+        assert_succeeded(result)
+        assert sandbox.stats()["peak_in_flight"] == 2
+        assert_mart_equals_truth(f"chdb://{tmp_path / 'ch'}", sandbox.truth())
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("size", "ignore_filters"),

@@ -28,19 +28,21 @@ def _stop_here(marker: Path) -> None:
 
 
 def _install(point: str, marker: Path) -> None:
-    real_insert = writers.insert_blocks
+    # Every write goes through writers.insert: Arrow data, or an INSERT ... SELECT (the latest
+    # inventory is filled inside ClickHouse).
+    real_insert = writers.insert
 
-    def insert_blocks(client, database, table, data, **options):
+    def insert(client, database, table, rows, **options):
         if point == "staging" and table.startswith("fact_inventory_latest__staging_"):
-            real_insert(client, database, table, data, **options)
+            real_insert(client, database, table, rows, **options)
             _stop_here(marker)
         elif point == "insert" and table == "fact_sales":
-            rows = pa.concat_tables(writers.in_blocks(data))  # the IO manager hands on a stream
-            real_insert(client, database, table, rows.slice(0, rows.num_rows // 2))
+            whole = pa.concat_tables(writers.in_blocks(rows))  # the IO manager hands on a stream
+            writers.insert_blocks(client, database, table, whole.slice(0, whole.num_rows // 2))
             _stop_here(marker)
-        return real_insert(client, database, table, data, **options)
+        return real_insert(client, database, table, rows, **options)
 
-    writers.insert_blocks = insert_blocks
+    writers.insert = insert
 
 
 def main() -> int:

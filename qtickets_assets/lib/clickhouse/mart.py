@@ -8,7 +8,7 @@ Tables written with ReplacingMergeTree are read with FINAL wherever a figure mus
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -123,6 +123,22 @@ def dashboard_totals(client: Client, database: str) -> tuple[int, Decimal]:
         f"SELECT sum(tickets_sold_total), sum(revenue_total) FROM {qualified(database, 'v_sales_dashboard')}",
     )
     return int(tickets), Decimal(revenue)
+
+
+def daily_sales(client: Client, database: str, first: date, last: date) -> pd.DataFrame:
+    """Every event's paid and refunded tickets per local day from `first` to `last`, days without
+    activity included (as zeros): the sales curve the demo prints."""
+    query = f"""
+        SELECT
+            date_local, sum(tickets_paid) AS tickets_paid, sum(revenue_paid) AS revenue_paid,
+            sum(tickets_refunded) AS tickets_refunded, sum(amount_refunded) AS amount_refunded
+        FROM {qualified(database, "v_sales_daily")}
+        WHERE date_local BETWEEN {{first:Date}} AND {{last:Date}}
+        GROUP BY date_local
+        ORDER BY date_local WITH FILL FROM {{first:Date}} TO {{last:Date}} + 1"""
+    daily = client.query_df(query, parameters={"first": first, "last": last})
+    daily["date_local"] = daily["date_local"].dt.date  # a calendar day, not a midnight
+    return daily
 
 
 def view_rows(

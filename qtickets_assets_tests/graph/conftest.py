@@ -1,0 +1,30 @@
+"""A clean, correct mart built once per test session against a small sandbox; each test that asks
+for `mart` works on its own copy of that chDB directory (corrupting it as it likes)."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
+from qtickets_assets_tests.graph.mart import Mart, materialize_all
+
+
+@pytest.fixture(scope="session")
+def clean_mart(tmp_path_factory) -> Iterator[tuple[SandboxHandle, Path]]:
+    directory = tmp_path_factory.mktemp("clean") / "ch"
+    with run_sandbox(size="small", seed=7) as sandbox:
+        result = materialize_all(sandbox.base_url, sandbox.token, f"chdb://{directory}")
+        assert result.success
+        assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
+        yield sandbox, directory
+
+
+@pytest.fixture
+def mart(clean_mart, tmp_path) -> Mart:
+    """A private copy of the clean mart (the engine is closed between opens, so files are at rest)."""
+    sandbox, directory = clean_mart
+    copy = tmp_path / "ch"
+    shutil.copytree(directory, copy, symlinks=True)
+    return Mart(sandbox, f"chdb://{copy}")
