@@ -79,7 +79,7 @@ def route_kind(path: str) -> str | None:
 
 
 def page_number(body: dict[str, Any], query: dict[str, list[str]]) -> int:
-    raw = body.get("page", (query.get("page") or [None])[0])
+    raw: Any = body.get("page", query["page"][0] if query.get("page") else None)
     try:
         return max(1, int(raw))
     except (TypeError, ValueError):
