@@ -60,9 +60,11 @@ def main() -> None:
         what = run(client, args.what)
         wall = time.perf_counter() - started
         own_cpu, sandbox_cpu = self_cpu() - own_cpu, sandbox.cpu_seconds() - sandbox_cpu
+        crawl = sandbox.stats()["crawl"]
         print(
             f"{args.what} ({what}): wall {wall:.2f} s, client CPU {own_cpu:.2f} s, "
-            f"sandbox CPU {sandbox_cpu:.2f} s"
+            f"sandbox CPU {sandbox_cpu:.2f} s; crawl {crawl['span_s']:.2f} s, "
+            f"sequential {crawl['service_s']:.2f} s, mean in flight {crawl['mean_in_flight']:.2f}"
         )
 
 
