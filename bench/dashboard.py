@@ -14,6 +14,7 @@ import statistics
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +28,7 @@ ZONES = ["Europe/Moscow", "Asia/Krasnoyarsk", "Asia/Novosibirsk", "Asia/Vladivos
 STATUSES = np.array(["paid", "unpaid", "cancelled", "refunded"])
 
 
-def _table(name: str, columns: dict[str, object]) -> pa.Table:
+def _table(name: str, columns: dict[str, Any]) -> pa.Table:
     schema = to_arrow_schema(table_schema(name))
     return pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
 
@@ -54,11 +55,21 @@ def events(n_events: int, now: int) -> pa.Table:
     )
 
 
+def only(status: np.ndarray, wanted: str, values: list[Any]) -> list[Any]:
+    """The values where the ticket has the wanted status, None elsewhere."""
+    return [v if s == wanted else None for s, v in zip(status, values, strict=True)]
+
+
 def sales(rows: int, n_events: int, now: int, rng: np.random.Generator, first_id: int = 1) -> pa.Table:
     created = now - rng.integers(0, 90 * 86400, rows)
     status = STATUSES[rng.choice(4, rows, p=[0.8, 0.1, 0.05, 0.05])]
-    paid = np.where(status == "unpaid", None, created.astype("datetime64[s]")).tolist()
-    cents = rng.integers(35_000, 150_000, rows)
+    created_at = created.astype("datetime64[s]").tolist()
+    created_day = created.astype("datetime64[s]").astype("datetime64[D]")
+    paid = [None if s == "unpaid" else c for s, c in zip(status, created_at, strict=True)]
+    paid_day = [None if s == "unpaid" else d for s, d in zip(status, created_day.tolist(), strict=True)]
+    prices = [Decimal(int(c)).scaleb(-2) for c in rng.integers(35_000, 150_000, rows)]
+    zero = [Decimal("0.00")] * rows
+    nothing = [None] * rows
     return _table(
         "fact_sales",
         {
@@ -70,12 +81,32 @@ def sales(rows: int, n_events: int, now: int, rng: np.random.Generator, first_id
             "paid_at": paid,
             "status": status,
             "quantity": np.ones(rows, dtype=np.uint32),
-            "price": [Decimal(int(c)).scaleb(-2) for c in cents],
+            "price": prices,
             "currency": ["RUB"] * rows,
             "utm_source": rng.choice(["", "vk", "yandex", "telegram"], rows),
             "utm_medium": rng.choice(["", "cpc", "social"], rows),
             "utm_campaign": rng.choice(["", "spring", "autumn"], rows),
             "updated_at": np.full(rows, now, dtype="datetime64[s]"),
+            "original_price": prices,
+            "discount_amount": zero,
+            "service_fee": zero,
+            "discount_id": nothing,
+            "promo_code_id": nothing,
+            "ticket_name": ["Взрослый"] * rows,
+            "payment_type": rng.choice(["card", "sbp", "cash"], rows),
+            "site_host": ["demo.qtickets.events"] * rows,
+            "utm_content": [""] * rows,
+            "utm_term": [""] * rows,
+            "refunded_at": only(status, "refunded", created_at),
+            "refunded_amount": [
+                p if s == "refunded" else Decimal("0.00") for s, p in zip(status, prices, strict=True)
+            ],
+            "cancelled_at": only(status, "cancelled", created_at),
+            "checked_at": nothing,
+            "created_date_local": created_day,
+            "paid_date_local": paid_day,
+            "refunded_date_local": only(status, "refunded", created_day.tolist()),
+            "days_before_show": rng.integers(0, 90, rows).astype(np.int32),
         },
     )
 
@@ -98,7 +129,7 @@ def inventory(n_events: int, now: int) -> pa.Table:
     )
 
 
-def timed_queries(client, repeats: int) -> list[float]:
+def timed_queries(client: Any, repeats: int) -> list[float]:
     sql = f"SELECT * FROM {DATABASE}.v_sales_dashboard ORDER BY revenue_total DESC, event_id"
     client.query_arrow(sql)  # warm-up: the first query reads the parts' marks from disk
     times = []

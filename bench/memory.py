@@ -10,30 +10,25 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import re
-import secrets
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from unittest import mock
 
+from qtickets_assets.sandbox.process import spawn_sandbox
+
 
 def rss_now() -> tuple[int, int]:
     with open("/proc/self/status") as f:
         fields = dict(line.split(":", 1) for line in f if ":" in line)
-    mb = lambda name: int(fields.get(name, "0 kB").split()[0]) // 1024  # noqa: E731
-    return mb("VmRSS"), mb("RssAnon")
+    vm_rss, rss_anon = (int(fields.get(name, "0 kB").split()[0]) // 1024 for name in ("VmRSS", "RssAnon"))
+    return vm_rss, rss_anon
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.memory")
     parser.add_argument("--size", default="large")
     args = parser.parse_args()
-    token = secrets.token_hex(8)
-    command = [sys.executable, "-m", "qtickets_assets.sandbox", "serve", "--size", args.size, "--port", "0"]
-    sandbox = subprocess.Popen([*command, "--token", token], stdout=subprocess.PIPE, text=True)
     samples: list[tuple[float, int, int]] = []
     stop = threading.Event()
 
@@ -42,17 +37,15 @@ def main() -> None:
             samples.append((time.monotonic(), *rss_now()))
             stop.wait(0.02)
 
-    try:
-        assert sandbox.stdout is not None
-        url = next(m.group(1) for line in sandbox.stdout if (m := re.search(r"listening on (\S+)", line)))
+    with spawn_sandbox(args.size) as sandbox:
         print(f"before imports: RSS {rss_now()[0]} MB")
         from qtickets_assets.definitions import defs
 
         import_rss = rss_now()
         print(f"after imports: RSS {import_rss[0]} MB, anon {import_rss[1]} MB")
         env = {
-            "QTICKETS_BASE_URL": url,
-            "QTICKETS_TOKEN": token,
+            "QTICKETS_BASE_URL": sandbox.base_url,
+            "QTICKETS_TOKEN": sandbox.token,
             "CLICKHOUSE_URL": f"chdb://{tempfile.mkdtemp(prefix='qtickets-mem-')}/ch",
             "CLICKHOUSE_DATABASE": "qtickets",
         }
@@ -80,10 +73,6 @@ def main() -> None:
             peaks = f"{max(s[1] for s in window):>10} {max(s[2] for s in window):>10}"
             print(f"{step:40} {first[1]:>10} {first[2]:>10} {peaks}")
         print(f"peak RSS {max(s[1] for s in samples)} MB, peak anon {max(s[2] for s in samples)} MB")
-    finally:
-        stop.set()
-        sandbox.terminate()
-        sandbox.wait()
 
 
 if __name__ == "__main__":

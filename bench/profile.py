@@ -1,7 +1,7 @@
 """Where a crawl's CPU goes, without Dagster: `python -m bench.profile --size medium --what seats`.
 
 The sandbox runs as its own process (its CPU is reported apart from the client's), the client path
-of one asset runs here: fetch + parse + the asset's frame + the IO manager's Arrow conversion.
+of one asset runs here: fetch + parse + the asset's frame and Arrow conversion (orders: the spool).
 Prints wall time, this process's CPU time and the sandbox's. For a flame profile of every thread:
 `py-spy record -o profile.svg -- python -m bench.profile ...` (py-spy: `pip install py-spy`).
 """
@@ -9,29 +9,19 @@ Prints wall time, this process's CPU time and the sandbox's. For a flame profile
 from __future__ import annotations
 
 import argparse
-import re
-import secrets
-import subprocess
-import sys
+import os
 import time
 
-import pyarrow as pa
-
 from qtickets_assets.lib import frames
-from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
+from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.orders import spool_tickets
 from qtickets_assets.lib.qtickets.client import QticketsClient
-
-
-def cpu_of(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / 100  # utime + stime, in clock ticks (100 Hz)
+from qtickets_assets.sandbox.process import spawn_sandbox
 
 
 def self_cpu() -> float:
-    times = __import__("os").times()
+    times = os.times()
     print(f"  (user {times.user:.2f} s, system {times.system:.2f} s)")
     return times.user + times.system
 
@@ -39,8 +29,8 @@ def self_cpu() -> float:
 def run(client: QticketsClient, what: str) -> str:
     if what == "orders":
         spooled = spool_tickets(client.iter_order_pages())
-        for batch in spooled.stream:
-            conform_arrow(pa.Table.from_batches([batch]), table_schema("fact_sales"))
+        for _ in spooled.spool.reader():  # read back as the write would (the calendar days left out)
+            pass
         return f"{spooled.orders_read} orders, {spooled.tickets} tickets"
     events = [event for page in client.iter_event_pages() for event in page]
     shows = frames.shows_frame(events)
@@ -58,34 +48,24 @@ def main() -> None:
     parser.add_argument("--size", default="medium")
     parser.add_argument("--what", choices=["orders", "events", "seats"], default="seats")
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--latency-model", choices=["lognormal", "constant"], default="lognormal")
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    token = secrets.token_hex(8)
-    command = [sys.executable, "-m", "qtickets_assets.sandbox", "serve", "--size", args.size, "--port", "0"]
-    command += ["--token", token, "--latency-ms", str(args.latency_ms)]
-    sandbox = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert sandbox.stdout is not None
-        url = None
-        for line in sandbox.stdout:
-            match = re.search(r"sandbox listening on (\S+)", line)
-            if match:
-                url = match.group(1)
-                break
-        if url is None:
-            raise SystemExit("the sandbox did not start")
-        with QticketsClient(url, token, max_concurrency=args.concurrency) as client:
-            sandbox_cpu, own_cpu, started = cpu_of(sandbox.pid), self_cpu(), time.perf_counter()
-            what = run(client, args.what)
-            wall = time.perf_counter() - started
-            own_cpu, sandbox_cpu = self_cpu() - own_cpu, cpu_of(sandbox.pid) - sandbox_cpu
+    flags = ["--latency-model", args.latency_model]
+    with (
+        spawn_sandbox(args.size, latency_ms=args.latency_ms, args=flags) as sandbox,
+        QticketsClient(sandbox.base_url, sandbox.token, max_concurrency=args.concurrency) as client,
+    ):
+        sandbox_cpu, own_cpu, started = sandbox.cpu_seconds(), self_cpu(), time.perf_counter()
+        what = run(client, args.what)
+        wall = time.perf_counter() - started
+        own_cpu, sandbox_cpu = self_cpu() - own_cpu, sandbox.cpu_seconds() - sandbox_cpu
+        crawl = sandbox.stats()["crawl"]
         print(
             f"{args.what} ({what}): wall {wall:.2f} s, client CPU {own_cpu:.2f} s, "
-            f"sandbox CPU {sandbox_cpu:.2f} s"
+            f"sandbox CPU {sandbox_cpu:.2f} s; crawl {crawl['span_s']:.2f} s, "
+            f"sequential {crawl['service_s']:.2f} s, mean in flight {crawl['mean_in_flight']:.2f}"
         )
-    finally:
-        sandbox.terminate()
-        sandbox.wait()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from qtickets_assets.sandbox.generate import SIZES, generate_world
+from qtickets_assets.sandbox.latency import LATENCY_MODELS
 from qtickets_assets.sandbox.testing import start_server
 from qtickets_assets.sandbox.truth import truth
 
@@ -33,8 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", default=None, help="default: $QTICKETS_TOKEN")
     serve.add_argument("--ignore-filters", action="store_true", help="ignore where and orderBy, as feared")
     serve.add_argument(
-        "--latency-ms", type=int, default=0, help="the least time an API answer takes, its rendering included"
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="median latency per API request; the server's work comes on top",
     )
+    serve.add_argument(
+        "--latency-model",
+        choices=LATENCY_MODELS,
+        default="lognormal",
+        help="lognormal: p90 1.8x, p99 4x the median (see latency.py); constant: exactly --latency-ms",
+    )
+    serve.add_argument("--latency-seed", type=int, default=0, help="seed of the latency draws")
     serve.add_argument("--fault-503", type=float, default=0.0)
     serve.add_argument("--fault-429", type=float, default=0.0)
     serve.add_argument("--retry-after", type=int, default=1)
@@ -58,6 +69,8 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     faults = {
         "latency_ms": args.latency_ms,
+        "latency_model": args.latency_model,
+        "latency_seed": args.latency_seed,
         "fault_503": args.fault_503,
         "fault_429": args.fault_429,
         "retry_after": args.retry_after,
@@ -83,7 +96,7 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     host, port = server.server_address[:2]
-    print(f"sandbox listening on http://{host}:{port}/api/rest/v1", flush=True)
+    print(f"sandbox listening on http://{host!s}:{port}/api/rest/v1", flush=True)
     stop.wait()
     server.shutdown()
     server.server_close()

@@ -1,6 +1,10 @@
-"""The Qtickets REST v1 routes over a World: routing, list parameters, paging, errors, caches.
+"""The Qtickets REST v1 routes over a World: routing, list parameters, paging, errors.
 
 Transport-free: `Api.handle` maps a parsed GET to a `Response`; the HTTP server adds auth and faults.
+Every answer is rendered and encoded anew (`render.dumps`): the sandbox is an oracle, and must
+never be cheaper to serve than the real API. What it keeps between requests stands for the real
+API's database and its indexes: the filterable columns and which items a query matches, per world
+version, never a rendered byte.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from typing import Any
 
 from qtickets_assets.sandbox.filters import FilterError, apply_order, apply_where
 from qtickets_assets.sandbox.model import World
-from qtickets_assets.sandbox.render import dumps, fast_dumps
+from qtickets_assets.sandbox.render import dumps
 from qtickets_assets.sandbox.resources import RESOURCES, Resource, color_themes_body
-from qtickets_assets.sandbox.seats import PlanCache, render_barcodes, render_seats, seat_select
+from qtickets_assets.sandbox.seats import render_barcodes, render_seats, seat_select
 
 JSON_TYPE = "application/json"
 HTML_TYPE = "text/html; charset=UTF-8"
@@ -28,46 +32,6 @@ NOT_FOUND_HTML = (
 LIST_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)$")
 ITEM_RE = re.compile(r"^/(events|orders|clients|discounts|promo-codes)/([^/]+)$")
 SHOW_RE = re.compile(r"^/shows/([^/]+)/(seats|barcodes)$")
-SEAT_CACHE_BYTES = 256 << 20  # rendered seat maps kept, least recently used dropped first
-# Rendered list items (events, orders) kept per route and world version, up to this many bytes per
-# route (each bytes object counted with FRAGMENT_OVERHEAD). An order is ~3.4 KB of
-# JSON: medium (~20,000 orders, ~70 MB) fits whole; large (~120,000 orders, ~415 MB) keeps the
-# first ~75,000 rendered. Events: large ~21 MB.
-FRAGMENT_CACHE_BYTES = 256 << 20
-FRAGMENT_OVERHEAD = 120  # per entry: the bytes object's header, its int key and the dict slot
-
-
-class FragmentCache:
-    """One route's rendered items (bytes by id) for one world version; any mutation drops them all.
-
-    Bounded by `limit` bytes, and once full it keeps what it has: a crawl walks the list in one
-    order, so under LRU a cache smaller than the list would evict every fragment before its next use.
-    Not locked on its own: `Api.handle` holds the world's lock.
-    """
-
-    __slots__ = ("_by_id", "limit", "size", "version")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self.version = -1
-        self._by_id: dict[int, bytes] = {}
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def get(self, version: int, item_id: int) -> bytes | None:
-        if version != self.version:
-            self._by_id.clear()  # a mutation happened: stale bytes must never be served
-            self.size = 0
-            self.version = version
-        return self._by_id.get(item_id)
-
-    def put(self, item_id: int, body: bytes) -> None:
-        cost = len(body) + FRAGMENT_OVERHEAD
-        if self.size + cost <= self.limit and item_id not in self._by_id:
-            self._by_id[item_id] = body
-            self.size += cost
 
 
 @dataclass(slots=True)
@@ -115,7 +79,7 @@ def route_kind(path: str) -> str | None:
 
 
 def page_number(body: dict[str, Any], query: dict[str, list[str]]) -> int:
-    raw = body.get("page", (query.get("page") or [None])[0])
+    raw: Any = body.get("page", query["page"][0] if query.get("page") else None)
     try:
         return max(1, int(raw))
     except (TypeError, ValueError):
@@ -128,22 +92,16 @@ class Api:
         world: World,
         ignore_filters: bool = False,
         ignore_select: bool = False,
-        fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES,
     ) -> None:
         self.world = world
         self.ignore_filters = ignore_filters
         self.ignore_select = ignore_select  # serve whole seat objects whatever `select` asks
         self._lock = threading.Lock()
+        # Which items a (route, where, orderBy) matches, per world version: a database answers a
+        # page from its indexes, while filtering and sorting every item again for each page would
+        # make a crawl quadratic in the list's length here.
         self._results: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
-        self._fragments = {
-            route: FragmentCache(fragment_cache_bytes) for route, res in RESOURCES.items() if res.cache_render
-        }
         self._row_cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
-        # seat-map bodies by (show id, flat, select), for the world version in `_seats_version`
-        self._seat_bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-        self._seat_bytes = 0
-        self._seats_version = world.version
-        self._seat_plans = PlanCache()  # halls' offers per zone and select; halls never change
 
     def handle(
         self, path: str, query: dict[str, list[str]], body: dict[str, Any], empty_page: bool = False
@@ -172,9 +130,10 @@ class Api:
         page = page_number(body, query)
         last_page = -(-len(items) // res.per_page)
         chunk = [] if empty and page < last_page else items[(page - 1) * res.per_page : page * res.per_page]
-        paging = dumps({"perPage": res.per_page, "currentPage": page, "total": len(items)})
-        parts = [b'{"data":[', b",".join([self._fragment(res, item) for item in chunk]), b'],"paging":']
-        return Response(200, b"".join((*parts, paging, b"}")))
+        paging = {"perPage": res.per_page, "currentPage": page, "total": len(items)}
+        return Response(
+            200, dumps({"data": [res.render(item, self.world) for item in chunk], "paging": paging})
+        )
 
     def _select(self, res: Resource, where: Any, order_by: Any) -> list[Any]:
         key = (res.route, json.dumps(where, sort_keys=True), json.dumps(order_by), self.world.version)
@@ -203,16 +162,6 @@ class Api:
             self._row_cache[res.route] = cached
         return cached[1]
 
-    def _fragment(self, res: Resource, item: Any) -> bytes:
-        cache = self._fragments.get(res.route)
-        if cache is None:
-            return fast_dumps(res.render(item, self.world))
-        body = cache.get(self.world.version, item.id)
-        if body is None:
-            body = fast_dumps(res.render(item, self.world))
-            cache.put(item.id, body)
-        return body
-
     def _item(self, res: Resource, raw_id: str) -> Response:
         if not raw_id.isdigit():
             return not_found(res.label, raw_id)
@@ -220,7 +169,7 @@ class Api:
         found = next((i for i in self._by_id(res, wanted)), None)
         if found is None:
             return not_found(res.label, raw_id)
-        return Response(200, b'{"data":' + self._fragment(res, found) + b"}")
+        return Response(200, dumps({"data": res.render(found, self.world)}))
 
     def _by_id(self, res: Resource, wanted: int) -> list[Any]:
         if res.route == "orders":
@@ -239,27 +188,5 @@ class Api:
             return Response(200, dumps(render_barcodes(self.world, show.id)))
         flat = body.get("flat") in (True, 1, "1", "true")
         select = None if self.ignore_select else seat_select(body.get("select"))
-        return Response(200, self._seat_body(show.id, flat, select))
-
-    def _seat_body(self, show_id: int, flat: bool, select: tuple[str, ...] | None) -> bytes:
-        """Rendered once per show, shape and select; any mutation drops them all."""
-        key = (show_id, flat, select)
-        with self._lock:
-            if self._seats_version != self.world.version:
-                self._seat_bodies.clear()
-                self._seat_bytes = 0
-                self._seats_version = self.world.version
-            cached = self._seat_bodies.get(key)
-            if cached is not None:
-                self._seat_bodies.move_to_end(key)
-                return cached
-        show = self.world.shows_by_id[show_id]
         event = self.world.events_by_id[show.event_id]
-        body = fast_dumps(render_seats(show, event, flat, select, self._seat_plans))
-        with self._lock:
-            if key not in self._seat_bodies:
-                self._seat_bodies[key] = body
-                self._seat_bytes += len(body)
-            while self._seat_bytes > SEAT_CACHE_BYTES and len(self._seat_bodies) > 1:
-                self._seat_bytes -= len(self._seat_bodies.popitem(last=False)[1])
-        return body
+        return Response(200, dumps(render_seats(show, event, flat, select)))

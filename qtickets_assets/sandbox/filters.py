@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,12 @@ def clause_predicate(clause: Any, columns: dict[str, Kind]) -> Callable[[dict[st
     return lambda row: row[column] is not None and compare(row[column], target)
 
 
+def null_first_key(column: str, row: dict[str, Any]) -> tuple[bool, Any]:
+    """Sort key: NULLs before any value, as MySQL sorts them ascending."""
+    value = row[column]
+    return (value is not None, value if value is not None else 0)
+
+
 def apply_where(rows: list[dict[str, Any]], where: Any, columns: dict[str, Kind]) -> list[dict[str, Any]]:
     if where is None:
         return rows
@@ -100,5 +107,5 @@ def apply_order(rows: list[dict[str, Any]], order_by: Any, columns: Sequence[str
         if column not in columns or str(direction).lower() not in ("asc", "desc"):
             raise FilterError("bad orderBy")
         desc = str(direction).lower() == "desc"
-        rows.sort(key=lambda r, c=column: (r[c] is not None, r[c] if r[c] is not None else 0), reverse=desc)
+        rows.sort(key=partial(null_first_key, column), reverse=desc)
     return rows

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
-
-import orjson
 
 from qtickets_assets.sandbox.model import Discount, Event, PromoCode, Show, World
 
@@ -37,77 +34,11 @@ def dumps(obj: Any) -> bytes:
     return text.replace("/", "\\/").encode("ascii")
 
 
-_ORJSON_OPTS = (
-    orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-# Floats below 1e-4: orjson writes 1e-5 as 0.00001 and 1.5e-7 as 1.5e-7 where json.dumps writes
-# 1e-05 and 1.5e-07 (from 1e-4 up both write repr's digits the same way, 1e+16 included: tested);
-# DEL: orjson leaves it raw, json.dumps escapes it. Bodies that may hold either (false alarms are
-# harmless: a cheap substring test first, then a closer look) take the reference encoder.
-_HINTS = (b"e-", b"0.0000", b"\x7f")
-_SUSPECT = re.compile(rb"(?:^|[:,[])-?(?:[0-9]+(?:\.[0-9]+)?e|0\.0000)|\x7f")
-# The characters "backslashreplace" spells otherwise than json.dumps: U+0080..U+00FF (\xNN, not
-# \u00NN; e.g. «») and U+10000 and up (\UNNNNNNNN, not a surrogate pair). Their UTF-8 lead bytes
-# (0xC2, 0xC3; 0xF0..0xF4) tell cheaply whether a body has any: a lead byte is never a continuation.
-_ODD_LEADS = (b"\xc2", b"\xc3", b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
-_ODD_CHARS = re.compile("[\x80-\xff\U00010000-\U0010ffff]")
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    """A character as json.dumps (ensure_ascii) spells it: \\u and 4 lowercase hex digits, or 2."""
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
-
-
-def fast_dumps(obj: Any) -> bytes:
-    """dumps's exact bytes, ~1.6x faster: orjson, then non-ASCII escaped by the codec in C.
-
-    "backslashreplace" spells U+0100..U+FFFF as \\uNNNN with lowercase hex, as json.dumps does; the
-    characters it spells otherwise are escaped first (non-ASCII only ever stands inside a JSON
-    string, so this is exactly json.dumps's escape); numbers orjson spells otherwise fall back to
-    `dumps`. For the sandbox's own data only: orjson writes NaN and infinities as null (every float
-    the sandbox renders is money, kopecks / 100, or a city's coordinates: finite).
-    """
-    try:
-        raw = orjson.dumps(obj, option=_ORJSON_OPTS)
-    except TypeError:  # non-str keys, ints beyond 64 bits, lone surrogates, odd types
-        return dumps(obj)
-    if any(hint in raw for hint in _HINTS) and _SUSPECT.search(raw):
-        return dumps(obj)
-    if not raw.isascii():
-        text = raw.decode("utf-8")
-        if any(lead in raw for lead in _ODD_LEADS):
-            text = _ODD_CHARS.sub(_json_escape, text)
-        raw = text.encode("ascii", "backslashreplace")
-    return raw.replace(b"/", b"\\/")
-
-
-_DAYS: dict[int, str] = {}  # day number (Moscow) -> "YYYY-MM-DDT"; a few hundred days per world
-_MINUTES = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
-_SECONDS = tuple(f"{s:02d}+03:00" for s in range(60))
-
-
 def msk(ts: int | None) -> str | None:
-    """Every timestamp goes out in Moscow time, whatever the event's own zone.
-
-    Same string as strftime("%Y-%m-%dT%H:%M:%S+03:00", gmtime(ts + MSK_OFFSET)); the date part is
-    made by exactly that once per day, the time of day from tables (strftime was 2 us a call).
-    """
+    """Every timestamp goes out in Moscow time, whatever the event's own zone."""
     if ts is None:
         return None
-    if type(ts) is not int:
-        return time.strftime("%Y-%m-%dT%H:%M:%S+03:00", time.gmtime(ts + MSK_OFFSET))
-    day, second = divmod(ts + MSK_OFFSET, 86400)
-    prefix = _DAYS.get(day)
-    if prefix is None:
-        if len(_DAYS) > 100_000:
-            _DAYS.clear()
-        prefix = _DAYS[day] = time.strftime("%Y-%m-%dT", time.gmtime(day * 86400))
-    minute, second = divmod(second, 60)
-    return prefix + _MINUTES[minute] + _SECONDS[second]
+    return time.strftime("%Y-%m-%dT%H:%M:%S+03:00", time.gmtime(ts + MSK_OFFSET))
 
 
 def money(kopecks: int | None) -> int | float | None:

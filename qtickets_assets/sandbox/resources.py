@@ -21,7 +21,6 @@ class Resource:
     items: Callable[[World], list[Any]]
     row: Callable[[Any], dict[str, Any]]  # a new dict per call: the API adds "_item" to it
     render: Callable[[Any, World], dict[str, Any]]
-    cache_render: bool = False  # keep rendered bytes per world version (api.FragmentCache)
 
 
 TIME_COLS: dict[str, Kind] = {"created_at": "time", "updated_at": "time", "deleted_at": "time"}
@@ -41,7 +40,6 @@ RESOURCES: dict[str, Resource] = {
             "deleted_at": e.deleted_at,
         },
         lambda e, w: render_event(e),
-        cache_render=True,
     ),
     "orders": Resource(
         "orders",
@@ -59,7 +57,6 @@ RESOURCES: dict[str, Resource] = {
             "deleted_at": o.deleted_at,
         },
         lambda o, w: render_order(o),
-        cache_render=True,
     ),
     "clients": Resource(
         "clients",

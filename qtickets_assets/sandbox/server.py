@@ -7,6 +7,7 @@ import hmac
 import json
 import socket
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -41,6 +42,7 @@ class Sandbox:
         self.api = Api(world, ignore_filters, ignore_select)
         self.faults = FaultInjector(faults)
         self.stats = Stats()
+        self.sleep: Callable[[float], None] = time.sleep  # tests swap it to see each delay without waiting
 
     def __repr__(self) -> str:  # the token must never show up in a repr or a log
         return f"Sandbox(size={self.world.size!r}, seed={self.world.seed}, token=***)"
@@ -56,6 +58,12 @@ class Sandbox:
     def advance(self, **what: Any) -> dict[str, Any]:
         return advance(self.world, **what)
 
+    def summary(self) -> dict[str, Any]:
+        """What a client of the control routes needs to know of the world (e.g. to change 1% of it)."""
+        with self.world.lock:
+            w = self.world
+            return {"size": w.size, "seed": w.seed, "events": len(w.events), "orders": len(w.orders)}
+
     def control(self, method: str, name: str, query: dict[str, list[str]], body: dict[str, Any]) -> Response:
         """The /_sandbox routes; no token needed, never faulted."""
         try:
@@ -64,6 +72,8 @@ class Sandbox:
                 return Response(200, json.dumps(self.truth(int(as_of[0]) if as_of else None)).encode())
             if name == "expected_requests" and method == "GET":
                 return Response(200, json.dumps(expected_requests(self.world)).encode())
+            if name == "world" and method == "GET":
+                return Response(200, json.dumps(self.summary()).encode())
             if name == "advance" and method == "POST":
                 return Response(200, json.dumps(self.advance(**body)).encode())
             if name == "faults":
@@ -114,24 +124,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve_api(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> None:
         sandbox = self.server.sandbox
-        kind = route_kind(path) or "unknown"
-        sandbox.stats.enter(method, kind)
+        ticket = sandbox.stats.enter(method, route_kind(path) or "unknown")
         decision = sandbox.faults.decide()
-        # The latency is the time the answer takes, the server's own work included, as with a
-        # remote API: rendering runs inside it, not on top of it (the bench's floor assumes so).
-        answer_at = time.monotonic() + decision.delay
-        status: int | None = None
-        sent = 0
+        response: Response | None = None
         try:
-            if decision.fault == "drop":
-                time.sleep(decision.delay)
-                self._drop()
-                return
-            response = self._api_response(method, path, query, raw, decision.fault)
-            time.sleep(max(0.0, answer_at - time.monotonic()))
-            status, sent = response.status, self._send(response, method)
+            # The answer takes the sampled latency and then the server's own work, as a remote API's
+            # does: the sandbox's rendering never hides inside the latency (bench's "sequential" is
+            # the sum of both, as the stats count them).
+            sandbox.sleep(decision.delay)
+            if decision.fault != "drop":
+                response = self._api_response(method, path, query, raw, decision.fault)
         finally:
-            sandbox.stats.leave(status, sent, decision.fault)
+            status = None if response is None else response.status
+            sent = 0 if response is None or method == "HEAD" else len(response.body)
+            sandbox.stats.leave(ticket, status, sent, decision.fault, decision.delay)
+        if response is None:
+            self._drop()
+        else:
+            self._send(response, method)
 
     def _api_response(
         self, method: str, path: str, query: dict[str, list[str]], raw: bytes, fault: str | None
@@ -181,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
             return {}
         return parsed if isinstance(parsed, dict) else {}
 
-    def _send(self, response: Response, method: str) -> int:
+    def _send(self, response: Response, method: str) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -192,7 +202,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(response.body)
-        return len(response.body)
 
     def _drop(self) -> None:
         """Close the socket with no response at all, as a dying upstream would."""

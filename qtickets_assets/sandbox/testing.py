@@ -82,7 +82,11 @@ def run_sandbox(
     ignore_select: bool = False,
     **faults: Any,
 ) -> Iterator[SandboxHandle]:
-    """A sandbox on a free loopback port for the duration of the block."""
+    """A sandbox on a free loopback port for the duration of the block.
+
+    `faults` are `FaultConfig`'s fields: latency_ms (0 by default, so tests stay fast),
+    latency_model ("lognormal" or "constant"), latency_seed, and the fault shares.
+    """
     world = generate_world(size, seed, anchor)
     server = start_server(world, token, ignore_filters=ignore_filters, ignore_select=ignore_select, **faults)
     try:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from qtickets_assets.sandbox.latency import LatencySampler
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 
 
@@ -73,55 +73,79 @@ def test_empty_page_before_total_only_below_the_last_page(sb: SandboxHandle) -> 
     assert len(last["data"]) == 5
 
 
-def test_latency_and_slow_share(sb: SandboxHandle) -> None:
-    sb.set_faults(latency_ms=150)
-    started = time.monotonic()
+@pytest.fixture()
+def sleeps(sb: SandboxHandle, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the server gives each request, in order, and no time spent waiting them."""
+    seen: list[float] = []
+    monkeypatch.setattr(sb._sandbox, "sleep", seen.append)
+    return seen
+
+
+def test_constant_and_slow_delays(sb: SandboxHandle, sleeps: list[float]) -> None:
+    sb.set_faults(latency_ms=150, latency_model="constant")
     statuses(sb, 2)
-    assert time.monotonic() - started >= 0.3
     sb.set_faults(latency_ms=0, slow_share=1.0, slow_seconds=0.4)
-    started = time.monotonic()
     statuses(sb, 1)
-    assert time.monotonic() - started >= 0.4
+    assert sleeps == [0.15, 0.15, 0.4]
 
 
-def test_latency_is_the_answer_time_with_the_servers_own_work_inside_it(
-    sb: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+def test_lognormal_delays_are_the_samplers_draws_and_replay_by_seed(
+    sb: SandboxHandle, sleeps: list[float]
 ) -> None:
-    # A remote API's latency includes its own work; the sandbox's rendering must not add to it,
-    # or every figure in bench/ would measure the emulator's CPU on top of the configured latency.
+    assert sb.set_faults()["latency_model"] == "lognormal"  # the default
+    sb.set_faults(latency_ms=40, latency_seed=5)
+    statuses(sb, 20)
+    sampler = LatencySampler("lognormal", seed=5)
+    expected = [sampler.draw(0.04) for _ in range(20)]
+    assert sleeps == expected and len(set(expected)) == 20
+    sb.set_faults(latency_seed=5)  # the same seed replays the same delays
+    statuses(sb, 20)
+    assert sleeps[20:] == expected
+    with pytest.raises(ValueError, match="latency_model"):
+        sb.set_faults(latency_model="uniform")
+
+
+def test_the_servers_work_comes_after_the_whole_latency(
+    sb: SandboxHandle, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A remote API's answer takes the way there and back plus its own work: the sandbox must not
+    # hide its rendering inside the latency, and the stats must count both.
     api = sb._sandbox.api
     render = api.handle
+    steps: list[str] = []
 
-    def slow_render(*args: object, **kwargs: object) -> object:
-        time.sleep(0.6)
+    def recorded(*args: object, **kwargs: object) -> object:
+        steps.append(f"render after {sleeps}")
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(api, "handle", slow_render)
-    sb.set_faults(latency_ms=800)
-    started = time.monotonic()
-    assert statuses(sb, 1) == [200]
-    assert 0.8 <= time.monotonic() - started < 1.2  # 1.4 if rendering came on top
-    sb.set_faults(latency_ms=100)
-    started = time.monotonic()
-    statuses(sb, 1)
-    assert time.monotonic() - started >= 0.6  # work longer than the latency takes as long as it takes
+    monkeypatch.setattr(api, "handle", recorded)
+    sb.set_faults(latency_ms=800, latency_model="constant")
+    sb.reset_stats()
+    assert statuses(sb, 1, "/orders") == [200]
+    assert steps == ["render after [0.8]"]
+    route = sb.stats()["routes"]["GET orders"]
+    assert route["latency_s"] == 0.8 and route["work_s"] > 0
+    assert route["service_s"] == route["latency_s"] + route["work_s"]
 
 
-def test_peak_in_flight_and_request_counts(sb: SandboxHandle) -> None:
-    sb.set_faults(latency_ms=300)
+def test_peak_and_mean_in_flight_of_overlapping_requests(
+    sb: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arrived = threading.Barrier(6)
+    monkeypatch.setattr(sb._sandbox, "sleep", lambda _: arrived.wait(timeout=30))  # all six at once
     sb.reset_stats()
     threads = [threading.Thread(target=statuses, args=(sb, 1, "/orders")) for _ in range(6)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    deadline = time.monotonic() + 2
-    while sb.stats()["in_flight"] and time.monotonic() < deadline:
-        time.sleep(0.01)  # the server books a request as done just after its last write
-    stats = sb.stats()
-    assert stats["requests"] == {"GET orders": 6}
-    assert 4 <= stats["peak_in_flight"] <= 6 and stats["in_flight"] == 0
+    stats = sb.stats()  # each request leaves the count before its answer is written: none is left
+    assert stats["requests"] == {"GET orders": 6} and stats["total_requests"] == 6
+    assert stats["peak_in_flight"] == 6 and stats["in_flight"] == 0
+    assert stats["routes"]["GET orders"]["peak_in_flight"] == 6
     assert stats["bytes_served"] > 6 * 50_000
+    root = sb.base_url.replace("/api/rest/v1", "/_sandbox")
+    assert httpx.get(f"{root}/stats").json() == json.loads(json.dumps(stats))
 
 
 def test_bad_fault_settings_are_refused(sb: SandboxHandle) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qtickets_assets.sandbox.render import dumps, msk
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.sandbox.conftest import all_pages, get
 
@@ -125,6 +126,15 @@ def test_methods_other_than_get_are_405(client: httpx.Client, sandbox: SandboxHa
     for method in ("POST", "PUT", "DELETE"):
         assert client.request(method, "/orders", json={"where": []}).status_code == 405
     assert len(sandbox.world.orders) == before
+
+
+def test_dumps_and_msk_spell_values_as_php_does() -> None:
+    assert dumps({"url": "a/b", "name": "Ёж «1»", "money": [1.5, 2], "none": None, "map": []}) == (
+        b'{"url":"a\\/b","name":"\\u0401\\u0436 \\u00ab1\\u00bb","money":[1.5,2],"none":null,"map":[]}'
+    )
+    assert dumps("\U0001f600") == b'"\\ud83d\\ude00"'  # astral: a surrogate pair, as PHP writes it
+    assert msk(0) == "1970-01-01T03:00:00+03:00" and msk(1_790_000_000) == "2026-09-21T17:13:20+03:00"
+    assert msk(None) is None
 
 
 def test_php_style_encoding_on_the_wire(client: httpx.Client) -> None:
