@@ -39,6 +39,9 @@ ALLOWED_COLUMNS = {
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s()-]{9,}\d(?!\w)")
 CARD = re.compile(r"\d{4,6}\*{2,}\d{2,4}")
+# utm_content/utm_term carry ad and keyword ids (Yandex Direct's are 11 digits, like a phone): they
+# are still checked against every phone the orders carry (the last assertion below).
+DIGIT_IDS = ("utm_content", "utm_term")
 
 
 def string_values(clickhouse_url: str) -> dict[str, set[str]]:
@@ -113,7 +116,7 @@ def test_full_sync_leaves_the_token_nowhere_and_stores_no_personal_data(tmp_path
     for column, texts in values.items():
         for text in texts:
             assert not EMAIL.search(text), f"{column} holds an e-mail address"
-            assert not PHONE.search(text), f"{column} holds a phone number"
+            assert column.endswith(DIGIT_IDS) or not PHONE.search(text), f"{column} holds a phone number"
             assert not CARD.search(text), f"{column} holds a card mask"
             assert not any(value in text for value in pii), f"{column} holds a customer's personal data"
     leaked_pii = [str(p) for p in stored if p.stat().st_size < 50_000_000 and _holds_any(p, pii)]
