@@ -118,9 +118,14 @@ def test_the_api_failing_mid_crawl_writes_no_partial_table(tmp_path, waits):
 
         stop = threading.Event()
 
+        events_pages = sandbox.expected_requests()["events_pages"]
+
         def break_the_api_after_some_pages() -> None:
-            while not stop.wait(0.005):
-                if sandbox.stats()["requests"].get("GET orders", 0) >= 6:
+            # The events crawl runs beside the orders crawl: let it finish, so that what breaks
+            # is the orders crawl half way (a fault is drawn as a request arrives).
+            while not stop.wait(0.002):
+                requests = sandbox.stats()["requests"]
+                if requests.get("GET orders", 0) >= 6 and requests.get("GET events", 0) >= events_pages:
                     sandbox.set_faults(fault_503=1.0)
                     return
 
