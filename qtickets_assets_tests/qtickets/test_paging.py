@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import time
+import threading
 
 import httpx
 import pytest
@@ -119,19 +119,32 @@ def test_page_count_is_fixed_by_page_one() -> None:
     assert sorted(calls) == [1, 2, 3]
 
 
+def held_back_until(others_handed_on: threading.Event) -> None:
+    """The slow answer: it comes only once the consumer holds every other answer. No race with the
+    clock (a fixed sleep lost to 18 fast pages on a loaded machine); the wait's limit only ends the
+    test when answers are handed on in request order, where the others could never arrive first."""
+    others_handed_on.wait(timeout=30)
+
+
 def test_a_slow_page_holds_back_only_itself() -> None:
-    """Pages are handed on as they arrive: while page 2 takes a second, the other 18 pages are
+    """Pages are handed on as they arrive: while page 2 is held back, the other 18 pages are
     fetched and handed on through both request slots (in page order they would all wait for it)."""
     api = FakeApi(orders=[raw_order(i) for i in range(1, 1001)])
     real_route = api._route
+    others_handed_on = threading.Event()
 
     def slow_page_two(request: httpx.Request) -> httpx.Response:
-        time.sleep(1.0 if request.content.endswith(b'"page":2}') else 0.01)
+        if request.content.endswith(b'"page":2}'):
+            held_back_until(others_handed_on)
         return real_route(request)
 
     api._route = slow_page_two  # type: ignore[method-assign]
+    pages: list[int] = []
     with make_client(api, max_concurrency=2) as client:
-        pages = [page[0].id for page in client.iter_order_pages()]
+        for page in client.iter_order_pages():
+            pages.append(page[0].id)
+            if len(pages) == 19:  # page 1 and pages 3..20
+                others_handed_on.set()
     assert len(pages) == 20 and pages[-1] == 51, "page 2 (orders 51..100) should come last"
     assert api.peak == 2
 
@@ -142,12 +155,18 @@ def test_a_slow_seat_map_holds_back_only_itself() -> None:
     }
     api = FakeApi(seats=seats)
     real_route = api._route
+    others_handed_on = threading.Event()
 
     def slow_show_zero(request: httpx.Request) -> httpx.Response:
-        time.sleep(1.0 if request.url.path.endswith("/shows/0/seats") else 0.01)
+        if request.url.path.endswith("/shows/0/seats"):
+            held_back_until(others_handed_on)
         return real_route(request)
 
     api._route = slow_show_zero  # type: ignore[method-assign]
+    order: list[int] = []
     with make_client(api, max_concurrency=2) as client:
-        order = [show_id for show_id, _ in client.iter_show_inventory(range(30))]
+        for show_id, _ in client.iter_show_inventory(range(30)):
+            order.append(show_id)
+            if len(order) == 29:  # shows 1..29
+                others_handed_on.set()
     assert sorted(order) == list(range(30)) and order[-1] == 0
