@@ -20,7 +20,8 @@ TEXT_WIDTH = 40
 
 
 def cell(column: str, value: Any) -> str:
-    """One value as text; `column` tells ids (*_id: no separators) and shares (share_*: a percentage)."""
+    """One value as text; `column` tells ids (*_id: no separators), shares (share_*: a percentage)
+    and days (date_*: pandas hands a ClickHouse Date back as a midnight timestamp; the day alone)."""
     if isinstance(value, np.generic):  # what pandas hands back for its numeric columns
         value = value.item()
     if value is None or (not isinstance(value, str | Decimal) and bool(pd.isna(value))):
@@ -33,6 +34,8 @@ def cell(column: str, value: Any) -> str:
         return str(value) if column.endswith("_id") else f"{value:,}"
     if isinstance(value, float):
         return f"{value:.1%}" if column.startswith("share") else f"{value:,.2f}"
+    if isinstance(value, datetime) and column.startswith("date"):
+        return value.date().isoformat()
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
