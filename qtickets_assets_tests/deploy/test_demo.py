@@ -18,10 +18,10 @@ from qtickets_assets.settings import REPO_ROOT
 DASHBOARD = pd.DataFrame(
     [
         (24017, "Стендап-концерт «Без цензуры» и другие истории", "Новосибирск", 327, Decimal("348588.75"),
-         20, Decimal("21948.75"), 207, Decimal("223837.50"), 1820, 1549),
-        (24018, "Балет", "Томск", 0, Decimal("0.00"), 0, Decimal("0.00"), 0, Decimal("0.00"), 0, 0),
+         20, Decimal("21948.75"), 207, Decimal("223837.50"), 1820, 1549, pd.Timestamp("2026-12-05 10:00")),
+        (24018, "Балет", "Томск", 0, Decimal("0.00"), 0, Decimal("0.00"), 0, Decimal("0.00"), 0, 0, pd.NaT),
     ],
-    columns=list(demo.DASHBOARD_HEADERS),
+    columns=[*demo.DASHBOARD_HEADERS, "inventory_updated_at"],
 )  # fmt: skip
 
 
@@ -30,6 +30,14 @@ def test_dashboard_table_aligns_numbers_keeps_kopecks_and_sums_the_summary() -> 
     assert lines[2].startswith("24017  Стендап-концерт «Без цензуры» и другие …  Новосибирск")
     assert lines[2].index("348,588.75") + len("348,588.75") == lines[3].index("0.00 ") + len("0.00")
     assert lines[-1] == "2 events, 327 tickets sold, revenue 348,588.75"
+
+
+def test_dashboard_prints_a_dash_for_the_seats_of_an_event_without_a_live_show() -> None:
+    """No inventory snapshot (no live show): the view's 0 seats, 0 left would read as sold out."""
+    lines = demo.format_dashboard(DASHBOARD).splitlines()
+    assert lines[2].split()[-2:] == ["1,820", "1,549"]
+    assert lines[3].split()[-2:] == ["—", "—"]
+    assert lines[3].endswith("—") and len(lines[3]) == len(lines[2]), "seats stay right-aligned"
 
 
 def test_environment_forces_the_sandbox_api_and_keeps_the_users_clickhouse() -> None:
