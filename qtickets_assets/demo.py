@@ -9,10 +9,13 @@ account); CLICKHOUSE_URL and CLICKHOUSE_DATABASE are kept when already set.
 """
 
 import argparse
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -52,6 +55,10 @@ DAILY_HEADERS = {
     "amount_refunded": "paid back",
 }
 DAYS_SHOWN = 7
+DEV_PORT = 3000
+# `make dev` stopped by SIGTERM or Ctrl-C: how long dg dev may take to stop its processes.
+DEV_STOP_GRACE_SECONDS = 30
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 BIN = Path(sys.executable).parent
 
 
@@ -87,10 +94,11 @@ def run_demo() -> int:
     return 0
 
 
-def run_dev() -> int:
+def run_dev(port: int = DEV_PORT) -> int:
     with run_sandbox(size="small", seed=7, token="sandbox-" + secrets.token_urlsafe(18)) as sandbox:
         env = demo_environment(sandbox, dict(os.environ))
-        dagster_home = Path(env["DAGSTER_HOME"])
+        dagster_home = Path(env["DAGSTER_HOME"]).resolve()
+        env["DAGSTER_HOME"] = str(dagster_home)
         home.prepare(dagster_home)
         control = sandbox.base_url.removesuffix("/api/rest/v1") + "/_sandbox/advance"
         print(
@@ -98,16 +106,61 @@ def run_dev() -> int:
             "run a full_refresh of fact_sales after a restart)\n"
             f"new sales, refunds and cancellations: curl -X POST {control} "
             """-d '{"new_orders": 20, "refunds": 3, "cancellations": 2, "scans": 10}'\n"""
-            "starting dg dev on http://127.0.0.1:3000 (Ctrl-C stops both)",
+            f"starting dg dev on http://127.0.0.1:{port} (Ctrl-C stops both)",
             flush=True,
         )
-        # Started from DAGSTER_HOME (the project is given by --target-path): Dagster warns about a
-        # dagster.yaml in its working directory that is not DAGSTER_HOME's, and ours is the template.
-        command = [str(BIN / "dg"), "dev", "--target-path", str(settings.REPO_ROOT)]
+        return run_until_stopped(dev_command(port), cwd=dagster_home, env=env)
+
+
+def dev_command(port: int) -> list[str]:
+    """`dg dev` on workspace.yaml (the project's one code location, under the same name). Left to
+    find the project itself, dg moves into the repository, where Dagster warns about our
+    dagster.yaml (the template copied into DAGSTER_HOME); given the workspace, dg stays in
+    DAGSTER_HOME, where that file is the one in use."""
+    return [
+        str(BIN / "dg"),
+        "dev",
+        "--port",
+        str(port),
+        "--workspace",
+        str(settings.REPO_ROOT / "workspace.yaml"),
+    ]
+
+
+def run_until_stopped(command: list[str], *, cwd: Path, env: dict[str, str]) -> int:
+    """`command` in its own process group, until it ends or this process gets SIGTERM or SIGINT.
+
+    A signal is passed on to `dg dev` as Ctrl-C, and it stops its webserver, daemon and code
+    servers; whatever of the group is still alive after DEV_STOP_GRACE_SECONDS is killed. (A
+    SIGTERM used to end this process alone and leave the whole tree running.)"""
+    child = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signal.SIGINT)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
+    try:
+        while child.poll() is None and not stopping.wait(0.5):
+            pass
         try:
-            return subprocess.call(command, cwd=dagster_home, env=env)
-        except KeyboardInterrupt:
-            return 0
+            code = child.wait(timeout=DEV_STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            code = 0
+    finally:
+        kill_group(child.pid)
+        child.wait()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0 if stopping.is_set() else code
+
+
+def kill_group(group: int) -> None:
+    """Every process still in `group` (the code servers of a `dg dev` that has exited, say)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
 
 
 def print_dashboard(url: str, database: str, out: IO[str]) -> None:
@@ -173,7 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m qtickets_assets.demo", description=__doc__.splitlines()[0]
     )
     parser.add_argument("command", choices=("run", "dev"))
-    return run_demo() if parser.parse_args(argv).command == "run" else run_dev()
+    parser.add_argument("--port", type=int, default=DEV_PORT, help="the web UI's port (dev)")
+    args = parser.parse_args(argv)
+    return run_demo() if args.command == "run" else run_dev(args.port)
 
 
 if __name__ == "__main__":
