@@ -3,8 +3,10 @@ refunds and scans do not move `updated_at`, exactly the tickets the sandbox chan
 
 import dagster as dg
 
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.mart import SalesDrift, sales_drift
 from qtickets_assets.sandbox.testing import run_sandbox
-from qtickets_assets_tests.graph.mart import materialize_all, read_mart
+from qtickets_assets_tests.graph.mart import DATABASE, materialize_all, read_mart
 
 REFUNDS, SCANS = 4, 6
 DRIFT_KINDS = ("tickets", "status", "price", "refund", "scan", "not_stored", "not_in_api")
@@ -76,3 +78,32 @@ def test_the_reconciliation_counts_the_refunds_and_scans_the_incremental_loads_m
         assert drift_figures(again) == dict.fromkeys(DRIFT_KINDS, 0)
         assert drift_check(again).passed
         assert drift_check(again).metadata["reconcile_drift_tickets"].value == 0
+
+
+def test_drift_counts_each_kind_and_leaves_out_what_changed_since_the_last_load(mart):
+    """sales_drift on a staging copy equal to the API (the clean mart) against a live table
+    altered by hand: each kind is counted, and a sale or update after the stored watermark is not."""
+    first = "(SELECT basket_id FROM {db}.fact_sales ORDER BY basket_id LIMIT 1 OFFSET %d)"
+    # A copy of one ticket under another basket id (the subquery: REPLACE's alias would shadow the
+    # column in a WHERE beside it).
+    copy = "SELECT * REPLACE (basket_id + {shift} AS basket_id{extra}) FROM (SELECT * FROM {{db}}.fact_sales WHERE basket_id = %s)"
+    mart.sql(
+        "CREATE TABLE {db}.staging AS {db}.fact_sales",
+        "INSERT INTO {db}.staging SELECT * FROM {db}.fact_sales FINAL",
+        # In the API only, after the last load: a new order, and a refund that moved updated_at.
+        "INSERT INTO {db}.staging " + copy.format(shift=10_000_000, extra=", order_id + 10000000 AS order_id") % (first % 0),
+        "INSERT INTO {db}.staging SELECT * REPLACE ('refunded' AS status, "
+        "(SELECT max(updated_at) FROM {db}.fact_sales) + 60 AS updated_at) FROM {db}.fact_sales "
+        "WHERE basket_id = " + first % 1,
+        # Stored otherwise by the incremental loads.
+        "ALTER TABLE {db}.fact_sales UPDATE price = price + 1 WHERE basket_id = " + first % 2,
+        "ALTER TABLE {db}.fact_sales UPDATE status = 'paid', refunded_at = NULL WHERE basket_id IN "
+        "(SELECT basket_id FROM {db}.fact_sales WHERE status = 'refunded' ORDER BY basket_id LIMIT 2)",
+        "ALTER TABLE {db}.fact_sales UPDATE checked_at = now() WHERE basket_id IN (SELECT basket_id FROM "
+        "{db}.fact_sales WHERE checked_at IS NULL AND status = 'paid' ORDER BY basket_id DESC LIMIT 3)",
+        "ALTER TABLE {db}.fact_sales DELETE WHERE basket_id IN " + first.replace("LIMIT 1 OFFSET %d", "LIMIT 2 OFFSET 5"),
+        "INSERT INTO {db}.fact_sales " + copy.format(shift=20_000_000, extra="") % (first % 9),
+    )
+    with open_client(mart.url, DATABASE) as client:
+        drift = sales_drift(client, DATABASE, "staging")
+    assert drift == SalesDrift(tickets=1 + 2 + 3 + 2 + 1, status=2, price=1, refund=2, scan=3, not_stored=2, not_in_api=1)
