@@ -90,7 +90,9 @@ def scan_baskets(world: World, rng: random.Random, n: int, now: int) -> list[int
 def keeping_updated_at(world: World, change: Callable[[], list[int]]) -> list[int]:
     """`change()`, with every order's and basket's updated_at put back afterwards: an API whose
     refunds and scans do not move updated_at, so an incremental crawl by updated_at misses them."""
-    before = [(order, order.updated_at, [basket.updated_at for basket in order.baskets]) for order in world.orders]
+    before = [
+        (order, order.updated_at, [basket.updated_at for basket in order.baskets]) for order in world.orders
+    ]
     changed = change()
     for order, updated_at, basket_updates in before:
         order.updated_at = updated_at
@@ -116,7 +118,9 @@ def advance(
         at = clock(world, now)
         rng = random.Random(f"advance:{world.seed}:{seed}:{world.version}")
         silently: Callable[[Callable[[], list[int]]], list[int]] = (
-            (lambda change: change()) if touch_updated_at else (lambda change: keeping_updated_at(world, change))
+            (lambda change: change())
+            if touch_updated_at
+            else (lambda change: keeping_updated_at(world, change))
         )
         # Refunds, cancellations and scans first, so they never pick the orders created in this same
         # step; scans after the other two, so a ticket taken back in this step is not scanned.

@@ -34,33 +34,46 @@ def test_the_reconciliation_counts_the_refunds_and_scans_the_incremental_loads_m
     with run_sandbox(size="small", seed=17) as sandbox:
         first = materialize_all(sandbox.base_url, sandbox.token, url, instance=instance)
         assert first.success
-        assert fact_sales_metadata(first)["reconcile_drift"] == "not measured: fact_sales was empty (a first load)"
+        assert (
+            fact_sales_metadata(first)["reconcile_drift"]
+            == "not measured: fact_sales was empty (a first load)"
+        )
         assert "reconcile_drift_tickets" not in fact_sales_metadata(first)
         assert drift_check(first).passed
 
         changed = sandbox.advance(refunds=REFUNDS, scans=SCANS, touch_updated_at=False)
         refunded, scanned = set(changed["refunded_basket_ids"]), set(changed["scanned_basket_ids"])
         assert (len(refunded), len(scanned)) == (REFUNDS, SCANS)
-        incremental = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance)
+        incremental = materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance
+        )
         assert incremental.success
         stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
-        assert not any(stored[basket]["refunded_at"] for basket in refunded), "the incremental load saw a refund"
+        assert not any(stored[basket]["refunded_at"] for basket in refunded), (
+            "the incremental load saw a refund"
+        )
         assert not any(stored[basket]["checked_at"] for basket in scanned), "the incremental load saw a scan"
 
         nightly = materialize_all(
             sandbox.base_url, sandbox.token, url, job_name="nightly_reconcile_job", instance=instance
         )
         assert nightly.success, "a drift warns; it does not fail the run"
-        expected = {"tickets": REFUNDS + SCANS, "status": REFUNDS, "price": 0, "refund": REFUNDS, "scan": SCANS}
+        expected = {
+            "tickets": REFUNDS + SCANS,
+            "status": REFUNDS,
+            "price": 0,
+            "refund": REFUNDS,
+            "scan": SCANS,
+        }
         assert drift_figures(nightly) == {**expected, "not_stored": 0, "not_in_api": 0}
         check = drift_check(nightly)
         assert not check.passed
         assert check.metadata["reconcile_drift_tickets"].value == REFUNDS + SCANS
         assert check.metadata["measured_by_run"].value == nightly.run_id
         line = (
-            f"qtickets-assets: the full rebuild of fact_sales found {REFUNDS + SCANS} tickets the incremental "
-            f"loads had stored otherwise or not at all (status {REFUNDS}, price 0, refund {REFUNDS}, "
-            f"scan {SCANS}, not_stored 0, not_in_api 0); fact_sales is exact again"
+            f"qtickets-assets: the full rebuild of fact_sales found {REFUNDS + SCANS} tickets the "
+            f"incremental loads had stored otherwise or not at all (status {REFUNDS}, price 0, "
+            f"refund {REFUNDS}, scan {SCANS}, not_stored 0, not_in_api 0); fact_sales is exact again"
         )
         assert line in [record.user_message for record in instance.all_logs(nightly.run_id)]
         stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
@@ -80,30 +93,42 @@ def test_the_reconciliation_counts_the_refunds_and_scans_the_incremental_loads_m
         assert drift_check(again).metadata["reconcile_drift_tickets"].value == 0
 
 
+def nth_ticket(n: int) -> str:
+    return f"(SELECT basket_id FROM {{db}}.fact_sales ORDER BY basket_id LIMIT 1 OFFSET {n})"
+
+
+def copy_of(ticket: str, shift: int, also: str = "") -> str:
+    """One ticket under another basket id (in a subquery: REPLACE's alias would shadow the column
+    in a WHERE beside it)."""
+    return (
+        f"SELECT * REPLACE (basket_id + {shift} AS basket_id{also}) "
+        f"FROM (SELECT * FROM {{db}}.fact_sales WHERE basket_id = {ticket})"
+    )
+
+
 def test_drift_counts_each_kind_and_leaves_out_what_changed_since_the_last_load(mart):
     """sales_drift on a staging copy equal to the API (the clean mart) against a live table
     altered by hand: each kind is counted, and a sale or update after the stored watermark is not."""
-    first = "(SELECT basket_id FROM {db}.fact_sales ORDER BY basket_id LIMIT 1 OFFSET %d)"
-    # A copy of one ticket under another basket id (the subquery: REPLACE's alias would shadow the
-    # column in a WHERE beside it).
-    copy = "SELECT * REPLACE (basket_id + {shift} AS basket_id{extra}) FROM (SELECT * FROM {{db}}.fact_sales WHERE basket_id = %s)"
     mart.sql(
         "CREATE TABLE {db}.staging AS {db}.fact_sales",
         "INSERT INTO {db}.staging SELECT * FROM {db}.fact_sales FINAL",
         # In the API only, after the last load: a new order, and a refund that moved updated_at.
-        "INSERT INTO {db}.staging " + copy.format(shift=10_000_000, extra=", order_id + 10000000 AS order_id") % (first % 0),
+        "INSERT INTO {db}.staging " + copy_of(nth_ticket(0), 10_000_000, ", order_id + 10000000 AS order_id"),
         "INSERT INTO {db}.staging SELECT * REPLACE ('refunded' AS status, "
         "(SELECT max(updated_at) FROM {db}.fact_sales) + 60 AS updated_at) FROM {db}.fact_sales "
-        "WHERE basket_id = " + first % 1,
-        # Stored otherwise by the incremental loads.
-        "ALTER TABLE {db}.fact_sales UPDATE price = price + 1 WHERE basket_id = " + first % 2,
+        f"WHERE basket_id = {nth_ticket(1)}",
+        # Stored otherwise by the incremental loads: 1 price, 2 refunds, 3 scans, 2 tickets never
+        # stored, 1 no longer in the API.
+        f"ALTER TABLE {{db}}.fact_sales UPDATE price = price + 1 WHERE basket_id = {nth_ticket(2)}",
         "ALTER TABLE {db}.fact_sales UPDATE status = 'paid', refunded_at = NULL WHERE basket_id IN "
         "(SELECT basket_id FROM {db}.fact_sales WHERE status = 'refunded' ORDER BY basket_id LIMIT 2)",
         "ALTER TABLE {db}.fact_sales UPDATE checked_at = now() WHERE basket_id IN (SELECT basket_id FROM "
         "{db}.fact_sales WHERE checked_at IS NULL AND status = 'paid' ORDER BY basket_id DESC LIMIT 3)",
-        "ALTER TABLE {db}.fact_sales DELETE WHERE basket_id IN " + first.replace("LIMIT 1 OFFSET %d", "LIMIT 2 OFFSET 5"),
-        "INSERT INTO {db}.fact_sales " + copy.format(shift=20_000_000, extra="") % (first % 9),
+        f"ALTER TABLE {{db}}.fact_sales DELETE WHERE basket_id IN ({nth_ticket(5)}, {nth_ticket(6)})",
+        "INSERT INTO {db}.fact_sales " + copy_of(nth_ticket(9), 20_000_000),
     )
     with open_client(mart.url, DATABASE) as client:
         drift = sales_drift(client, DATABASE, "staging")
-    assert drift == SalesDrift(tickets=1 + 2 + 3 + 2 + 1, status=2, price=1, refund=2, scan=3, not_stored=2, not_in_api=1)
+    assert drift == SalesDrift(
+        tickets=1 + 2 + 3 + 2 + 1, status=2, price=1, refund=2, scan=3, not_stored=2, not_in_api=1
+    )

@@ -106,7 +106,10 @@ def no_reconcile_drift(instance: dg.DagsterInstance) -> Outcome:
     # newest one's figure: the warning stays until a rebuild finds nothing missed.
     record = newest_reconciliation(instance)
     if record is None or record.asset_materialization is None:
-        return Outcome(True, {"measured": f"not yet: no full rebuild of fact_sales among its last {DRIFT_LOOKBACK} loads"})
+        return Outcome(
+            True,
+            {"measured": f"not yet: no full rebuild of fact_sales among its last {DRIFT_LOOKBACK} loads"},
+        )
     metadata = record.asset_materialization.metadata
     source = {"measured_by_run": record.run_id, "measured_at": dg.MetadataValue.timestamp(record.timestamp)}
     if DRIFT_TICKETS not in metadata:

@@ -175,7 +175,9 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
         measure = DRIFT_MEASURES.get(table)
         with open_migrated(self.url, self.database) as client:
             if isinstance(writer, ReplaceWriter) and measure is not None:
-                writer.write(client, self.database, table, rows, before_swap=self._drift_reporter(context, measure))
+                writer.write(
+                    client, self.database, table, rows, before_swap=self._drift_reporter(context, measure)
+                )
             else:
                 writer.write(client, self.database, table, rows)
             if isinstance(rows, _DdlBlocks):

@@ -120,7 +120,8 @@ def sales_drift(client: Client, database: str, staging: str) -> SalesDrift | Non
             )
         SELECT
             stored.1,
-            countIf(status_differs OR price_differs OR refund_differs OR scan_differs OR NOT (in_api AND in_mart)),
+            countIf(status_differs OR price_differs OR refund_differs OR scan_differs
+                OR NOT (in_api AND in_mart)),
             countIf(status_differs), countIf(price_differs), countIf(refund_differs), countIf(scan_differs),
             countIf(NOT in_mart), countIf(NOT in_api)
         FROM compared"""
