@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from qtickets_assets.sandbox.generate_orders import order_factory
@@ -86,6 +87,20 @@ def scan_baskets(world: World, rng: random.Random, n: int, now: int) -> list[int
     return sorted(b.id for _, b, _ in chosen)
 
 
+def keeping_updated_at(world: World, change: Callable[[], list[int]]) -> list[int]:
+    """`change()`, with every order's and basket's updated_at put back afterwards: an API whose
+    refunds and scans do not move updated_at, so an incremental crawl by updated_at misses them."""
+    before = [
+        (order, order.updated_at, [basket.updated_at for basket in order.baskets]) for order in world.orders
+    ]
+    changed = change()
+    for order, updated_at, basket_updates in before:
+        order.updated_at = updated_at
+        for basket, basket_updated_at in zip(order.baskets, basket_updates, strict=True):
+            basket.updated_at = basket_updated_at
+    return changed
+
+
 def advance(
     world: World,
     new_orders: int = 0,
@@ -94,16 +109,24 @@ def advance(
     scans: int = 0,
     seed: int = 0,
     now: int | None = None,
+    touch_updated_at: bool = True,
 ) -> dict[str, Any]:
-    """Mutate the world at `now` (default: the wall clock) and say what changed."""
+    """Mutate the world at `now` (default: the wall clock) and say what changed. With
+    `touch_updated_at=False`, refunds and scans leave updated_at as it was (cancellations and new
+    orders still move it): what only a full re-read of the orders sees."""
     with world.lock:
         at = clock(world, now)
         rng = random.Random(f"advance:{world.seed}:{seed}:{world.version}")
+        silently: Callable[[Callable[[], list[int]]], list[int]] = (
+            (lambda change: change())
+            if touch_updated_at
+            else (lambda change: keeping_updated_at(world, change))
+        )
         # Refunds, cancellations and scans first, so they never pick the orders created in this same
         # step; scans after the other two, so a ticket taken back in this step is not scanned.
-        refunded = refund_baskets(world, rng, refunds, at)
+        refunded = silently(lambda: refund_baskets(world, rng, refunds, at))
         cancelled = cancel_orders(world, rng, cancellations, at)
-        scanned = scan_baskets(world, rng, scans, at)
+        scanned = silently(lambda: scan_baskets(world, rng, scans, at))
         added = add_orders(world, rng, new_orders, at)
         world.now = at
         world.version += 1

@@ -36,7 +36,7 @@ def meta(evaluation: dg.AssetCheckEvaluation, name: str):
 def test_every_check_passes_on_the_clean_mart(mart):
     evaluations = mart.check_results()
     assert set(evaluations) == every_check()
-    assert len(evaluations) == 36
+    assert len(evaluations) == 37
     assert not failing(evaluations)
 
 

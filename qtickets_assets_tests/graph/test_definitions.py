@@ -152,6 +152,7 @@ def test_only_the_sales_run_warnings_are_non_blocking(definitions):
     assert {(spec.asset_key.path[0], spec.name) for spec in specs if not spec.blocking} == {
         ("fact_sales", "event_ids_known"),
         ("fact_sales", "revenue_reconciles"),
+        ("fact_sales", "no_reconcile_drift"),
         ("fact_sales", "discount_is_the_difference"),
         ("fact_sales", "promo_codes_and_discounts_known"),
     }

@@ -20,6 +20,7 @@ from clickhouse_connect.driver.client import Client
 from qtickets_assets.defs.common import failures_explained
 from qtickets_assets.defs.quality import rules
 from qtickets_assets.defs.quality.rules import Outcome
+from qtickets_assets.lib.clickhouse.io_manager import DRIFT_NOT_MEASURED, DRIFT_PREFIX
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
 UNIQUE_KEYS: dict[str, Sequence[str]] = {
@@ -79,6 +80,44 @@ def revenue_reconciles(instance: dg.DagsterInstance) -> Outcome:
     return Outcome(count == 0, {"orders_whose_price_differs_from_their_tickets": count})
 
 
+# How far back the drift check looks for the newest full rebuild: two weeks of 10-minute loads.
+DRIFT_LOOKBACK = 2_016
+DRIFT_TICKETS = f"{DRIFT_PREFIX}tickets"
+
+
+def newest_reconciliation(instance: dg.DagsterInstance) -> dg.EventLogRecord | None:
+    """fact_sales' newest full rebuild (its materialization says what it measured, or that it
+    measured nothing); None when none is among the newest DRIFT_LOOKBACK materializations."""
+    cursor, seen = None, 0
+    while seen < DRIFT_LOOKBACK:
+        page = instance.fetch_materializations(dg.AssetKey("fact_sales"), limit=100, cursor=cursor)
+        for record in page.records:
+            metadata = record.asset_materialization.metadata if record.asset_materialization else {}
+            if DRIFT_TICKETS in metadata or DRIFT_NOT_MEASURED in metadata:
+                return record
+        seen, cursor = seen + len(page.records), page.cursor
+        if not page.has_more:
+            break
+    return None
+
+
+def no_reconcile_drift(instance: dg.DagsterInstance) -> Outcome:
+    # Only a full rebuild can see what the incremental loads missed, so every run reports the
+    # newest one's figure: the warning stays until a rebuild finds nothing missed.
+    record = newest_reconciliation(instance)
+    if record is None or record.asset_materialization is None:
+        return Outcome(
+            True,
+            {"measured": f"not yet: no full rebuild of fact_sales among its last {DRIFT_LOOKBACK} loads"},
+        )
+    metadata = record.asset_materialization.metadata
+    source = {"measured_by_run": record.run_id, "measured_at": dg.MetadataValue.timestamp(record.timestamp)}
+    if DRIFT_TICKETS not in metadata:
+        return Outcome(True, {**source, "measured": str(metadata[DRIFT_NOT_MEASURED].value)})
+    figures = {key: value.value for key, value in metadata.items() if key.startswith(DRIFT_PREFIX)}
+    return Outcome(figures[DRIFT_TICKETS] == 0, {**figures, **source})
+
+
 def rules_by_asset() -> dict[str, list[Rule]]:
     by_asset = {
         table: [
@@ -123,6 +162,13 @@ def rules_by_asset() -> dict[str, list[Rule]]:
             "revenue_reconciles",
             "Each order's price equals the sum of its tickets' prices (a warning when it does not).",
             history=revenue_reconciles,
+            blocking=False,
+        ),
+        Rule(
+            "no_reconcile_drift",
+            "The newest full rebuild (the nightly reconciliation) found every ticket stored as the API "
+            "has it: no status, price, refund or scan the incremental loads missed (a warning when not).",
+            history=no_reconcile_drift,
             blocking=False,
         ),
         Rule(

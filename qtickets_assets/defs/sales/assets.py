@@ -20,7 +20,8 @@ from qtickets_assets.lib.orders import with_local_dates
         "One row per ticket (basket) of every order the API returns. Status: cancelled (basket or "
         "order deleted), refunded (basket refunded_at), paid (order paid), else unpaid. Calendar "
         "days (_local) in the event's own time zone. Upserted by basket_id with updated_at as the "
-        "version; the nightly run re-reads everything.",
+        "version; the nightly run re-reads everything and, before swapping it in, counts the tickets "
+        "the incremental loads had missed (reconcile_drift_* metadata, check no_reconcile_drift).",
     ),
     group_name=FACTS,
     pool=API_POOL,

@@ -11,7 +11,7 @@ stream also leaves the table as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,9 +25,23 @@ from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 from qtickets_assets.lib.clickhouse.resource import open_migrated
-from qtickets_assets.lib.clickhouse.writers import InsertSelect, in_blocks, qualified, writer_for
+from qtickets_assets.lib.clickhouse.writers import (
+    InsertSelect,
+    ReplaceWriter,
+    in_blocks,
+    qualified,
+    writer_for,
+)
 
 PREVIEW_ROWS = 5
+# A full rebuild of these tables is measured against what the incremental loads had stored,
+# between filling the staging copy and the swap (the only moment both are there).
+DRIFT_MEASURES: dict[str, Callable[[Client, str, str], mart.SalesDrift | None]] = {
+    "fact_sales": mart.sales_drift
+}
+# Materialization metadata: `DRIFT_PREFIX + field` per SalesDrift field (numbers, which Dagster
+# plots), or DRIFT_NOT_MEASURED (text) when there was nothing stored to compare with.
+DRIFT_PREFIX, DRIFT_NOT_MEASURED = "reconcile_drift_", "reconcile_drift"
 
 
 def dagster_table_schema(schema: TableSchema) -> dg.TableSchema:
@@ -90,6 +104,23 @@ def table_metadata(
     }
 
 
+def drift_metadata(table: str, drift: mart.SalesDrift | None) -> dict[str, Any]:
+    if drift is None:
+        return {DRIFT_NOT_MEASURED: f"not measured: {table} was empty (a first load)"}
+    return {f"{DRIFT_PREFIX}{kind}": count for kind, count in drift._asdict().items()}
+
+
+def drift_line(table: str, drift: mart.SalesDrift | None) -> str:
+    """The run log's line: how much the incremental loads had missed, by kind."""
+    if drift is None:
+        return f"qtickets-assets: {table} rebuilt from empty (a first load): drift not measured"
+    kinds = ", ".join(f"{kind} {count}" for kind, count in drift._asdict().items() if kind != "tickets")
+    return (
+        f"qtickets-assets: the full rebuild of {table} found {drift.tickets} tickets the incremental "
+        f"loads had stored otherwise or not at all ({kinds}); {table} is exact again"
+    )
+
+
 def read_table(client: Client, database: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The table as a DataFrame (UTC-aware timestamps); ReplacingMergeTree tables read with FINAL."""
     schema = table_schema(table)
@@ -140,8 +171,15 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
             # The engine does not say how many rows an INSERT ... SELECT wrote; a replace wrote the table.
             raise ClickHouseError(f"{table}: an InsertSelect output needs write_mode 'replace', not {mode!r}")
         rows = obj if isinstance(obj, InsertSelect) else _DdlBlocks(obj, table_schema(table))
+        writer = writer_for(mode)
+        measure = DRIFT_MEASURES.get(table)
         with open_migrated(self.url, self.database) as client:
-            writer_for(mode).write(client, self.database, table, rows)
+            if isinstance(writer, ReplaceWriter) and measure is not None:
+                writer.write(
+                    client, self.database, table, rows, before_swap=self._drift_reporter(context, measure)
+                )
+            else:
+                writer.write(client, self.database, table, rows)
             if isinstance(rows, _DdlBlocks):
                 written, head = rows.rows, rows.head
             else:
@@ -150,6 +188,19 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
                     f"SELECT * FROM {qualified(self.database, table)} LIMIT {PREVIEW_ROWS}"
                 )
             context.add_output_metadata(table_metadata(client, self.database, table, written, head))
+
+    def _drift_reporter(
+        self, context: dg.OutputContext, measure: Callable[[Client, str, str], mart.SalesDrift | None]
+    ) -> Callable[[Client, str], None]:
+        table = context.asset_key.path[-1]
+
+        def report(client: Client, staging: str) -> None:
+            drift = measure(client, self.database, staging)
+            line = drift_line(table, drift)
+            (context.log.warning if drift is not None and drift.tickets else context.log.info)(line)
+            context.add_output_metadata(drift_metadata(table, drift))
+
+        return report
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table = context.asset_key.path[-1]

@@ -69,6 +69,66 @@ def sales_watermark(client: Client, database: str) -> SalesWatermark | None:
     return SalesWatermark(int(max_order_id), max_updated_at.replace(tzinfo=max_updated_at.tzinfo or UTC))
 
 
+class SalesDrift(NamedTuple):
+    """What a full re-read of the API found that the incremental loads had stored otherwise.
+
+    Only tickets the incremental loads should already have had are counted: those of orders up to
+    the stored newest id, last updated (per the API) no later than the stored newest update. A sale,
+    refund or scan since the last load is not drift; the next incremental load would read it.
+    A ticket counts once in `tickets` and once under each kind of difference it shows.
+    """
+
+    tickets: int  # stored otherwise (any kind below), or missing on either side
+    status: int  # paid / unpaid / cancelled / refunded differ
+    price: int
+    refund: int  # refunded_at or refunded_amount differ
+    scan: int  # checked_at differs
+    not_stored: int  # in the API, never loaded
+    not_in_api: int  # stored, but the API no longer returns it
+
+
+def sales_drift(client: Client, database: str, staging: str) -> SalesDrift | None:
+    """fact_sales as re-read into `staging` against the live table (FINAL), before a full rebuild
+    replaces it; None when the live table is empty (a first load: nothing to compare with)."""
+    live, fresh = qualified(database, "fact_sales"), qualified(database, staging)
+    query = f"""
+        WITH
+            (SELECT (count(), max(order_id), max(updated_at)) FROM {live} FINAL) AS stored,
+            api AS
+            (
+                SELECT basket_id, status, price, refunded_at, refunded_amount, checked_at
+                FROM {fresh} FINAL
+                WHERE order_id <= stored.2 AND updated_at <= stored.3
+            ),
+            compared AS
+            (
+                SELECT
+                    a.basket_id != 0 AS in_api, l.basket_id != 0 AS in_mart,
+                    in_api AND in_mart AND a.status != l.status AS status_differs,
+                    in_api AND in_mart AND a.price != l.price AS price_differs,
+                    in_api AND in_mart AND NOT (isNotDistinctFrom(a.refunded_at, l.refunded_at)
+                        AND a.refunded_amount = l.refunded_amount) AS refund_differs,
+                    in_api AND in_mart AND NOT isNotDistinctFrom(a.checked_at, l.checked_at) AS scan_differs
+                FROM api AS a
+                FULL OUTER JOIN
+                (
+                    SELECT basket_id, status, price, refunded_at, refunded_amount, checked_at
+                    FROM {live} FINAL
+                ) AS l ON a.basket_id = l.basket_id
+                -- Stored tickets of orders updated since the last load are in the API, not in `api`.
+                WHERE in_api OR l.basket_id NOT IN (SELECT basket_id FROM {fresh})
+            )
+        SELECT
+            stored.1,
+            countIf(status_differs OR price_differs OR refund_differs OR scan_differs
+                OR NOT (in_api AND in_mart)),
+            countIf(status_differs), countIf(price_differs), countIf(refund_differs), countIf(scan_differs),
+            countIf(NOT in_mart), countIf(NOT in_api)
+        FROM compared"""
+    stored_rows, *counts = query_row(client, query)
+    return None if stored_rows == 0 else SalesDrift(*(int(count) for count in counts))
+
+
 def event_zones(client: Client, database: str) -> dict[int, str]:
     """Each stored event's city time zone (what its tickets' calendar days are read in)."""
     rows = client.query(f"SELECT event_id, city_timezone FROM {qualified(database, 'dim_events')} FINAL")

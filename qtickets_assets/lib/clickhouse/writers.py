@@ -20,7 +20,7 @@ the last run); the large ones (full loads) are replaces, which stream in blocks.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol, TypeAlias
 
@@ -106,13 +106,24 @@ class ReplaceWriter:
     # than this belongs to no live writer (a replace takes seconds), so the next replace drops it.
     abandoned_after_s: int = 3600
 
-    def write(self, client: Client, database: str, table: str, data: Rows) -> None:
+    def write(
+        self,
+        client: Client,
+        database: str,
+        table: str,
+        data: Rows,
+        before_swap: Callable[[Client, str], None] | None = None,
+    ) -> None:
+        """`before_swap(client, staging)`, when given, sees the new rows beside the old ones (a
+        reconciliation measures what changed) after the staging table is filled."""
         # A unique staging name: two writers on a server must not fill each other's staging table.
         staging = f"{STAGING_MARK.format(table=table)}{uuid.uuid4().hex[:12]}"
         self._drop_abandoned_staging(client, database, table)
         client.command(f"CREATE TABLE {qualified(database, staging)} AS {qualified(database, table)}")
         try:
             insert(client, database, staging, data)
+            if before_swap is not None:
+                before_swap(client, staging)
             client.command(f"EXCHANGE TABLES {qualified(database, staging)} AND {qualified(database, table)}")
         finally:
             # After the exchange the staging name holds the previous rows; before it, the partial new ones.

@@ -1,0 +1,134 @@
+"""The nightly reconciliation measures what the incremental loads missed: against a sandbox whose
+refunds and scans do not move `updated_at`, exactly the tickets the sandbox changed."""
+
+import dagster as dg
+
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.mart import SalesDrift, sales_drift
+from qtickets_assets.sandbox.testing import run_sandbox
+from qtickets_assets_tests.graph.mart import DATABASE, materialize_all, read_mart
+
+REFUNDS, SCANS = 4, 6
+DRIFT_KINDS = ("tickets", "status", "price", "refund", "scan", "not_stored", "not_in_api")
+
+
+def fact_sales_metadata(result: dg.ExecuteInProcessResult) -> dict:
+    (sales,) = result.asset_materializations_for_node("fact_sales")
+    return {key: value.value for key, value in sales.metadata.items()}
+
+
+def drift_figures(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    metadata = fact_sales_metadata(result)
+    return {kind: metadata[f"reconcile_drift_{kind}"] for kind in DRIFT_KINDS}
+
+
+def drift_check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "no_reconcile_drift"]
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    return evaluation
+
+
+def test_the_reconciliation_counts_the_refunds_and_scans_the_incremental_loads_missed(tmp_path):
+    url = f"chdb://{tmp_path / 'ch'}"
+    instance = dg.DagsterInstance.ephemeral()  # one history: the check reads past materializations
+    with run_sandbox(size="small", seed=17) as sandbox:
+        first = materialize_all(sandbox.base_url, sandbox.token, url, instance=instance)
+        assert first.success
+        assert (
+            fact_sales_metadata(first)["reconcile_drift"]
+            == "not measured: fact_sales was empty (a first load)"
+        )
+        assert "reconcile_drift_tickets" not in fact_sales_metadata(first)
+        assert drift_check(first).passed
+
+        changed = sandbox.advance(refunds=REFUNDS, scans=SCANS, touch_updated_at=False)
+        refunded, scanned = set(changed["refunded_basket_ids"]), set(changed["scanned_basket_ids"])
+        assert (len(refunded), len(scanned)) == (REFUNDS, SCANS)
+        incremental = materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance
+        )
+        assert incremental.success
+        stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
+        assert not any(stored[basket]["refunded_at"] for basket in refunded), (
+            "the incremental load saw a refund"
+        )
+        assert not any(stored[basket]["checked_at"] for basket in scanned), "the incremental load saw a scan"
+
+        nightly = materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="nightly_reconcile_job", instance=instance
+        )
+        assert nightly.success, "a drift warns; it does not fail the run"
+        expected = {
+            "tickets": REFUNDS + SCANS,
+            "status": REFUNDS,
+            "price": 0,
+            "refund": REFUNDS,
+            "scan": SCANS,
+        }
+        assert drift_figures(nightly) == {**expected, "not_stored": 0, "not_in_api": 0}
+        check = drift_check(nightly)
+        assert not check.passed
+        assert check.metadata["reconcile_drift_tickets"].value == REFUNDS + SCANS
+        assert check.metadata["measured_by_run"].value == nightly.run_id
+        line = (
+            f"qtickets-assets: the full rebuild of fact_sales found {REFUNDS + SCANS} tickets the "
+            f"incremental loads had stored otherwise or not at all (status {REFUNDS}, price 0, "
+            f"refund {REFUNDS}, scan {SCANS}, not_stored 0, not_in_api 0); fact_sales is exact again"
+        )
+        assert line in [record.user_message for record in instance.all_logs(nightly.run_id)]
+        stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
+        assert all(stored[basket]["status"] == "refunded" for basket in refunded)
+        assert all(stored[basket]["checked_at"] for basket in scanned)
+
+        # An incremental load measures nothing: the warning stands until a rebuild finds no drift.
+        later = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance)
+        assert not drift_check(later).passed
+        assert drift_check(later).metadata["measured_by_run"].value == nightly.run_id
+
+        again = materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="nightly_reconcile_job", instance=instance
+        )
+        assert drift_figures(again) == dict.fromkeys(DRIFT_KINDS, 0)
+        assert drift_check(again).passed
+        assert drift_check(again).metadata["reconcile_drift_tickets"].value == 0
+
+
+def nth_ticket(n: int) -> str:
+    return f"(SELECT basket_id FROM {{db}}.fact_sales ORDER BY basket_id LIMIT 1 OFFSET {n})"
+
+
+def copy_of(ticket: str, shift: int, also: str = "") -> str:
+    """One ticket under another basket id (in a subquery: REPLACE's alias would shadow the column
+    in a WHERE beside it)."""
+    return (
+        f"SELECT * REPLACE (basket_id + {shift} AS basket_id{also}) "
+        f"FROM (SELECT * FROM {{db}}.fact_sales WHERE basket_id = {ticket})"
+    )
+
+
+def test_drift_counts_each_kind_and_leaves_out_what_changed_since_the_last_load(mart):
+    """sales_drift on a staging copy equal to the API (the clean mart) against a live table
+    altered by hand: each kind is counted, and a sale or update after the stored watermark is not."""
+    mart.sql(
+        "CREATE TABLE {db}.staging AS {db}.fact_sales",
+        "INSERT INTO {db}.staging SELECT * FROM {db}.fact_sales FINAL",
+        # In the API only, after the last load: a new order, and a refund that moved updated_at.
+        "INSERT INTO {db}.staging " + copy_of(nth_ticket(0), 10_000_000, ", order_id + 10000000 AS order_id"),
+        "INSERT INTO {db}.staging SELECT * REPLACE ('refunded' AS status, "
+        "(SELECT max(updated_at) FROM {db}.fact_sales) + 60 AS updated_at) FROM {db}.fact_sales "
+        f"WHERE basket_id = {nth_ticket(1)}",
+        # Stored otherwise by the incremental loads: 1 price, 2 refunds, 3 scans, 2 tickets never
+        # stored, 1 no longer in the API.
+        f"ALTER TABLE {{db}}.fact_sales UPDATE price = price + 1 WHERE basket_id = {nth_ticket(2)}",
+        "ALTER TABLE {db}.fact_sales UPDATE status = 'paid', refunded_at = NULL WHERE basket_id IN "
+        "(SELECT basket_id FROM {db}.fact_sales WHERE status = 'refunded' ORDER BY basket_id LIMIT 2)",
+        "ALTER TABLE {db}.fact_sales UPDATE checked_at = now() WHERE basket_id IN (SELECT basket_id FROM "
+        "{db}.fact_sales WHERE checked_at IS NULL AND status = 'paid' ORDER BY basket_id DESC LIMIT 3)",
+        f"ALTER TABLE {{db}}.fact_sales DELETE WHERE basket_id IN ({nth_ticket(5)}, {nth_ticket(6)})",
+        "INSERT INTO {db}.fact_sales " + copy_of(nth_ticket(9), 20_000_000),
+    )
+    with open_client(mart.url, DATABASE) as client:
+        drift = sales_drift(client, DATABASE, "staging")
+    assert drift == SalesDrift(
+        tickets=1 + 2 + 3 + 2 + 1, status=2, price=1, refund=2, scan=3, not_stored=2, not_in_api=1
+    )
