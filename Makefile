@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA := $(CURDIR)/.data
 export DAGSTER_HOME ?= $(DATA)/dagster
 
-.PHONY: setup demo dev test lint bench clean
+.PHONY: setup demo dev sql test lint bench clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ demo: $(STAMP) $(HOME_READY)
 # The web UI on the same embedded defaults, with the sandbox running beside it.
 dev: $(STAMP) $(HOME_READY)
 	$(BIN)/python -m qtickets_assets.demo dev
+
+# SQL on the mart under the project's lock: one statement per line (or `make sql Q="SELECT ..."`).
+sql: $(STAMP)
+	$(BIN)/python -m qtickets_assets.sql $(if $(Q),"$(Q)")
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

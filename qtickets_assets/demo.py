@@ -16,7 +16,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +31,9 @@ from qtickets_assets import home, settings
 from qtickets_assets.lib import figures, tickets
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
-from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
+from qtickets_assets.lib.clickhouse.url import parse_clickhouse_url
+from qtickets_assets.sandbox.persisted import run_persisted_sandbox
+from qtickets_assets.sandbox.testing import SandboxHandle
 
 # The dashboard as printed: its columns under these titles.
 DASHBOARD_HEADERS = {
@@ -79,9 +82,26 @@ def demo_environment(sandbox: SandboxHandle, base: dict[str, str]) -> dict[str, 
     return env
 
 
+def sandbox_state_path(clickhouse_url: str) -> Path:
+    """Where the demo's sandbox world is kept: beside an embedded mart (`<dir>.sandbox.json`, so
+    `make clean` resets both), else in the repository's data folder."""
+    target = parse_clickhouse_url(clickhouse_url)
+    if target.path is not None:
+        return target.path.with_name(target.path.name + ".sandbox.json")
+    return settings.REPO_ROOT / ".data" / "sandbox.json"
+
+
+def demo_sandbox(base: Mapping[str, str]) -> AbstractContextManager[SandboxHandle]:
+    """The demo's sandbox (served from threads of this process): the same world at every start for
+    one mart, so incremental runs after a restart stay exact."""
+    url = base.get("CLICKHOUSE_URL") or settings.default_clickhouse_url()
+    token = "sandbox-" + secrets.token_urlsafe(18)
+    return run_persisted_sandbox(sandbox_state_path(url), size="small", seed=7, token=token)
+
+
 def run_demo() -> int:
     # The sandbox serves from threads of this process while `dg launch` runs as a child process.
-    with run_sandbox(size="small", seed=7, token="sandbox-" + secrets.token_urlsafe(18)) as sandbox:
+    with demo_sandbox(os.environ) as sandbox:
         env = demo_environment(sandbox, dict(os.environ))
         home.prepare(Path(env["DAGSTER_HOME"]))
         print(f"sandbox API at {sandbox.base_url}; running dg launch --assets '*'", flush=True)
@@ -95,15 +115,15 @@ def run_demo() -> int:
 
 
 def run_dev(port: int = DEV_PORT) -> int:
-    with run_sandbox(size="small", seed=7, token="sandbox-" + secrets.token_urlsafe(18)) as sandbox:
+    with demo_sandbox(os.environ) as sandbox:
         env = demo_environment(sandbox, dict(os.environ))
         dagster_home = Path(env["DAGSTER_HOME"]).resolve()
         env["DAGSTER_HOME"] = str(dagster_home)
         home.prepare(dagster_home)
         control = sandbox.base_url.removesuffix("/api/rest/v1") + "/_sandbox/advance"
         print(
-            f"sandbox API at {sandbox.base_url} (its data is generated anew each time make dev starts: "
-            "run a full_refresh of fact_sales after a restart)\n"
+            f"sandbox API at {sandbox.base_url} (the same world at every start, kept in "
+            f"{sandbox_state_path(env['CLICKHOUSE_URL'])}; make clean starts a new one)\n"
             f"new sales, refunds and cancellations: curl -X POST {control} "
             """-d '{"new_orders": 20, "refunds": 3, "cancellations": 2, "scans": 10}'\n"""
             f"starting dg dev on http://127.0.0.1:{port} (Ctrl-C stops both)",

@@ -1,16 +1,12 @@
 """What every mart asset shares: owners, kinds, the DDL's column schema, the write mode, and how
 our own errors reach the run page."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any, TypedDict
 
-import dagster as dg
-
-from qtickets_assets.lib.clickhouse.errors import ClickHouseError
+from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 from qtickets_assets.lib.clickhouse.writers import WriteMode
-from qtickets_assets.lib.qtickets.errors import QticketsError
 
 OWNERS = ["team:analytics-engineering"]
 # Asset groups are the mart's layers, so the lineage reads left to right: what describes events,
@@ -50,13 +46,8 @@ def table_asset(table: str, write_mode: WriteMode, description: str, *, kind: st
     )
 
 
-@contextmanager
-def failures_explained() -> Iterator[None]:
+def failures_explained() -> AbstractContextManager[None]:
     """Our own errors carry one clear message naming the problem ("the Qtickets API is unavailable:
-    GET /events failed 7 times ..."). Raised as a `dg.Failure` with that message as its description,
-    it is what the run page and the failure alert lead with, instead of Dagster's generic "Error
-    occurred while executing op" and a stack (which stays below, as the cause)."""
-    try:
-        yield
-    except (QticketsError, ClickHouseError) as error:
-        raise dg.Failure(description=str(error)) from error
+    GET /events failed 7 times ..."): the step fails with that message alone, first, and a cause no
+    retry can fix (a refused token, bad configuration) is not retried (lib/failures.py)."""
+    return failures.explained()

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
-from qtickets_assets.lib.qtickets.client import QticketsClient
+from qtickets_assets.lib.qtickets.client import OrderMarker, QticketsClient
 from qtickets_assets.lib.qtickets.filters import Where
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.spool import ArrowSpool
@@ -66,6 +66,8 @@ class SpooledTickets(NamedTuple):
     event_ids: frozenset[int]  # the events the tickets belong to (their calendars are needed)
     price_mismatches: int
     """Orders whose price disagrees with the sum of their baskets' prices."""
+    newest: OrderMarker = OrderMarker(None, None)
+    """The highest order id and the newest order update time read (None when no order was read)."""
 
     @property
     def tickets(self) -> int:
@@ -78,16 +80,31 @@ def spool_tickets(pages: Iterable[list[Order]]) -> SpooledTickets:
     spool = ArrowSpool(to_arrow_schema(tickets.crawled_schema()))
     orders_read = mismatches = 0
     event_ids: set[int] = set()
+    newest = OrderMarker(None, None)
     try:
         for page in pages:
             spool.append(tickets.tickets_table(page))
             orders_read += len(page)
             mismatches += tickets.price_mismatches(page)
             event_ids.update(order.event_id for order in page)
+            newest = newer(newest, page)
     except BaseException:
         spool.close()  # a failed crawl frees its file now, not when its traceback is dropped
         raise
-    return SpooledTickets(spool, orders_read, frozenset(event_ids), mismatches)
+    return SpooledTickets(spool, orders_read, frozenset(event_ids), mismatches, newest)
+
+
+def newer(marker: OrderMarker, page: list[Order]) -> OrderMarker:
+    """`marker` moved on to the highest id and newest update time of `page`."""
+    if not page:
+        return marker
+    max_id = max(order.id for order in page)
+    max_updated_at = max(order.updated_at for order in page)
+    if marker.max_id is not None:
+        max_id = max(max_id, marker.max_id)
+    if marker.max_updated_at is not None:
+        max_updated_at = max(max_updated_at, marker.max_updated_at)
+    return OrderMarker(max_id, max_updated_at)
 
 
 def with_local_dates(spooled: SpooledTickets, calendar: tickets.Calendar) -> pa.RecordBatchReader:

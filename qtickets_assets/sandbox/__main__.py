@@ -10,10 +10,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from qtickets_assets.sandbox.generate import SIZES, generate_world
 from qtickets_assets.sandbox.latency import LATENCY_MODELS
+from qtickets_assets.sandbox.persisted import WorldState
 from qtickets_assets.sandbox.testing import start_server
 from qtickets_assets.sandbox.truth import truth
 
@@ -56,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--html-share", type=float, default=0.0)
     serve.add_argument("--empty-page-share", type=float, default=0.0)
     serve.add_argument("--fault-seed", type=int, default=0)
+    serve.add_argument(
+        "--state",
+        default=None,
+        help="a JSON file keeping the world (seed, anchor, advances) across restarts; created when missing",
+    )
     shown = commands.add_parser("truth", help="print the ground truth as JSON")
     world_args(shown)
     shown.add_argument("--as-of", type=int, default=None, help="epoch seconds for 'today'; default: now")
@@ -82,12 +89,15 @@ def serve(args: argparse.Namespace) -> int:
         "empty_page_share": args.empty_page_share,
         "seed": args.fault_seed,
     }
-    world = generate_world(args.size, args.seed, args.anchor)
+    state = WorldState(Path(args.state), args.size, args.seed) if args.state else None
+    world = state.world() if state else generate_world(args.size, args.seed, args.anchor)
     # The world lives as long as the process: keep its ~10^5-10^6 objects out of the cyclic GC's full
     # passes (each one walked them all: ~65 ms at medium, whenever a world version rebuilt its rows).
     # Only here, in a process of its own: in-process sandboxes (run_sandbox) leave the host's GC alone.
     gc.freeze()
     server = start_server(world, token, args.host, args.port, args.ignore_filters, **faults)
+    if state:
+        server.sandbox.journal = state.record
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

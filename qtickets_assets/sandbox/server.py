@@ -43,6 +43,9 @@ class Sandbox:
         self.faults = FaultInjector(faults)
         self.stats = Stats()
         self.sleep: Callable[[float], None] = time.sleep  # tests swap it to see each delay without waiting
+        # Called with each advance's arguments and the time it took effect (persisted.py keeps them
+        # so that a restarted sandbox replays its world exactly).
+        self.journal: Callable[[dict[str, Any]], None] | None = None
 
     def __repr__(self) -> str:  # the token must never show up in a repr or a log
         return f"Sandbox(size={self.world.size!r}, seed={self.world.seed}, token=***)"
@@ -56,7 +59,11 @@ class Sandbox:
         return truth(self.world, as_of)
 
     def advance(self, **what: Any) -> dict[str, Any]:
-        return advance(self.world, **what)
+        with self.world.lock:  # the journal sees the advances in the order they happened
+            changed = advance(self.world, **what)
+            if self.journal is not None:
+                self.journal({**what, "now": self.world.now})
+            return changed
 
     def summary(self) -> dict[str, Any]:
         """What a client of the control routes needs to know of the world (e.g. to change 1% of it)."""

@@ -69,7 +69,21 @@ def test_directory_opened_without_the_lock_is_named_too(chdb_url: str) -> None:
         open_client(chdb_url, DATABASE, lock_timeout=0.5),
     ):
         pass
-    assert f"directory {chdb_url.removeprefix('chdb://')} is in use: another process" in str(caught.value)
+    assert str(caught.value) == (
+        f"the embedded ClickHouse directory {chdb_url.removeprefix('chdb://')} is in use (waited 0.5 s): "
+        "another process (a Dagster run, `make demo`, a notebook?) has it open; wait for it or stop it"
+    )
+
+
+def test_a_directory_opened_without_the_lock_is_waited_for(chdb_url: str) -> None:
+    """A SQL client or notebook that opened the directory with chDB directly (no project lock):
+    opening waits until it lets go, as it waits for the lock, instead of failing at once."""
+    with (
+        holder(chdb_url, "unlocked", hold=3) as process,
+        open_client(chdb_url, DATABASE, lock_timeout=120) as client,
+    ):
+        assert process.poll() is not None, "opened while the other process still held it"
+        assert client.command("SELECT 40 + 2") == 42
 
 
 def test_processes_take_turns_instead_of_failing(chdb_url: str) -> None:

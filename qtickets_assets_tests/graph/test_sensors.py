@@ -1,5 +1,6 @@
 """The sensors: `new_orders_sensor` against a sandbox, and `run_failure_alert` on a failed run."""
 
+import contextlib
 import json
 import threading
 import time
@@ -19,14 +20,20 @@ from qtickets_assets_tests.graph.mart import materialize_all
 MAX_REQUESTS_PER_EVALUATION = 2
 
 
-def evaluate(sandbox: SandboxHandle, cursor: str | None) -> tuple[dg.SensorResult, int]:
-    """One evaluation of new_orders_sensor, and how many API requests it made."""
+def evaluate(
+    sandbox: SandboxHandle, cursor: str | None, instance: dg.DagsterInstance | None = None
+) -> tuple[dg.SensorResult, int]:
+    """One evaluation of new_orders_sensor (on `instance`, else one without any run), and how many
+    API requests it made."""
     sandbox.reset_stats()
-    context = dg.build_sensor_context(
-        cursor=cursor,
-        resources={"qtickets": QticketsResource(base_url=sandbox.base_url, token=sandbox.token)},
-    )
-    result = new_orders_sensor(context)
+    with contextlib.ExitStack() as stack:
+        instance = instance or stack.enter_context(dg.DagsterInstance.ephemeral())
+        context = dg.build_sensor_context(
+            cursor=cursor,
+            instance=instance,
+            resources={"qtickets": QticketsResource(base_url=sandbox.base_url, token=sandbox.token)},
+        )
+        result = new_orders_sensor(context)
     assert isinstance(result, dg.SensorResult)
     return result, sandbox.stats()["total_requests"]
 
@@ -49,7 +56,7 @@ def test_new_orders_sensor_runs_sales_only_when_orders_change():
 
         quiet, requests = evaluate(sandbox, first.cursor)
         assert not requested(quiet)
-        assert "no new or updated order" in quiet.skip_reason.skip_message
+        assert "has not loaded it; asking again later" in quiet.skip_reason.skip_message
         assert requests <= MAX_REQUESTS_PER_EVALUATION
 
         sandbox.advance(new_orders=5)
@@ -207,3 +214,55 @@ def test_new_orders_sensor_skips_an_account_without_orders():
         again, requests = evaluate(sandbox, first.cursor)
         assert not requested(again)
         assert requests <= MAX_REQUESTS_PER_EVALUATION
+
+
+def aged(cursor: str, minutes: int) -> str:
+    """`cursor` as a later tick sees it: its request made `minutes` ago."""
+    state = json.loads(cursor)
+    state["requested_at"] = (
+        datetime.fromisoformat(state["requested_at"]) - timedelta(minutes=minutes)
+    ).isoformat()
+    return json.dumps(state)
+
+
+def test_new_orders_sensor_asks_again_after_a_failed_run_until_one_loads_the_change(tmp_path):
+    """The sensor compares the API with the newest successful fact_sales load, not with what it
+    last requested: a change whose run failed is requested again (every 10 minutes) until a run
+    loads it, then the ticks are quiet."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with dg.DagsterInstance.ephemeral() as instance, run_sandbox(size="small", seed=4) as sandbox:
+        first, _ = evaluate(sandbox, None, instance)
+        assert requested(first)
+        assert materialize_all(sandbox.base_url, sandbox.token, url, instance=instance).success
+        loaded = json.loads(first.cursor)
+        quiet, _ = evaluate(sandbox, aged(first.cursor, 60), instance)
+        assert not requested(quiet)
+        assert quiet.skip_reason.skip_message.startswith("no new or updated order since")
+
+        sandbox.advance(new_orders=5, refunds=1)
+        change, _ = evaluate(sandbox, quiet.cursor, instance)
+        assert requested(change)
+        assert (
+            json.loads(change.cursor)["max_id"] == max(o.id for o in sandbox.world.orders) > loaded["max_id"]
+        )
+        # Its run fails (the API refuses the token): nothing is loaded.
+        failed = materialize_all(
+            sandbox.base_url, "not-the-token", url, job_name="sales_job", instance=instance
+        )
+        assert not failed.success
+
+        cursor = change.cursor
+        at_once, _ = evaluate(sandbox, cursor, instance)
+        assert not requested(at_once), "not on every tick: a lasting fault would alert every 2 minutes"
+        for _ in range(2):  # still behind at every later tick, also after another failed request
+            later, _ = evaluate(sandbox, aged(cursor, 11), instance)
+            assert requested(later)
+            assert later.run_requests[0].run_key != cursor
+            cursor = later.cursor
+
+        assert materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance
+        ).success
+        settled, _ = evaluate(sandbox, aged(cursor, 11), instance)
+        assert not requested(settled)
+        assert "since the last successful load" in settled.skip_reason.skip_message

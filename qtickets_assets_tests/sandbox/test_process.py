@@ -27,3 +27,20 @@ def test_spawned_sandbox_takes_the_latency_flags_and_answers_its_control_routes(
         assert sb.stats()["total_requests"] == 0 and sb.cpu_seconds() > 0
         proc = sb.proc
     assert proc.returncode is not None  # stopped on leaving the block
+
+
+def test_a_sandbox_with_a_state_file_serves_the_same_world_after_a_restart(tmp_path) -> None:
+    """`serve --state FILE`: the world (seed, anchor and every advance) survives a restart."""
+    state = ["--state", str(tmp_path / "sandbox.json")]
+
+    def truth(sandbox) -> dict:
+        control = sandbox.base_url.removesuffix("/api/rest/v1") + "/_sandbox/truth"
+        return httpx.get(control, params={"as_of": 1_800_000_000}, timeout=60).json()
+
+    with spawn_sandbox(size="small", seed=5, args=state) as sandbox:
+        sandbox.advance(new_orders=7, refunds=2, cancellations=1, scans=3)
+        before = truth(sandbox)
+        orders = sandbox.world()["orders"]
+    with spawn_sandbox(size="small", seed=5, args=state) as sandbox:
+        assert sandbox.world()["orders"] == orders
+        assert truth(sandbox) == before

@@ -6,12 +6,14 @@ import json
 import logging
 import os
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 import dagster as dg
 import httpx
 
 from qtickets_assets.defs.automation.jobs import sales_job
 from qtickets_assets.defs.common import VIEWS
+from qtickets_assets.defs.sales.marker import last_loaded_marker
 from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
@@ -22,6 +24,22 @@ alert_log = logging.getLogger("qtickets_assets.alerts")
 # When the server ignores `orderBy`, the newest update time is unknown and a change of an old
 # order cannot be seen cheaply: then a run is requested for a new order id, or at this interval.
 BLIND_INTERVAL = timedelta(minutes=10)
+# A change the API shows but no run has loaded yet (its run failed) is requested again this long
+# after the last request: often enough to heal, not an alert every tick for a lasting fault.
+AGAIN_INTERVAL = timedelta(minutes=10)
+# A sales_job run in one of these states will load what the API shows: no second one is requested.
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+class Decision(NamedTuple):
+    request: bool
+    cursor: str  # the state last requested, and when
+    reason: str  # why nothing was requested (the tick's skip message)
 
 
 @dg.sensor(
@@ -30,43 +48,76 @@ BLIND_INTERVAL = timedelta(minutes=10)
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
         "Every 2 minutes asks the API (1-2 cheap requests) for its newest order id and update time, "
-        "and runs sales_job only when either moved. Use either this sensor or the "
-        "sales_every_10_minutes schedule, not both: they run the same job."
+        "and runs sales_job while they are ahead of what the last successful fact_sales load "
+        "recorded (a failed run's change is asked for again every 10 minutes). Use either this "
+        "sensor or the sales_every_10_minutes schedule, not both: they run the same job."
     ),
 )
 def new_orders_sensor(context: dg.SensorEvaluationContext, qtickets: QticketsResource) -> dg.SensorResult:
-    """Asks the API (1-2 requests) for its newest order id and update time; runs sales on change."""
+    """Asks the API (1-2 requests) for its newest order id and update time; runs sales while the
+    newest successful load is behind it."""
     with qtickets.client() as client:
         marker = client.latest_order_marker()
-    request, cursor = decide(context.cursor, marker, datetime.now(UTC))
-    if not request:
-        return dg.SensorResult(
-            skip_reason=dg.SkipReason(f"no new or updated order since {cursor}"), cursor=cursor
-        )
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=cursor)], cursor=cursor)
+    in_flight = bool(
+        context.instance.get_run_ids(dg.RunsFilter(job_name=sales_job.name, statuses=IN_FLIGHT), limit=1)
+    )
+    decision = decide(
+        context.cursor, marker, last_loaded_marker(context.instance), datetime.now(UTC), in_flight
+    )
+    if not decision.request:
+        return dg.SensorResult(skip_reason=dg.SkipReason(decision.reason), cursor=decision.cursor)
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=decision.cursor)], cursor=decision.cursor)
 
 
-def decide(previous_cursor: str | None, marker: OrderMarker, now: datetime) -> tuple[bool, str]:
-    """(request a run?, the new cursor) from the last cursor and what the API says now."""
-    previous = json.loads(previous_cursor) if previous_cursor else {}
-    state = {
+def marker_state(marker: OrderMarker) -> dict[str, Any]:
+    return {
         "max_id": marker.max_id,
         "max_updated_at": marker.max_updated_at and marker.max_updated_at.isoformat(),
     }
+
+
+def behind(loaded: OrderMarker | None, marker: OrderMarker) -> bool:
+    """Whether the API shows an order id or update time the last successful load did not reach."""
+    if loaded is None:
+        return True
+    newer_id = marker.max_id is not None and (loaded.max_id is None or marker.max_id > loaded.max_id)
+    newer_update = marker.max_updated_at is not None and (
+        loaded.max_updated_at is None or marker.max_updated_at > loaded.max_updated_at
+    )
+    return newer_id or newer_update
+
+
+def decide(
+    previous_cursor: str | None,
+    marker: OrderMarker,
+    loaded: OrderMarker | None,
+    now: datetime,
+    in_flight: bool = False,
+) -> Decision:
+    """Whether to request a run, from the API's marker now, the last successful load's marker
+    (`loaded`, None before the first), the last request (`previous_cursor`) and whether a sales
+    run is queued or running."""
+    previous = json.loads(previous_cursor) if previous_cursor else {}
+    state = marker_state(marker)
+    last_request = previous.get("requested_at")
+    since_request = now - datetime.fromisoformat(last_request) if last_request else None
+    changed = {key: previous.get(key) for key in state} != state
     # No order at all is a known state too (nothing to load), not an unknown update time.
     known = marker.max_updated_at is not None or marker.max_id is None
-    last_request = previous.get("requested_at")
-    if known:
-        request = not previous or {key: previous.get(key) for key in state} != state
+    if in_flight:
+        request, reason = False, "a sales_job run is queued or running"
+    elif known and not behind(loaded, marker):
+        request, reason = False, f"no new or updated order since the last successful load: {state}"
+    elif known:
+        # Behind: a change not requested yet, or one whose run failed (asked for again in a while).
+        request = changed or since_request is None or since_request >= AGAIN_INTERVAL
+        reason = f"the run requested at {last_request} for {state} has not loaded it; asking again later"
     else:
-        request = (
-            previous.get("max_id") != marker.max_id
-            or last_request is None
-            or now - datetime.fromisoformat(last_request) >= BLIND_INTERVAL
-        )
+        request = changed or since_request is None or since_request >= BLIND_INTERVAL
+        reason = f"no new order id since {state} (the server ignores orderBy: a run every 10 minutes)"
     # The request time makes every run key unique, also when the visible state did not change.
-    state["requested_at"] = now.isoformat() if request else last_request
-    return request, json.dumps(state)
+    cursor = {**state, "requested_at": now.isoformat()} if request else previous
+    return Decision(request, json.dumps(cursor), reason)
 
 
 @dg.run_failure_sensor(

@@ -6,6 +6,7 @@ import dagster as dg
 import pyarrow as pa
 
 from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
+from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
 from qtickets_assets.defs.sync import QticketsSyncResource, SalesSyncConfig
 from qtickets_assets.lib.orders import with_local_dates
 
@@ -45,5 +46,7 @@ def fact_sales(
             "write_mode": mode,
             "orders_read": spooled.orders_read,
             "orders_price_mismatch": spooled.price_mismatches,
+            # What new_orders_sensor compares the API with (recorded only once the table is written).
+            **marker_metadata(loaded_marker(run_sync.plan.watermark, spooled.newest)),
         },
     )

@@ -7,6 +7,7 @@ do, and never contains the password (the driver's own messages are not passed th
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -14,11 +15,12 @@ from typing import Any
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError, ClickHouseError
+from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError, ClickHouseConfigError, ClickHouseError
 from qtickets_assets.lib.clickhouse.locking import (
     busy_message,
     directory_lock,
     lock_timeout_from_env,
+    retry_while_busy,
     status_file_locked,
 )
 from qtickets_assets.lib.clickhouse.url import ClickHouseTarget, parse_clickhouse_url
@@ -62,7 +64,7 @@ def _open_chdb(target: ClickHouseTarget) -> Client:
         text = str(exc)
         if "Cannot lock file" in text or "Another server instance" in text or status_file_locked(target.path):
             # Someone opened the directory without our lock (a notebook using chdb directly).
-            raise ClickHouseConfigError(busy_message(target.path)) from None
+            raise ClickHouseBusyError(busy_message(target.path)) from None
         if "already initialized with path" in text:
             raise ClickHouseConfigError(
                 f"cannot open {target.describe()}: this process already has another embedded "
@@ -139,7 +141,8 @@ def open_client(
     a missing database is an error unless `create_database` (the admin's set-up command) says so.
 
     For `chdb:///dir` the directory is created, and `<dir>.lock` is held while the client is open,
-    waiting up to `lock_timeout` seconds (default `CLICKHOUSE_LOCK_TIMEOUT`, 10 minutes).
+    waiting up to `lock_timeout` seconds (default `CLICKHOUSE_LOCK_TIMEOUT`, 10 minutes) for it and
+    for a process that opened the directory without that lock.
     """
     target = parse_clickhouse_url(url)
     quote_identifier(database)
@@ -149,7 +152,9 @@ def open_client(
         return
     assert target.path is not None
     timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
+    deadline = time.monotonic() + timeout
     with directory_lock(target.path, timeout):
         target.path.mkdir(parents=True, exist_ok=True)
-        with _client_session(_open_chdb(target), database, target, True) as client:
+        engine = retry_while_busy(target.path, lambda: _open_chdb(target), deadline, timeout)
+        with _client_session(engine, database, target, True) as client:
             yield client

@@ -9,6 +9,10 @@ class ClickHouseConfigError(ClickHouseError):
     """Bad configuration or unusable target: bad URL, unreachable server, wrong password, busy directory."""
 
 
+class ClickHouseBusyError(ClickHouseConfigError):
+    """The embedded directory stayed in use by another process for the whole wait (a passing state)."""
+
+
 class MigrationError(ClickHouseError):
     """A DDL file cannot be applied, or an applied file has been edited since."""
 

@@ -12,7 +12,6 @@ stream also leaves the table as it was.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -20,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
+from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
@@ -133,16 +133,6 @@ def read_table(client: Client, database: str, table: str, columns: list[str] | N
     return client.query_df(f"SELECT {column_list} FROM {qualified(database, table)}{final}", tz_mode="aware")
 
 
-@contextmanager
-def _explained() -> Iterator[None]:
-    """A storage error (busy directory, schema mismatch, bad URL) becomes a `dg.Failure` whose
-    description is its message: what the run page and the failure alert lead with."""
-    try:
-        yield
-    except ClickHouseError as error:
-        raise dg.Failure(description=str(error)) from error
-
-
 def _write_mode(context: dg.OutputContext) -> str:
     """The asset's declared mode, unless this run's output overrides it (a full rebuild replaces)."""
     runtime = context.output_metadata.get("write_mode")
@@ -159,7 +149,7 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
     def handle_output(
         self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | pa.RecordBatchReader | InsertSelect
     ) -> None:
-        with _explained():
+        with failures.explained():
             self._write(context, obj)
 
     def _write(
@@ -205,5 +195,5 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table = context.asset_key.path[-1]
         columns = (context.definition_metadata or {}).get("columns")
-        with _explained(), open_migrated(self.url, self.database) as client:
+        with failures.explained(), open_migrated(self.url, self.database) as client:
             return read_table(client, self.database, table, list(columns) if columns else None)

@@ -4,23 +4,32 @@ chDB refuses a directory another process has open ("Cannot lock file .../status"
 runs each run in a process of its own. So before opening a directory every process takes an
 exclusive lock on `<dir>.lock` and waits for it, which turns a crash into a short queue. Threads
 of one process share the lock (and chDB's single embedded engine): one reentrant lock object per
-path, shared across threads. What is ours here is only the mapping of a timeout to a clear error.
+path, shared across threads. A process that opened the directory with chDB directly, without our
+lock, is waited for too (`retry_while_busy`), within the same timeout.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
-from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
+from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError, ClickHouseConfigError
 
 DEFAULT_LOCK_TIMEOUT = 600.0
 POLL_SECONDS = 0.1
+# Opening a directory held without our lock is tried again after these pauses (doubling up to the
+# last): each failed attempt costs an engine start, and chDB prints its refusal on stderr.
+FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS = 0.25, 5.0
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def lock_timeout_from_env() -> float:
@@ -77,8 +86,26 @@ def directory_lock(data_dir: Path, timeout: float) -> Iterator[Path]:
     try:
         lock.acquire(timeout=timeout)
     except Timeout:
-        raise ClickHouseConfigError(busy_message(data_dir, timeout)) from None
+        raise ClickHouseBusyError(busy_message(data_dir, timeout)) from None
     try:
         yield lock_path
     finally:
         lock.release()
+
+
+def retry_while_busy(data_dir: Path, open_directory: Callable[[], T], deadline: float, waited: float) -> T:
+    """`open_directory()`, tried again while it raises `ClickHouseBusyError` (a process holds the
+    directory without our lock: a notebook or SQL client using chDB directly) until the monotonic
+    `deadline`; then the busy message naming the whole wait (`waited` seconds in all)."""
+    pause = FIRST_RETRY_SECONDS
+    while True:
+        try:
+            return open_directory()
+        except ClickHouseBusyError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ClickHouseBusyError(busy_message(data_dir, waited)) from None
+            if pause == FIRST_RETRY_SECONDS:
+                log.warning(f"{busy_message(data_dir)}; waiting up to {waited:g} s (CLICKHOUSE_LOCK_TIMEOUT)")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, LONGEST_RETRY_SECONDS)
