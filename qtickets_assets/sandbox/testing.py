@@ -37,7 +37,8 @@ class SandboxHandle:
         return self._sandbox.truth(as_of)
 
     def advance(self, **what: Any) -> dict[str, Any]:
-        """new_orders=, refunds=, cancellations=, seed=, now= (epoch seconds, capped at the wall clock)."""
+        """new_orders=, refunds=, cancellations=, scans=, seed=, now= (epoch seconds, capped at the wall
+        clock), postpone_show_ids= and postpone_days= (default 14)."""
         return self._sandbox.advance(**what)
 
     def set_faults(self, **faults: Any) -> dict[str, Any]:

@@ -75,10 +75,14 @@ def event_zones(client: Client, database: str) -> dict[int, str]:
     return {int(event_id): str(zone) for event_id, zone in rows.result_rows}
 
 
-def show_starts(client: Client, database: str) -> dict[int, datetime | None]:
-    """Each stored show's start (UTC)."""
-    rows = client.query(f"SELECT show_id, starts_at FROM {qualified(database, 'dim_shows')}").result_rows
-    return {int(show_id): start.replace(tzinfo=UTC) if start else None for show_id, start in rows}
+def record_load(client: Client, database: str, ledger: str, write_mode: str, rows_written: int) -> None:
+    """One row in `ledger` (e.g. sales_loads) for a write that has just succeeded, whether or not it
+    brought anything new: what "the last successful load" of a table is read from."""
+    client.command(
+        f"INSERT INTO {qualified(database, ledger)} (loaded_at, write_mode, rows_written) "
+        "VALUES (now(), {mode:String}, {rows:UInt64})",
+        parameters={"mode": write_mode, "rows": rows_written},
+    )
 
 
 # -- inventory ----------------------------------------------------------------------------------
