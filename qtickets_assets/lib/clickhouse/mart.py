@@ -129,6 +129,13 @@ def dashboard_totals(client: Client, database: str) -> tuple[int, Decimal]:
     return int(tickets), Decimal(revenue)
 
 
+def tickets_sold_all_events(client: Client, database: str) -> int:
+    """Paid tickets of every event, deleted ones included (v_sales_daily's sum; the dashboard lists
+    live events only, so its sum is smaller when a deleted event sold tickets)."""
+    (tickets,) = query_row(client, f"SELECT sum(tickets_paid) FROM {qualified(database, 'v_sales_daily')}")
+    return int(tickets)
+
+
 def daily_sales(client: Client, database: str, first: date, last: date) -> pd.DataFrame:
     """Every event's paid and refunded tickets per local day from `first` to `last`, days without
     activity included (as zeros): the sales curve the demo prints."""
