@@ -253,3 +253,28 @@ def test_advance_scans_the_soonest_shows_once_started_ones_are_all_scanned() -> 
         summary = sb.advance(scans=len(started) + 3, seed=1, now=now)
     assert set(summary["scanned_basket_ids"]) == started | {b for _, b in upcoming[:3]}
     assert len(started) == 160
+
+
+def test_a_postponed_show_moves_on_the_wire_and_in_the_truth() -> None:
+    """advance(postpone_show_ids=...) moves the show 14 days on: the API serves the new start, and
+    every ticket's days_before_show (v_sales) and the show's daily rows move by 14."""
+    with run_sandbox(size="small", seed=3, anchor=ANCHOR) as sb:
+        now = ANCHOR + 60
+        before = sb.truth(as_of=now)
+        show_id = min(r["show_id"] for r in before["v_sales"] if r["status"] == "paid")
+        summary = sb.advance(postpone_show_ids=[show_id], now=now)
+        after = sb.truth(as_of=now)
+        with authorised(sb) as c:
+            shows = {s["id"]: s for e in all_pages(c, "/events") for s in e["shows"]}
+    assert summary["postponed_show_ids"] == [show_id]
+    old_start = next(r["show_starts_at"] for r in before["v_sales"] if r["show_id"] == show_id)
+    moved = datetime.fromisoformat(shows[show_id]["start_date"]) - datetime.fromisoformat(old_start)
+    assert moved.days == 14 and moved.seconds == 0
+    for view, key in (("v_sales", ("basket_id",)), ("v_sales_daily", ("show_id", "date_local"))):
+        old = {
+            tuple(r[k] for k in key): r["days_before_show"] for r in before[view] if r["show_id"] == show_id
+        }
+        new = {
+            tuple(r[k] for k in key): r["days_before_show"] for r in after[view] if r["show_id"] == show_id
+        }
+        assert new == {k: None if d is None else d + 14 for k, d in old.items()}, view
