@@ -291,7 +291,8 @@ def pace_rows(daily: list[dict[str, Any]], inventory: list[dict[str, Any]]) -> l
     """Per live show (the inventory's) and local day of payment: tickets still paid, the running
     total and the share of today's capacity."""
     capacity = {row["show_id"]: row["tickets_total"] for row in inventory}
-    rows, so_far = [], {}
+    rows: list[dict[str, Any]] = []
+    so_far: dict[int, int] = {}
     for row in sorted(daily, key=lambda r: (r["show_id"], r["date_local"])):
         show_id = row["show_id"]
         if show_id not in capacity or row["tickets_paid"] == 0:

@@ -9,7 +9,6 @@ from qtickets_assets.definitions import defs
 from qtickets_assets.lib.clickhouse.ddl import table_schemas
 from qtickets_assets_tests.clickhouse.conftest import DATABASE
 
-
 # Bookkeeping tables, not assets: the applied migrations, and the ledger of sales loads (read by
 # v_sales_dashboard.sales_updated_at). Their comments are in system.columns all the same.
 BOOKKEEPING = {"schema_migrations", "sales_loads"}

@@ -58,9 +58,11 @@ def test_show_start_and_days_before_it_are_the_events_own_local_ones(client: Cli
             [
                 {"basket_id": 1, "event_id": 1, "show_id": 11, "paid_date_local": date(2025, 12, 1)},
                 {"basket_id": 2, "event_id": 2, "show_id": 21, "paid_date_local": date(2025, 11, 30)},
-                # Paid, then cancelled at 00:30 on Dec 2 in Kaliningrad (22:30 UTC on Dec 1), nothing refunded.
-                {"basket_id": 3, "event_id": 2, "show_id": 21, "status": "cancelled", "price": Decimal("75.25"),
-                 "paid_date_local": date(2025, 11, 30), "cancelled_at": datetime(2025, 12, 1, 22, 30, tzinfo=UTC)},
+                # Paid, then cancelled at 00:30 on Dec 2 in Kaliningrad (22:30 UTC on Dec 1), nothing
+                # refunded.
+                {"basket_id": 3, "event_id": 2, "show_id": 21, "status": "cancelled",
+                 "price": Decimal("75.25"), "paid_date_local": date(2025, 11, 30),
+                 "cancelled_at": datetime(2025, 12, 1, 22, 30, tzinfo=UTC)},
                 {"basket_id": 4, "event_id": 2, "show_id": 21, "status": "unpaid", "paid_at": None,
                  "paid_date_local": None},
             ]

@@ -30,7 +30,8 @@ def test_attendance_lists_deleted_shows_that_have_paid_tickets(mart: Mart) -> No
     listed = mart.value("SELECT count(), sum(tickets_paid) FROM {db}.v_show_attendance WHERE is_deleted = 1")
     paid = mart.value(
         "SELECT uniqExact(s.show_id), sum(s.quantity) FROM {db}.fact_sales AS s FINAL "
-        "INNER JOIN {db}.dim_shows AS sh ON s.show_id = sh.show_id WHERE s.status = 'paid' AND sh.is_deleted = 1"
+        "INNER JOIN {db}.dim_shows AS sh ON s.show_id = sh.show_id "
+        "WHERE s.status = 'paid' AND sh.is_deleted = 1"
     )
     assert listed == paid
     assert int(listed[0]) > 0

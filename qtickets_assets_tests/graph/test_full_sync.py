@@ -46,10 +46,12 @@ def days_before_show_of_an_upcoming_show(url: str, show_id: int | None = None) -
     with open_client(url, DATABASE) as client:
         if show_id is None:
             show_id = client.command(
-                f"SELECT min(show_id) FROM {DATABASE}.v_sales WHERE status = 'paid' AND show_starts_at > now()"
+                f"SELECT min(show_id) FROM {DATABASE}.v_sales "
+                "WHERE status = 'paid' AND show_starts_at > now()"
             )
         rows = client.query(
-            f"SELECT basket_id, days_before_show FROM {DATABASE}.v_sales WHERE status = 'paid' AND show_id = {show_id}"
+            f"SELECT basket_id, days_before_show FROM {DATABASE}.v_sales "
+            f"WHERE status = 'paid' AND show_id = {show_id}"
         ).result_rows
     return int(show_id), dict(rows)
 
@@ -66,7 +68,8 @@ def assert_days_before_show_moved(url: str, show_id: int, before: dict[int, int]
         fact_columns = client.query(f"SELECT * FROM {DATABASE}.fact_sales LIMIT 0").column_names
         daily = client.query(
             f"SELECT DISTINCT d.days_before_show = v.days_before_show FROM {DATABASE}.v_sales_daily AS d "
-            f"INNER JOIN {DATABASE}.v_sales AS v ON d.show_id = v.show_id AND d.date_local = v.paid_date_local "
+            f"INNER JOIN {DATABASE}.v_sales AS v "
+            "ON d.show_id = v.show_id AND d.date_local = v.paid_date_local "
             f"WHERE v.show_id = {show_id} AND v.status = 'paid'"
         ).result_rows
     assert "days_before_show" not in fact_columns

@@ -11,7 +11,9 @@ from qtickets_assets_tests.graph.mart import DATABASE
 
 SECTION = REPO_ROOT.joinpath("README.md").read_text().split("### Questions the mart answers")[1]
 QUERIES = re.findall(r"```sql\n(.*?)```", SECTION.split("\n## ")[0], flags=re.DOTALL)
-VIEWS = ["v_sales_daily", "v_sell_through", "v_sales", "v_sales_by_source", "v_show_attendance", "v_sales_pace"]
+VIEWS = [
+    "v_sales_daily", "v_sell_through", "v_sales", "v_sales_by_source", "v_show_attendance", "v_sales_pace",
+]  # fmt: skip
 
 
 def test_the_section_has_one_query_per_analytics_view() -> None:

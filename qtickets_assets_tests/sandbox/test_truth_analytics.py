@@ -216,7 +216,8 @@ def test_v_sales_daily_is_the_wire_recounted(truth: dict[str, list[dict[str, Any
             "event_id": event_id, "show_id": show_id, "date_local": day,
             "days_before_show": days_between(show_day, day), "tickets_paid": paid,
             "revenue_paid": f"{revenue:.2f}", "tickets_refunded": refunded,
-            "amount_refunded": f"{amount:.2f}", "tickets_cancelled": cancelled, "amount_cancelled": f"{lost:.2f}",
+            "amount_refunded": f"{amount:.2f}", "tickets_cancelled": cancelled,
+            "amount_cancelled": f"{lost:.2f}",
         })  # fmt: skip
     assert truth["v_sales_daily"] == expected
     assert sum(r["tickets_cancelled"] for r in expected) > 0  # paid, then cancelled with nothing back
@@ -250,7 +251,8 @@ def test_v_show_attendance_is_the_wire_recounted(
                 "event_id": event["id"], "show_id": show["id"], "is_deleted": is_deleted,
                 "show_starts_at": as_utc(show["start_date"]),
                 "capacity": recount(seats)[0] if seats else 0, "tickets_paid": paid[show["id"]],
-                "tickets_scanned": scanned, "share_scanned": scanned / paid[show["id"]] if paid[show["id"]] else None,
+                "tickets_scanned": scanned,
+                "share_scanned": scanned / paid[show["id"]] if paid[show["id"]] else None,
                 "first_scan_at": min(stamps, default=None), "last_scan_at": max(stamps, default=None),
             })  # fmt: skip
     expected = live + sorted(deleted, key=lambda r: r["show_id"])
@@ -353,8 +355,9 @@ def test_v_sales_pace_is_the_daily_paid_tickets_summed_up(
         show_day = local_date(served.shows[show_id]["start_date"], zone)
         assert show_day is not None
         expected.append({
-            "event_id": event_id, "show_id": show_id, "date_local": day, "days_before_show": days_between(show_day, day),
-            "tickets_paid": sums[0], "tickets_paid_cumulative": so_far[show_id], "capacity": capacity[show_id],
+            "event_id": event_id, "show_id": show_id, "date_local": day,
+            "days_before_show": days_between(show_day, day), "tickets_paid": sums[0],
+            "tickets_paid_cumulative": so_far[show_id], "capacity": capacity[show_id],
             "share_of_capacity": so_far[show_id] / capacity[show_id] if capacity[show_id] else None,
         })  # fmt: skip
     assert truth["v_sales_pace"] == expected
