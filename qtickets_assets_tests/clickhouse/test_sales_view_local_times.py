@@ -22,14 +22,19 @@ def write(client: Client, table: str, frame: pd.DataFrame) -> None:
     writer_for("append").write(client, DATABASE, table, frame_to_arrow(frame, table_schema(table)))
 
 
-def shows_frame(starts: dict[int, tuple[int, datetime]]) -> pd.DataFrame:
-    return pd.DataFrame(
+def write_shows(client: Client, vladivostok_start: datetime) -> None:
+    """dim_shows, rebuilt: show 11 of event 1 (Vladivostok) at `vladivostok_start`; show 21 of
+    event 2 at 00:30 on Dec 6 in Kaliningrad (still Dec 5 in UTC)."""
+    starts = {11: (1, vladivostok_start), 21: (2, datetime(2025, 12, 5, 22, 30, tzinfo=UTC))}
+    frame = pd.DataFrame(
         [
             {"show_id": show_id, "event_id": event_id, "starts_at": start, "ends_at": start,
              "is_active": 1, "is_deleted": 0, "updated_at": start}
             for show_id, (event_id, start) in starts.items()
         ]
     )  # fmt: skip
+    client.command(f"TRUNCATE TABLE {DATABASE}.dim_shows")
+    write(client, "dim_shows", frame)
 
 
 def test_show_start_and_days_before_it_are_the_events_own_local_ones(client: Client) -> None:
@@ -40,17 +45,7 @@ def test_show_start_and_days_before_it_are_the_events_own_local_ones(client: Cli
             [{"event_id": 1, "city_timezone": VLADIVOSTOK}, {"event_id": 2, "city_timezone": KALININGRAD}]
         ),
     )
-    # 16:00 on Dec 5 in Vladivostok; 00:30 on Dec 6 in Kaliningrad (still Dec 5 in UTC).
-    write(
-        client,
-        "dim_shows",
-        shows_frame(
-            {
-                11: (1, datetime(2025, 12, 5, 6, 0, tzinfo=UTC)),
-                21: (2, datetime(2025, 12, 5, 22, 30, tzinfo=UTC)),
-            }
-        ),
-    )
+    write_shows(client, datetime(2025, 12, 5, 6, 0, tzinfo=UTC))  # 16:00 on Dec 5 in Vladivostok
     write(
         client,
         "fact_sales",
@@ -89,16 +84,6 @@ def test_show_start_and_days_before_it_are_the_events_own_local_ones(client: Cli
     ]
 
     # The show is postponed by a week: both views follow its current start, nothing is reloaded.
-    client.command(f"TRUNCATE TABLE {DATABASE}.dim_shows")
-    write(
-        client,
-        "dim_shows",
-        shows_frame(
-            {
-                11: (1, datetime(2025, 12, 12, 6, 0, tzinfo=UTC)),
-                21: (2, datetime(2025, 12, 5, 22, 30, tzinfo=UTC)),
-            }
-        ),
-    )
+    write_shows(client, datetime(2025, 12, 12, 6, 0, tzinfo=UTC))
     assert client.command(f"SELECT days_before_show FROM {DATABASE}.v_sales WHERE basket_id = 1") == 11
     assert client.command(f"SELECT days_before_show FROM {DATABASE}.v_sales_daily WHERE show_id = 11") == 11
