@@ -187,11 +187,12 @@ def print_dashboard(url: str, database: str, out: IO[str]) -> None:
     """The dashboard, then every event's sales over the last local days (v_sales_daily)."""
     with open_client(url, database) as client:
         dashboard = mart.dashboard(client, database)
+        sold_all_events = mart.tickets_sold_all_events(client, database)
         last = latest_local_day(mart.event_zones(client, database).values())
         first = last - timedelta(days=DAYS_SHOWN - 1)
         daily = mart.daily_sales(client, database, first, last)
     print(f"\nSales dashboard ({database}.v_sales_dashboard)\n", file=out)
-    print(format_dashboard(dashboard), file=out)
+    print(format_dashboard(dashboard, sold_all_events), file=out)
     print(
         f"\nThe last {DAYS_SHOWN} days, each event's days in its own time zone ({database}.v_sales_daily)\n",
         file=out,
@@ -205,10 +206,13 @@ def latest_local_day(zones: Iterable[str]) -> date:
     return max(now.astimezone(ZoneInfo(zone)).date() for zone in {*zones, tickets.DEFAULT_TIMEZONE})
 
 
-def format_dashboard(dashboard: pd.DataFrame) -> str:
-    """An aligned table (numbers right-aligned, thousands separated) and a one-line summary."""
+def format_dashboard(dashboard: pd.DataFrame, sold_all_events: int) -> str:
+    """An aligned table (numbers right-aligned, thousands separated) and a one-line summary: the
+    dashboard's live events, and the tickets sold over all events (deleted ones included, as
+    v_sales_daily counts them) so that the two totals an analyst meets are both on the page."""
     summary = (
-        f"{len(dashboard)} events, {int(dashboard['tickets_sold_total'].sum()):,} tickets sold, "
+        f"{len(dashboard)} events, {int(dashboard['tickets_sold_total'].sum()):,} tickets sold "
+        f"({sold_all_events:,} including deleted events), "
         f"revenue {sum(dashboard['revenue_total'], Decimal(0)):,.2f}"
     )
     return f"{figures.text_table(seats_unknown_as_dash(dashboard), DASHBOARD_HEADERS)}\n\n{summary}"

@@ -1,4 +1,5 @@
--- The dashboard: one row per event of dim_events that is not deleted.
+-- The dashboard: one row per event of dim_events that is not deleted. Its totals are live events
+-- only: paid tickets of deleted events are in v_sales_daily (all events), whose sums are larger.
 -- Exact whatever the state of merges: fact_sales and dim_events are read with FINAL, and
 -- fact_inventory_latest holds one row per show by construction (rebuilt and swapped whole).
 -- "today" and "14d" are calendar days in the event's own city_timezone. ClickHouse's date
@@ -14,7 +15,7 @@ CREATE OR REPLACE VIEW {database}.v_sales_dashboard
     event_id             UInt64 COMMENT 'Event (dim_events.event_id); one row per event that is not deleted',
     event_name           String COMMENT 'Event title',
     city_name            LowCardinality(String) COMMENT 'City of the event',
-    tickets_sold_total   UInt64 COMMENT 'Paid tickets (sum of quantity over status paid), ever (0 when none)',
+    tickets_sold_total   UInt64 COMMENT 'Paid tickets (sum of quantity over status paid), ever (0 when none); summed over this view: live events only',
     revenue_total        Decimal(38, 2) COMMENT 'Revenue of those tickets (sum of price), rubles (0 when none)',
     tickets_sold_today   UInt64 COMMENT 'Paid tickets paid today, a calendar day in the event''s own time zone',
     revenue_today        Decimal(38, 2) COMMENT 'Revenue of the tickets paid today (event''s own time zone), rubles',
@@ -22,7 +23,8 @@ CREATE OR REPLACE VIEW {database}.v_sales_dashboard
     revenue_14d          Decimal(38, 2) COMMENT 'Revenue of the tickets paid over the last 14 calendar days, rubles',
     tickets_total        UInt64 COMMENT 'Capacity summed over the event''s live shows (newest inventory snapshot); 0 before any snapshot',
     tickets_left         UInt64 COMMENT 'Places still free over the event''s live shows (newest snapshot); 0 before any snapshot',
-    inventory_updated_at Nullable(DateTime('UTC')) COMMENT 'When the newest inventory snapshot was taken (UTC); NULL before any snapshot'
+    inventory_updated_at Nullable(DateTime('UTC')) COMMENT 'When the newest inventory snapshot was taken (UTC); NULL before any snapshot',
+    sales_updated_at     Nullable(DateTime('UTC')) COMMENT 'When the last successful sales load finished (UTC; sales_loads), one that found nothing new included: the sales columns are as of then; NULL before any'
 )
 AS
 WITH
@@ -82,7 +84,8 @@ SELECT
     s.revenue_14d AS revenue_14d,
     i.tickets_total AS tickets_total,
     i.tickets_left AS tickets_left,
-    i.inventory_updated_at AS inventory_updated_at
+    i.inventory_updated_at AS inventory_updated_at,
+    (SELECT maxOrNull(loaded_at) FROM {database}.sales_loads) AS sales_updated_at
 FROM events AS e
 LEFT JOIN sales AS s ON e.event_id = s.event_id
 LEFT JOIN inventory AS i ON e.event_id = i.event_id;

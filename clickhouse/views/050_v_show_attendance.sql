@@ -1,14 +1,17 @@
--- Attendance: one row per live show (not deleted, of an event not deleted): its capacity, the
--- tickets paid for it and how many of them were scanned at the entrance, first and last scan.
+-- Attendance: one row per live show (not deleted, of an event not deleted), and per deleted show
+-- that still has paid tickets (is_deleted = 1: its buyers may still come, or need their money
+-- back): its capacity, the tickets paid for it and how many of them were scanned at the
+-- entrance, first and last scan.
 -- Scans reach the mart with the order's update (see the README on how fresh they are).
 CREATE OR REPLACE VIEW {database}.v_show_attendance
 (
     event_id        UInt64 COMMENT 'Event',
     event_name      String COMMENT 'Event title',
     city_name       LowCardinality(String) COMMENT 'City of the event',
-    show_id         UInt64 COMMENT 'A live show',
+    show_id         UInt64 COMMENT 'A live show, or a deleted one with paid tickets',
+    is_deleted      UInt8 COMMENT '1 when the show or its event is deleted in Qtickets (listed because it has paid tickets)',
     show_starts_at  Nullable(DateTime('UTC')) COMMENT 'Show start (UTC); NULL when unknown',
-    capacity        UInt64 COMMENT 'Capacity in the newest inventory snapshot; 0 before any snapshot',
+    capacity        UInt64 COMMENT 'Capacity in the newest inventory snapshot; 0 before any snapshot and for a deleted show (not inventoried)',
     tickets_paid    UInt64 COMMENT 'Places of tickets paid for the show (status paid)',
     tickets_scanned UInt64 COMMENT 'Places of those paid tickets scanned at the entrance',
     share_scanned   Nullable(Float64) COMMENT 'tickets_scanned / tickets_paid (0..1); NULL when nothing is paid',
@@ -21,6 +24,7 @@ SELECT
     e.event_name AS event_name,
     e.city_name AS city_name,
     sh.show_id AS show_id,
+    sh.is_deleted AS is_deleted,
     sh.starts_at AS show_starts_at,
     toUInt64(i.tickets_total) AS capacity,
     toUInt64(a.paid) AS tickets_paid,
@@ -44,4 +48,4 @@ LEFT JOIN
     WHERE status = 'paid'
     GROUP BY show_id
 ) AS a ON sh.show_id = a.show_id
-WHERE sh.is_deleted = 0;
+WHERE sh.is_deleted = 0 OR a.paid > 0;

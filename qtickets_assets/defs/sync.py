@@ -77,16 +77,13 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             return self._sync
 
     def calendar(self, sync: AccountSync, event_ids: frozenset[int]) -> tickets.Calendar:
-        """The zones and show starts the tickets' days are read in: this run's events, else the
+        """The zones the tickets' days are read in: this run's events, else the
         stored ones; an event neither knows (new since the last events load) is asked for alone."""
         if sync.plan.events:
             calendar = tickets.Calendar.of_events(sync.events())
         else:
             with self.clickhouse.open() as client:
-                database = self.clickhouse.database
-                calendar = tickets.Calendar(
-                    mart.event_zones(client, database), mart.show_starts(client, database)
-                )
+                calendar = tickets.Calendar(mart.event_zones(client, self.clickhouse.database))
         unknown = sorted(calendar.missing_events(event_ids))
         calendar.add_events(event for event in map(sync.client.get_event, unknown) if event is not None)
         return calendar

@@ -4,8 +4,8 @@ Built in two steps, because a ticket's calendar days depend on its event's time 
 crawl of orders does not carry (orders have no city) and may learn only after the page arrived:
 - `tickets_table(orders)`: every column the orders give, per page, straight to Arrow (a pandas
   frame of Python objects per page cost more CPU than fetching it);
-- `Calendar.with_local_dates(block)`: the `_local` dates and `days_before_show`, from each event's
-  city zone and each show's start, vectorised per zone (ClickHouse cannot do this per row: with a
+- `Calendar.with_local_dates(block)`: the `_local` dates, from each event's city zone, vectorised
+  per zone (ClickHouse cannot do this per row: with a
   zone column `toDate(toTimeZone(t, zone))` silently uses one zone for the whole column).
 Pure functions: no I/O, no Dagster.
 """
@@ -13,9 +13,9 @@ Pure functions: no I/O, no Dagster.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,14 +30,18 @@ from qtickets_assets.lib.qtickets.rules import basket_status
 log = logging.getLogger(__name__)
 # Qtickets stamps every time in Moscow time; an event whose city has no zone is read in it too.
 DEFAULT_TIMEZONE = "Europe/Moscow"
-LOCAL_COLUMNS = ("created_date_local", "paid_date_local", "refunded_date_local", "days_before_show")
+LOCAL_COLUMNS = ("created_date_local", "paid_date_local", "refunded_date_local")
 # The fields of each ticket tuple `ticket_row` builds, in order (the DDL orders them otherwise).
 CRAWLED_COLUMNS = (
     "basket_id", "order_id", "event_id", "show_id", "created_at", "paid_at", "status", "quantity",
     "price", "currency", "utm_source", "utm_medium", "utm_campaign", "updated_at", "original_price",
     "discount_amount", "service_fee", "discount_id", "promo_code_id", "ticket_name", "payment_type",
     "site_host", "utm_content", "utm_term", "refunded_at", "refunded_amount", "cancelled_at", "checked_at",
+    "tariff_name", "zone_name",
 )  # fmt: skip
+# A seat's label is "<zone>: Ряд <row>, Место <place>" (docs/qtickets-api.md, the seat map's `name`);
+# a general-admission ticket's label is its zone's name.
+SEAT_LABEL = re.compile(r"^(?P<zone>.+): Ряд [^,]*, Место .*$")
 ZERO = Decimal("0.00")
 
 
@@ -79,7 +83,17 @@ def ticket_row(order: Order, basket: Basket) -> tuple[Any, ...]:
         basket.refunded_amount if basket.refunded_at is not None and basket.refunded_amount else ZERO,
         basket.deleted_at or order.deleted_at,
         basket.checked_at,
+        *tariff_and_zone(basket.seat_name or "", basket.multiprice_code),
     )
+
+
+def tariff_and_zone(seat_name: str, multiprice_code: str | None) -> tuple[str, str]:
+    """(tariff_name, zone_name) of a ticket. The basket names its tariff only in a multi-price zone
+    (the code: its display name is on the seat map alone); a single-price zone's one tariff is the
+    zone itself, e.g. "Детский билет"."""
+    seat = SEAT_LABEL.match(seat_name)
+    zone = seat.group("zone") if seat else seat_name
+    return multiprice_code or zone, zone
 
 
 def tickets_table(orders: Iterable[Order]) -> pa.Table:
@@ -101,10 +115,10 @@ def price_mismatches(orders: Iterable[Order]) -> int:
 
 @dataclass
 class Calendar:
-    """Each event's city zone and each show's start: what a ticket's calendar days are read in."""
+    """Each event's city zone: what a ticket's calendar days are read in. (Days before the show
+    are not stored: a show can move, so v_sales derives them from its current start.)"""
 
     zones: dict[int, str] = field(default_factory=dict)  # event_id -> IANA zone
-    show_starts: dict[int, datetime | None] = field(default_factory=dict)  # show_id -> start, UTC
 
     @classmethod
     def of_events(cls, events: Iterable[Event]) -> Calendar:
@@ -115,7 +129,6 @@ class Calendar:
     def add_events(self, events: Iterable[Event]) -> None:
         for event in events:
             self.zones[event.id] = (event.city.timezone if event.city else None) or DEFAULT_TIMEZONE
-            self.show_starts.update((show.id, show.start_date) for show in event.shows)
 
     def missing_events(self, event_ids: Iterable[int]) -> set[int]:
         return set(event_ids) - self.zones.keys()
@@ -123,14 +136,10 @@ class Calendar:
     def with_local_dates(self, block: pa.Table) -> pa.Table:
         """`block` (crawled columns) with LOCAL_COLUMNS added, in the DDL's column order."""
         zones = self._zone_column(block.column("event_id"))
-        paid = local_dates(block.column("paid_at"), zones)
-        show_dates = self._show_date_column(block.column("show_id"), zones)
-        days = pc.subtract(show_dates.cast(pa.int32()), paid.cast(pa.int32()))
         local = {
             "created_date_local": local_dates(block.column("created_at"), zones),
-            "paid_date_local": paid,
+            "paid_date_local": local_dates(block.column("paid_at"), zones),
             "refunded_date_local": local_dates(block.column("refunded_at"), zones),
-            "days_before_show": days,
         }
         for name, values in local.items():
             block = block.append_column(name, values)
@@ -142,11 +151,6 @@ class Calendar:
         if unknown := self.missing_events(ids):
             log.warning(f"no time zone known for events {sorted(unknown)[:10]}; their days are Moscow days")
         return pa.array([self.zones.get(event_id, DEFAULT_TIMEZONE) for event_id in ids], pa.string())
-
-    def _show_date_column(self, show_ids: pa.ChunkedArray[Any], zones: pa.Array[Any]) -> pa.Array[Any]:
-        ids: list[int] = show_ids.to_pylist()  # type: ignore[assignment]  # ids are never NULL
-        starts = [self.show_starts.get(show_id) for show_id in ids]
-        return local_dates(pa.array(starts, pa.timestamp("s", tz="UTC")), zones)
 
 
 def local_dates(instants: pa.ChunkedArray[Any] | pa.Array[Any], zones: pa.Array[Any]) -> pa.Array[Any]:

@@ -101,6 +101,21 @@ def keeping_updated_at(world: World, change: Callable[[], list[int]]) -> list[in
     return changed
 
 
+DAY = 86_400
+
+
+def postpone_shows(world: World, show_ids: list[int], days: int, now: int) -> list[int]:
+    """Move each show (start and finish) `days` later, as an organiser postponing it does; the
+    show and its event count as changed at `now`."""
+    for show_id in show_ids:
+        show = world.shows_by_id[show_id]
+        show.start += days * DAY
+        show.finish += days * DAY
+        show.updated_at = now
+        world.events_by_id[show.event_id].updated_at = now
+    return sorted(show_ids)
+
+
 def advance(
     world: World,
     new_orders: int = 0,
@@ -110,10 +125,13 @@ def advance(
     seed: int = 0,
     now: int | None = None,
     touch_updated_at: bool = True,
+    postpone_show_ids: list[int] | None = None,
+    postpone_days: int = 14,
 ) -> dict[str, Any]:
     """Mutate the world at `now` (default: the wall clock) and say what changed. With
     `touch_updated_at=False`, refunds and scans leave updated_at as it was (cancellations and new
-    orders still move it): what only a full re-read of the orders sees."""
+    orders still move it): what only a full re-read of the orders sees. The shows of
+    `postpone_show_ids` move `postpone_days` later."""
     with world.lock:
         at = clock(world, now)
         rng = random.Random(f"advance:{world.seed}:{seed}:{world.version}")
@@ -128,6 +146,7 @@ def advance(
         cancelled = cancel_orders(world, rng, cancellations, at)
         scanned = silently(lambda: scan_baskets(world, rng, scans, at))
         added = add_orders(world, rng, new_orders, at)
+        postponed = postpone_shows(world, postpone_show_ids or [], postpone_days, at)
         world.now = at
         world.version += 1
         world.reindex()
@@ -137,5 +156,6 @@ def advance(
             "refunded_basket_ids": refunded,
             "cancelled_order_ids": cancelled,
             "scanned_basket_ids": scanned,
+            "postponed_show_ids": postponed,
             "version": world.version,
         }

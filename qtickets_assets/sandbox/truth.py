@@ -1,8 +1,8 @@
 """Ground truth in the contract's terms, counted from the sandbox's own model (never from the client).
 
-Money is a string with two decimals, timestamps ISO UTC with "Z", dates "YYYY-MM-DD", local wall
-clock times "YYYY-MM-DDTHH:MM:SS" (no zone). "Local" is the zone of the event's city. Columns that
-depend on when the loader ran (`snapshot_at`, `inventory_updated_at`) are left out.
+Money is a string with two decimals, timestamps ISO UTC with "Z", dates "YYYY-MM-DD", local clock
+times "HH:MM". "Local" is the zone of the event's city. Columns that depend on when the loader ran
+(`snapshot_at`, `inventory_updated_at`, `sales_updated_at`) are left out.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from qtickets_assets.sandbox.model import (
     PromoCode,
     Show,
     World,
+    ZoneSpec,
     seat_free,
 )
 from qtickets_assets.sandbox.render import MSK_OFFSET, msk
@@ -126,12 +127,23 @@ class Ticket:
     status: str
     paid_day: date | None  # the order's payed_at, local; None unless the order is paid
     refunded_day: date | None
-    show_day: date  # the show's start, local
+    show_day: date  # the show's current start, local
+    hall_zone: ZoneSpec  # the zone of the venue the ticket's seat is in
+
+    @property
+    def cancelled_unrefunded_day(self) -> date | None:
+        """The local day a paid ticket was cancelled with nothing refunded; None for any other."""
+        if self.status != "cancelled" or self.paid_day is None or self.basket.refunded_at is not None:
+            return None
+        at = cancelled_at(self.order, self.basket)
+        assert at is not None, "a cancelled ticket has a deletion time"
+        return local_day(at, self.zone)
 
 
 def tickets(world: World) -> list[Ticket]:
     zones = {e.id: ZoneInfo(e.city.timezone) for e in world.events}
     show_days = {s.id: local_day(s.start, zones[e.id]) for e in world.events for s in e.shows}
+    hall_zones = {(e.id, z.zone_id): z for e in world.events for z in e.venue.layout.zones}
     out = []
     for order in world.orders:
         event, zone = world.events_by_id[order.event_id], zones[order.event_id]
@@ -140,8 +152,20 @@ def tickets(world: World) -> list[Ticket]:
             refunded_day = None if basket.refunded_at is None else local_day(basket.refunded_at, zone)
             show = world.shows_by_id[basket.show_id]
             status = basket_status(order, basket)
+            hall_zone = hall_zones[event.id, basket.seat_root_id.rsplit("-", 1)[0]]
             out.append(
-                Ticket(order, basket, event, show, zone, status, paid_day, refunded_day, show_days[show.id])
+                Ticket(
+                    order,
+                    basket,
+                    event,
+                    show,
+                    zone,
+                    status,
+                    paid_day,
+                    refunded_day,
+                    show_days[show.id],
+                    hall_zone,
+                )
             )
     return out
 
@@ -188,12 +212,10 @@ def sales_row(t: Ticket) -> dict[str, Any]:
         "created_date_local": local_day(basket.created_at, t.zone).isoformat(),
         "paid_date_local": iso_day(t.paid_day),
         "refunded_date_local": iso_day(t.refunded_day),
-        "days_before_show": None if t.paid_day is None else (t.show_day - t.paid_day).days,
+        # The price category: the tariff's code in a multi-price zone, else the zone (its one tariff).
+        "tariff_name": basket.multiprice_code or t.hall_zone.name,
+        "zone_name": t.hall_zone.name,
     }
-
-
-def local_wall_clock(ts: int, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def show_columns(event: Event, show: Show) -> dict[str, Any]:
@@ -203,7 +225,10 @@ def show_columns(event: Event, show: Show) -> dict[str, Any]:
         "city_timezone": event.city.timezone,
         "venue_name": event.venue.name,
         "show_starts_at": utc(show.start),
-        "show_starts_at_local": local_wall_clock(show.start, ZoneInfo(event.city.timezone)),
+        "show_date_local": local_day(show.start, ZoneInfo(event.city.timezone)).isoformat(),
+        "show_time_local": datetime.fromtimestamp(show.start, ZoneInfo(event.city.timezone)).strftime(
+            "%H:%M"
+        ),
     }
 
 
@@ -218,6 +243,7 @@ def view_rows(world: World, all_tickets: list[Ticket], sales: list[dict[str, Any
         rows.append(
             {
                 **row,
+                "days_before_show": None if t.paid_day is None else (t.show_day - t.paid_day).days,
                 **shows[t.show.id],
                 "promo_code": "" if order.promo_code_id is None else codes[order.promo_code_id],
                 "discount_name": "" if order.discount_id is None else discount_names[order.discount_id],
@@ -227,20 +253,23 @@ def view_rows(world: World, all_tickets: list[Ticket], sales: list[dict[str, Any
 
 
 def daily_rows(all_tickets: list[Ticket]) -> list[dict[str, Any]]:
-    """Per (event, show, local day): tickets paid that day and still paid, and refunds made that day."""
-    sums: dict[tuple[int, int, date], list[int]] = {}  # paid q, paid ₽, refunded q, refunded ₽
+    """Per (event, show, local day): tickets paid that day and still paid, refunds made that day, and
+    paid tickets cancelled that day without a refund."""
+    sums: dict[tuple[int, int, date], list[int]] = {}  # paid q, ₽, refunded q, ₽, cancelled q, ₽
     show_days: dict[int, date] = {}
     for t in all_tickets:
         basket = t.basket
         show_days[t.show.id] = t.show_day
-        if t.status == "paid" and t.paid_day is not None:
-            acc = sums.setdefault((t.event.id, t.show.id, t.paid_day), [0, 0, 0, 0])
-            acc[0] += basket.quantity
-            acc[1] += basket.price
-        if t.refunded_day is not None:
-            acc = sums.setdefault((t.event.id, t.show.id, t.refunded_day), [0, 0, 0, 0])
-            acc[2] += basket.quantity
-            acc[3] += basket.refunded_amount or 0
+        amounts = (
+            (t.paid_day if t.status == "paid" else None, 0, basket.price),
+            (t.refunded_day, 2, basket.refunded_amount or 0),
+            (t.cancelled_unrefunded_day, 4, basket.price),
+        )
+        for day, slot, money in amounts:
+            if day is not None:
+                acc = sums.setdefault((t.event.id, t.show.id, day), [0] * 6)
+                acc[slot] += basket.quantity
+                acc[slot + 1] += money
     return [
         {
             "event_id": event_id,
@@ -251,42 +280,90 @@ def daily_rows(all_tickets: list[Ticket]) -> list[dict[str, Any]]:
             "revenue_paid": rubles(acc[1]),
             "tickets_refunded": acc[2],
             "amount_refunded": rubles(acc[3]),
+            "tickets_cancelled": acc[4],
+            "amount_cancelled": rubles(acc[5]),
         }
         for (event_id, show_id, day), acc in sorted(sums.items())
     ]
 
 
+def pace_rows(daily: list[dict[str, Any]], inventory: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per live show (the inventory's) and local day of payment: tickets still paid, the running
+    total and the share of today's capacity."""
+    capacity = {row["show_id"]: row["tickets_total"] for row in inventory}
+    rows: list[dict[str, Any]] = []
+    so_far: dict[int, int] = {}
+    for row in sorted(daily, key=lambda r: (r["show_id"], r["date_local"])):
+        show_id = row["show_id"]
+        if show_id not in capacity or row["tickets_paid"] == 0:
+            continue
+        so_far[show_id] = so_far.get(show_id, 0) + row["tickets_paid"]
+        seats = capacity[show_id]
+        rows.append(
+            {
+                "event_id": row["event_id"],
+                "show_id": show_id,
+                "date_local": row["date_local"],
+                "days_before_show": row["days_before_show"],
+                "tickets_paid": row["tickets_paid"],
+                "tickets_paid_cumulative": so_far[show_id],
+                "capacity": seats,
+                "share_of_capacity": so_far[show_id] / seats if seats else None,
+            }
+        )
+    return rows
+
+
 def attendance_rows(all_tickets: list[Ticket], inventory: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per live show (the inventory's): paid tickets, how many were scanned, first and last scan."""
+    """Per live show (the inventory's), and per deleted show (or show of a deleted event) with paid
+    tickets: paid tickets, how many were scanned, first and last scan."""
     paid: dict[int, int] = {}
     scanned: dict[int, int] = {}
     scans: dict[int, list[int]] = {}
+    deleted: dict[int, dict[str, Any]] = {}
     for t in all_tickets:
         if t.status != "paid":
             continue
         show_id, basket = t.show.id, t.basket
+        if t.show.deleted_at is not None or t.event.deleted_at is not None:
+            deleted[show_id] = {
+                "event_id": t.event.id,
+                "show_id": show_id,
+                "show_starts_at": utc(t.show.start),
+                "tickets_total": 0,
+            }
         paid[show_id] = paid.get(show_id, 0) + basket.quantity
         if basket.checked_at is not None:
             scanned[show_id] = scanned.get(show_id, 0) + basket.quantity
             scans.setdefault(show_id, []).append(basket.checked_at)
     rows = []
-    for row in inventory:
-        show_id = row["show_id"]
-        n_paid, n_scanned, at = paid.get(show_id, 0), scanned.get(show_id, 0), scans.get(show_id, [])
-        rows.append(
-            {
-                "event_id": row["event_id"],
-                "show_id": show_id,
-                "show_starts_at": row["show_starts_at"],
-                "capacity": row["tickets_total"],
-                "tickets_paid": n_paid,
-                "tickets_scanned": n_scanned,
-                "share_scanned": n_scanned / n_paid if n_paid else None,
-                "first_scan_at": utc(min(at)) if at else None,
-                "last_scan_at": utc(max(at)) if at else None,
-            }
-        )
+    for is_deleted, shows in ((0, inventory), (1, list(deleted.values()))):
+        for row in shows:
+            rows.append(attendance_row(row, is_deleted, paid, scanned, scans))
     return rows
+
+
+def attendance_row(
+    row: dict[str, Any],
+    is_deleted: int,
+    paid: dict[int, int],
+    scanned: dict[int, int],
+    scans: dict[int, list[int]],
+) -> dict[str, Any]:
+    show_id = row["show_id"]
+    n_paid, n_scanned, at = paid.get(show_id, 0), scanned.get(show_id, 0), scans.get(show_id, [])
+    return {
+        "event_id": row["event_id"],
+        "show_id": show_id,
+        "is_deleted": is_deleted,
+        "show_starts_at": row["show_starts_at"],
+        "capacity": row["tickets_total"],
+        "tickets_paid": n_paid,
+        "tickets_scanned": n_scanned,
+        "share_scanned": n_scanned / n_paid if n_paid else None,
+        "first_scan_at": utc(min(at)) if at else None,
+        "last_scan_at": utc(max(at)) if at else None,
+    }
 
 
 SOURCE_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "promo_code", "payment_type", "site_host")
@@ -398,6 +475,7 @@ def truth(world: World, as_of: int | None = None) -> dict[str, list[dict[str, An
         all_tickets = tickets(world)
         sales = [sales_row(t) for t in all_tickets]
         views = view_rows(world, all_tickets, sales)
+        daily = daily_rows(all_tickets)
         return {
             "dim_events": [dim_event(e) for e in world.events],
             "dim_discounts": [dim_discount(d) for d in world.discounts],
@@ -406,8 +484,9 @@ def truth(world: World, as_of: int | None = None) -> dict[str, list[dict[str, An
             "fact_sales": sales,
             "v_sales_dashboard": dashboard_rows(world, inventory, as_of),
             "v_sales": views,
-            "v_sales_daily": daily_rows(all_tickets),
+            "v_sales_daily": daily,
             "v_show_attendance": attendance_rows(all_tickets, inventory),
+            "v_sales_pace": pace_rows(daily, inventory),
             "v_sales_by_source": source_rows(all_tickets, views),
         }
 

@@ -62,7 +62,8 @@ def sales_frame(rows: list[dict]) -> pd.DataFrame:
         "created_date_local": T0.date(),
         "paid_date_local": T0.date(),
         "refunded_date_local": None,
-        "days_before_show": 3,
+        "tariff_name": "full",
+        "zone_name": "Партер",
     }
     return pd.DataFrame([{**defaults, **row} for row in rows])
 

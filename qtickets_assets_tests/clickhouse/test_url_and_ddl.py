@@ -84,7 +84,10 @@ def test_fact_sales_schema_is_parsed_from_the_ddl() -> None:
         ("created_date_local", "Date"),
         ("paid_date_local", "Nullable(Date)"),
         ("refunded_date_local", "Nullable(Date)"),
-        ("days_before_show", "Nullable(Int32)"),
+        # Issue 22 (migration 010): days_before_show left (v_sales derives it from the show's
+        # current start), the price category and the hall zone came.
+        ("tariff_name", "LowCardinality(String)"),
+        ("zone_name", "LowCardinality(String)"),
     ]
 
 
@@ -100,8 +103,22 @@ def test_contract_tables_have_the_contract_columns() -> None:
     assert table_schema("v_sales_dashboard").column_names == [
         "event_id", "event_name", "city_name", "tickets_sold_total", "revenue_total",
         "tickets_sold_today", "revenue_today", "tickets_sold_14d", "revenue_14d", "tickets_total",
-        "tickets_left", "inventory_updated_at",
+        "tickets_left", "inventory_updated_at", "sales_updated_at",
     ]  # fmt: skip
+
+
+def test_no_column_holds_a_local_time_in_a_utc_type() -> None:
+    """DataLens and Superset shift a DateTime('UTC') into the viewer's zone: a local clock time in
+    one reads wrong. Local columns are Dates, or text (v_sales.show_time_local, 'HH:MM')."""
+    local_in_utc = [
+        f"{table}.{column.name} {column.type}"
+        for table, schema in table_schemas().items()
+        for column in schema.columns
+        if "_local" in column.name and "DateTime" in column.type
+    ]
+    assert local_in_utc == []
+    v_sales = {c.name: c.type for c in table_schema("v_sales").columns}
+    assert (v_sales["show_date_local"], v_sales["show_time_local"]) == ("Nullable(Date)", "Nullable(String)")
 
 
 def test_arrow_schema_maps_each_clickhouse_type() -> None:

@@ -26,10 +26,10 @@ DASHBOARD = pd.DataFrame(
 
 
 def test_dashboard_table_aligns_numbers_keeps_kopecks_and_sums_the_summary() -> None:
-    lines = demo.format_dashboard(DASHBOARD).splitlines()
+    lines = demo.format_dashboard(DASHBOARD, 1_346).splitlines()
     assert lines[2].startswith("24017  Стендап-концерт «Без цензуры» и другие …  Новосибирск")
     assert lines[2].index("348,588.75") + len("348,588.75") == lines[3].index("0.00 ") + len("0.00")
-    assert lines[-1] == "2 events, 327 tickets sold, revenue 348,588.75"
+    assert lines[-1] == "2 events, 327 tickets sold (1,346 including deleted events), revenue 348,588.75"
 
 
 def test_dashboard_prints_a_dash_for_the_seats_of_an_event_without_a_live_show() -> None:
@@ -70,6 +70,9 @@ def test_demo_runs_a_full_sync_and_prints_the_dashboard(tmp_path) -> None:
         events, sold, revenue = client.query(
             "SELECT count(), sum(tickets_sold_total), sum(revenue_total) FROM qtickets.v_sales_dashboard"
         ).first_row
+        sold_all_events = client.command(
+            "SELECT sum(quantity) FROM qtickets.fact_sales FINAL WHERE status = 'paid'"
+        )
         last = demo.latest_local_day(mart.event_zones(client, "qtickets").values())
         week = client.query(
             "SELECT sum(tickets_paid), sum(revenue_paid), sum(tickets_refunded) FROM qtickets.v_sales_daily "
@@ -77,7 +80,8 @@ def test_demo_runs_a_full_sync_and_prints_the_dashboard(tmp_path) -> None:
         ).first_row
     assert events > 0 and sold > 0
     lines = done.stdout.strip().splitlines()
-    assert f"{events} events, {sold:,} tickets sold, revenue {revenue:,.2f}" in lines
+    summary = f"{events} events, {sold:,} tickets sold ({sold_all_events:,} including deleted events), "
+    assert f"{summary}revenue {revenue:,.2f}" in lines
     # The last 7 local days: a heading, a blank line, the table's two header lines, one line per day.
     start = next(i for i, line in enumerate(lines) if line.startswith("The last 7 days"))
     days = lines[start + 4 : start + 11]

@@ -17,7 +17,7 @@ DATABASE = "qtickets"
 # Columns the sandbox's truth leaves out: when the loader ran, and fact_sales' version column.
 RUN_DEPENDENT = {
     "fact_inventory_latest": {"snapshot_at"},
-    "v_sales_dashboard": {"inventory_updated_at"},
+    "v_sales_dashboard": {"inventory_updated_at", "sales_updated_at"},
     "fact_sales": {"updated_at"},
     "v_sales": {"updated_at"},
 }
@@ -31,6 +31,7 @@ KEYS = {
     "v_sales": ("basket_id",),
     "v_sales_daily": ("event_id", "show_id", "date_local"),
     "v_show_attendance": ("show_id",),
+    "v_sales_pace": ("show_id", "date_local"),
     "v_sales_by_source": (
         "event_id", "date_local", "utm_source", "utm_medium", "utm_campaign", "promo_code", "payment_type",
         "site_host",
@@ -89,8 +90,6 @@ def comparable(rows: Iterable[dict[str, Any]], table: str) -> dict[tuple, dict[s
 def _as_truth(name: str, value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
-    if isinstance(value, datetime) and name.endswith("_local"):  # a wall-clock time, no zone
-        return value.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S")
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, datetime):

@@ -20,6 +20,7 @@ ASSETS = {
     "v_sales_daily",
     "v_sell_through",
     "v_show_attendance",
+    "v_sales_pace",
     "v_sales_by_source",
 }
 VIEWS = {name for name in ASSETS if name.startswith("v_")}

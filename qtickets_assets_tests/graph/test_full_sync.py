@@ -40,6 +40,42 @@ def assert_row_counts_are_table_sizes(clickhouse_url: str, result) -> None:
             assert metadata["dagster/row_count"].value == mart.row_count(client, DATABASE, table), table
 
 
+def days_before_show_of_an_upcoming_show(url: str, show_id: int | None = None) -> tuple[int, dict[int, int]]:
+    """A show still to come with paid tickets (the first, or `show_id`), and days_before_show of each
+    of its paid tickets in v_sales: {basket_id: days}."""
+    with open_client(url, DATABASE) as client:
+        if show_id is None:
+            show_id = client.command(
+                f"SELECT min(show_id) FROM {DATABASE}.v_sales "
+                "WHERE status = 'paid' AND show_starts_at > now()"
+            )
+        rows = client.query(
+            f"SELECT basket_id, days_before_show FROM {DATABASE}.v_sales "
+            f"WHERE status = 'paid' AND show_id = {show_id}"
+        ).result_rows
+    return int(show_id), dict(rows)
+
+
+def assert_days_before_show_moved(url: str, show_id: int, before: dict[int, int]) -> None:
+    """The show was postponed by 14 days after its tickets were loaded: every place that answers
+    "days before the show" gives the new figure (fact_sales no longer stores a copy that goes
+    stale), for tickets the incremental run did not re-read as much as for the others."""
+    _, after = days_before_show_of_an_upcoming_show(url, show_id)
+    kept = before.keys() & after.keys()
+    assert kept, "the postponed show kept none of its paid tickets"
+    assert {basket: after[basket] for basket in kept} == {basket: before[basket] + 14 for basket in kept}
+    with open_client(url, DATABASE) as client:
+        fact_columns = client.query(f"SELECT * FROM {DATABASE}.fact_sales LIMIT 0").column_names
+        daily = client.query(
+            f"SELECT DISTINCT d.days_before_show = v.days_before_show FROM {DATABASE}.v_sales_daily AS d "
+            f"INNER JOIN {DATABASE}.v_sales AS v "
+            "ON d.show_id = v.show_id AND d.date_local = v.paid_date_local "
+            f"WHERE v.show_id = {show_id} AND v.status = 'paid'"
+        ).result_rows
+    assert "days_before_show" not in fact_columns
+    assert daily == [(1,)], "v_sales_daily and v_sales disagree on days before the postponed show"
+
+
 def assert_succeeded(result) -> None:
     failed_checks = [
         evaluation.check_name for evaluation in result.get_asset_check_evaluations() if not evaluation.passed
@@ -55,11 +91,13 @@ def test_full_then_incremental_sync_equals_truth(tmp_path, ignore_filters):
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
         assert_mart_equals_truth(url, sandbox.truth())
 
-        sandbox.advance(new_orders=40, refunds=15, cancellations=10, scans=20)
+        show_id, days_before = days_before_show_of_an_upcoming_show(url)
+        sandbox.advance(new_orders=40, refunds=15, cancellations=10, scans=20, postpone_show_ids=[show_id])
         incremental = materialize_all(sandbox.base_url, sandbox.token, url)
         assert_succeeded(incremental)
         assert_mart_equals_truth(url, sandbox.truth())
         assert_row_counts_are_table_sizes(url, incremental)
+        assert_days_before_show_moved(url, show_id, days_before)
 
         before = {table: read_mart(url, table) for table in ("dim_events", "fact_sales")}
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))

@@ -105,8 +105,21 @@ def test_each_sales_column_takes_its_own_field() -> None:
             "refunded_amount": Decimal("1350.00"),
             "cancelled_at": datetime(2025, 11, 23, 6, tzinfo=UTC),
             "checked_at": datetime(2025, 11, 24, 15, 1, tzinfo=UTC),
+            "tariff_name": "Детский билет (будни)",  # a single-price zone: its one tariff is the zone
+            "zone_name": "Детский билет (будни)",
         }
     ]
+
+
+def test_tariff_is_the_price_category_and_zone_the_seats_zone() -> None:
+    """ticket_name mixes tariffs and seat labels; tariff_name and zone_name do not."""
+    assert tickets.tariff_and_zone("Балкон: Ряд 6, Место 18", "preferential") == ("preferential", "Балкон")
+    assert tickets.tariff_and_zone("Правый боковой партер: Ряд 1, Место 6", "full") == (
+        "full",
+        "Правый боковой партер",
+    )
+    assert tickets.tariff_and_zone("Взрослый билет", None) == ("Взрослый билет", "Взрослый билет")
+    assert tickets.tariff_and_zone("", None) == ("", "")
 
 
 def event(event_id: int, city: dict, show_id: int, show_start: str) -> Event:
@@ -149,12 +162,12 @@ def test_calendar_days_are_each_events_own_around_local_midnight() -> None:
             (2, 21, "2025-11-30T16:59:00+03:00", None, None),
         )
     ).to_pylist()
-    columns = ("created_date_local", "paid_date_local", "refunded_date_local", "days_before_show")
+    columns = ("created_date_local", "paid_date_local", "refunded_date_local")
     local = [tuple(row[name] for name in columns) for row in rows]
     assert local == [
-        (date(2025, 11, 30), date(2025, 12, 1), date(2025, 12, 1), 4),  # Vladivostok
-        (date(2025, 11, 30), date(2025, 11, 30), date(2025, 12, 1), 6),  # Kaliningrad, show at 00:30 Dec 6
-        (date(2025, 11, 30), None, None, None),  # unpaid: no paid day, no days before the show
+        (date(2025, 11, 30), date(2025, 12, 1), date(2025, 12, 1)),  # Vladivostok
+        (date(2025, 11, 30), date(2025, 11, 30), date(2025, 12, 1)),  # Kaliningrad
+        (date(2025, 11, 30), None, None),  # unpaid: no paid day
     ]
     assert list(rows[0]) == table_schema("fact_sales").column_names
 
@@ -162,4 +175,3 @@ def test_calendar_days_are_each_events_own_around_local_midnight() -> None:
 def test_an_event_with_no_known_zone_is_read_in_moscow_time() -> None:
     rows = tickets.Calendar().with_local_dates(block((9, 99, "2025-11-30T23:59:00+03:00", None, None)))
     assert rows.column("created_date_local").to_pylist() == [date(2025, 11, 30)]
-    assert rows.column("days_before_show").to_pylist() == [None]

@@ -31,9 +31,11 @@ DENIED_COLUMN_WORDS = (
     "address",
 )
 # Columns that hold the organiser's own public facts (and migration file names), not a person's:
-# what events, cities, venues, tariffs (a ticket's seat or tariff label) and discounts are called.
+# what events, cities, venues, tariffs (a ticket's seat or tariff label; its price category and
+# hall zone) and discounts are called.
 ALLOWED_COLUMNS = {
-    "event_name", "city_name", "venue_name", "venue_address", "ticket_name", "discount_name",
+    "event_name", "city_name", "venue_name", "venue_address", "ticket_name", "tariff_name", "zone_name",
+    "discount_name",
     "schema_migrations.name", "dim_discounts.name",
 }  # fmt: skip
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")

@@ -41,7 +41,7 @@ def test_paid_date_and_days_before_show_follow_the_city_midnight(
     world: tuple[SandboxHandle, list[dict[str, Any]], dict[int, dict[str, Any]]],
 ) -> None:
     sb, orders, events = world
-    rows = {r["basket_id"]: r for r in sb.truth(as_of=ANCHOR)["fact_sales"]}
+    rows = {r["basket_id"]: r for r in sb.truth(as_of=ANCHOR)["v_sales"]}
     shows = {s["id"]: s for e in events.values() for s in e["shows"]}
     sides: Counter[tuple[str, str]] = Counter()
     for order in orders:

@@ -188,7 +188,8 @@ def test_advance_scans_refunds_with_deductions_and_cancels_in_the_truth() -> Non
             where = [{"column": "updated_at", "operator": ">=", "value": summary["now"]}]
             changed = all_pages(c, "/orders", {"where": where})
     assert set(summary) == {
-        "now", "new_order_ids", "refunded_basket_ids", "cancelled_order_ids", "scanned_basket_ids", "version",
+        "now", "new_order_ids", "refunded_basket_ids", "cancelled_order_ids", "scanned_basket_ids",
+        "postponed_show_ids", "version",
     }  # fmt: skip
     old, new = by_id(before["fact_sales"], "basket_id"), by_id(after["fact_sales"], "basket_id")
     served = {b["id"]: (o, b) for o in changed for b in o["baskets"]}
@@ -232,14 +233,14 @@ def test_advance_scans_refunds_with_deductions_and_cancels_in_the_truth() -> Non
     for row in fresh:
         today = datetime.fromtimestamp(now, ZoneInfo(row["city_timezone"])).date()
         assert (row["paid_at"], row["paid_date_local"]) == (utc(now), today.isoformat())
-        assert row["days_before_show"] == (date.fromisoformat(row["show_starts_at_local"][:10]) - today).days
+        assert row["days_before_show"] == (date.fromisoformat(row["show_date_local"]) - today).days
 
 
 def test_advance_scans_the_soonest_shows_once_started_ones_are_all_scanned() -> None:
     with run_sandbox(size="small", seed=3, anchor=ANCHOR) as sb:
         now = ANCHOR + 60
         truth = sb.truth(as_of=now)
-        live = {r["show_id"] for r in truth["v_show_attendance"]}
+        live = {r["show_id"] for r in truth["v_show_attendance"] if not r["is_deleted"]}
         valid = [
             r
             for r in truth["v_sales"]
@@ -252,3 +253,28 @@ def test_advance_scans_the_soonest_shows_once_started_ones_are_all_scanned() -> 
         summary = sb.advance(scans=len(started) + 3, seed=1, now=now)
     assert set(summary["scanned_basket_ids"]) == started | {b for _, b in upcoming[:3]}
     assert len(started) == 160
+
+
+def test_a_postponed_show_moves_on_the_wire_and_in_the_truth() -> None:
+    """advance(postpone_show_ids=...) moves the show 14 days on: the API serves the new start, and
+    every ticket's days_before_show (v_sales) and the show's daily rows move by 14."""
+    with run_sandbox(size="small", seed=3, anchor=ANCHOR) as sb:
+        now = ANCHOR + 60
+        before = sb.truth(as_of=now)
+        show_id = min(r["show_id"] for r in before["v_sales"] if r["status"] == "paid")
+        summary = sb.advance(postpone_show_ids=[show_id], now=now)
+        after = sb.truth(as_of=now)
+        with authorised(sb) as c:
+            shows = {s["id"]: s for e in all_pages(c, "/events") for s in e["shows"]}
+    assert summary["postponed_show_ids"] == [show_id]
+    old_start = next(r["show_starts_at"] for r in before["v_sales"] if r["show_id"] == show_id)
+    moved = datetime.fromisoformat(shows[show_id]["start_date"]) - datetime.fromisoformat(old_start)
+    assert moved.days == 14 and moved.seconds == 0
+    for view, key in (("v_sales", ("basket_id",)), ("v_sales_daily", ("show_id", "date_local"))):
+        old = {
+            tuple(r[k] for k in key): r["days_before_show"] for r in before[view] if r["show_id"] == show_id
+        }
+        new = {
+            tuple(r[k] for k in key): r["days_before_show"] for r in after[view] if r["show_id"] == show_id
+        }
+        assert new == {k: None if d is None else d + 14 for k, d in old.items()}, view

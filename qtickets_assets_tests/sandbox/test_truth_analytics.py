@@ -29,11 +29,11 @@ NEW_FACT_COLUMNS = [
     "original_price", "discount_amount", "service_fee", "discount_id", "promo_code_id", "ticket_name",
     "payment_type", "site_host", "utm_content", "utm_term", "refunded_at", "refunded_amount",
     "cancelled_at", "checked_at", "created_date_local", "paid_date_local", "refunded_date_local",
-    "days_before_show",
+    "tariff_name", "zone_name",
 ]  # fmt: skip
 VIEW_COLUMNS = [
-    "event_name", "city_name", "city_timezone", "venue_name", "show_starts_at", "show_starts_at_local",
-    "promo_code", "discount_name",
+    "days_before_show", "event_name", "city_name", "city_timezone", "venue_name", "show_starts_at",
+    "show_date_local", "show_time_local", "promo_code", "discount_name",
 ]  # fmt: skip
 SOURCE_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "promo_code", "payment_type", "site_host")
 
@@ -66,8 +66,9 @@ def new_columns(served: Served, order: dict[str, Any], basket: dict[str, Any]) -
     """fact_sales's new columns of one basket, from its order and basket as served."""
     zone, utm = zone_of(served, order), order["utm"] or {}
     paid = local_date(order["payed_at"], zone) if order["payed"] else None
-    show_day = local_date(served.shows[basket["show_id"]]["start_date"], zone)
-    assert show_day is not None
+    # The hall zone's name is the label the show's scheme gives the zone of the ticket's seat.
+    hall_zone = basket["seat_id"].rsplit("-", 1)[0]
+    zone_name = served.shows[basket["show_id"]]["scheme_properties"]["zones"][hall_zone]["label"]
     return {
         "original_price": rub(basket["original_price"]),
         "discount_amount": rub(basket["discount_value"]),
@@ -86,7 +87,8 @@ def new_columns(served: Served, order: dict[str, Any], basket: dict[str, Any]) -
         "created_date_local": local_date(basket["created_at"], zone),
         "paid_date_local": paid,
         "refunded_date_local": local_date(basket["refunded_at"], zone),
-        "days_before_show": None if paid is None else days_between(show_day, paid),
+        "tariff_name": basket["multiprice_code"] or zone_name,
+        "zone_name": zone_name,
     }
 
 
@@ -94,13 +96,20 @@ def view_columns(served: Served, order: dict[str, Any], basket: dict[str, Any]) 
     event, show = served.events[order["event_id"]], served.shows[basket["show_id"]]
     zone = zone_of(served, order)
     code, discount = order["promo_code_id"], order["discount_id"]
+    paid, show_day = (
+        local_date(order["payed_at"], zone) if order["payed"] else None,
+        local_date(show["start_date"], zone),
+    )
+    assert show_day is not None
     return {
+        "days_before_show": None if paid is None else days_between(show_day, paid),
         "event_name": event["name"],
         "city_name": event["city"]["name"],
         "city_timezone": event["city"]["timezone"],
         "venue_name": event["place_name"],
         "show_starts_at": as_utc(show["start_date"]),
-        "show_starts_at_local": parse(show["start_date"]).astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+        "show_date_local": show_day,
+        "show_time_local": parse(show["start_date"]).astimezone(zone).strftime("%H:%M"),
         "promo_code": served.promo_codes[code]["code"] if code else "",
         "discount_name": served.discounts[discount]["name"] if discount else "",
     }
@@ -114,12 +123,13 @@ def truth(anchored: SandboxHandle) -> dict[str, list[dict[str, Any]]]:
 def test_truth_has_every_key(truth: dict[str, list[dict[str, Any]]]) -> None:
     assert list(truth) == [
         "dim_events", "dim_discounts", "dim_promo_codes", "fact_inventory_latest", "fact_sales",
-        "v_sales_dashboard", "v_sales", "v_sales_daily", "v_show_attendance", "v_sales_by_source",
+        "v_sales_dashboard", "v_sales", "v_sales_daily", "v_show_attendance", "v_sales_pace",
+        "v_sales_by_source",
     ]  # fmt: skip
     assert {k: len(v) for k, v in truth.items()} == {
         "dim_events": 25, "dim_discounts": 6, "dim_promo_codes": 40, "fact_inventory_latest": 48,
-        "fact_sales": 2891, "v_sales_dashboard": 22, "v_sales": 2891, "v_sales_daily": 798,
-        "v_show_attendance": 48, "v_sales_by_source": 1135,
+        "fact_sales": 2891, "v_sales_dashboard": 22, "v_sales": 2891, "v_sales_daily": 840,
+        "v_show_attendance": 60, "v_sales_pace": 631, "v_sales_by_source": 1135,
     }  # fmt: skip
 
 
@@ -171,8 +181,11 @@ def test_dims_of_discounts_and_promo_codes(truth: dict[str, list[dict[str, Any]]
 
 
 def daily_recount(served: Served) -> dict[tuple[int, int, str], list[Any]]:
-    """(event, show, local day) -> [tickets paid, revenue, tickets refunded, amount refunded]."""
-    sums: dict[tuple[int, int, str], list[Any]] = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+    """(event, show, local day) -> [tickets paid, revenue, tickets refunded, amount refunded,
+    paid tickets cancelled without a refund, their price]."""
+    sums: dict[tuple[int, int, str], list[Any]] = defaultdict(
+        lambda: [0, Decimal(0), 0, Decimal(0), 0, Decimal(0)]
+    )
     for order, basket in served.baskets():
         columns = new_columns(served, order, basket)
         key = (order["event_id"], basket["show_id"])
@@ -184,12 +197,18 @@ def daily_recount(served: Served) -> dict[tuple[int, int, str], list[Any]]:
             acc = sums[(*key, columns["refunded_date_local"])]
             acc[2] += basket["quantity"]
             acc[3] += Decimal(str(basket["refunded_amount"]))
+        elif wire_status(order, basket) == "cancelled" and order["payed"]:
+            deleted = basket["deleted_at"] or order["deleted_at"]
+            acc = sums[(*key, local_date(deleted, zone_of(served, order)))]
+            acc[4] += basket["quantity"]
+            acc[5] += Decimal(str(basket["price"]))
     return sums
 
 
 def test_v_sales_daily_is_the_wire_recounted(truth: dict[str, list[dict[str, Any]]], served: Served) -> None:
     expected = []
-    for (event_id, show_id, day), (paid, revenue, refunded, amount) in sorted(daily_recount(served).items()):
+    for (event_id, show_id, day), sums in sorted(daily_recount(served).items()):
+        paid, revenue, refunded, amount, cancelled, lost = sums
         zone = ZoneInfo(served.events[event_id]["city"]["timezone"])
         show_day = local_date(served.shows[show_id]["start_date"], zone)
         assert show_day is not None
@@ -197,9 +216,11 @@ def test_v_sales_daily_is_the_wire_recounted(truth: dict[str, list[dict[str, Any
             "event_id": event_id, "show_id": show_id, "date_local": day,
             "days_before_show": days_between(show_day, day), "tickets_paid": paid,
             "revenue_paid": f"{revenue:.2f}", "tickets_refunded": refunded,
-            "amount_refunded": f"{amount:.2f}",
+            "amount_refunded": f"{amount:.2f}", "tickets_cancelled": cancelled,
+            "amount_cancelled": f"{lost:.2f}",
         })  # fmt: skip
     assert truth["v_sales_daily"] == expected
+    assert sum(r["tickets_cancelled"] for r in expected) > 0  # paid, then cancelled with nothing back
     assert any(r["tickets_refunded"] and not r["tickets_paid"] for r in expected)  # refund-only days
     assert any(r["days_before_show"] < 0 for r in expected)  # refunds after a show
 
@@ -214,18 +235,31 @@ def test_v_show_attendance_is_the_wire_recounted(
             paid[basket["show_id"]] += basket["quantity"]
             if basket["checked_at"]:
                 scans[basket["show_id"]].append((as_utc(basket["checked_at"]) or "", basket["quantity"]))
-    expected = []
+    live, deleted = [], []
     for event in served.events.values():
-        for show in (s for s in event["shows"] if event["deleted_at"] is None and s["deleted_at"] is None):
-            seats = get(anchored_client, f"/shows/{show['id']}/seats", {"flat": True}).json()["data"]
+        for show in event["shows"]:
+            is_deleted = int(event["deleted_at"] is not None or show["deleted_at"] is not None)
+            if is_deleted and not paid[show["id"]]:
+                continue
+            seats = (
+                {}
+                if is_deleted
+                else get(anchored_client, f"/shows/{show['id']}/seats", {"flat": True}).json()["data"]
+            )
             scanned, stamps = sum(q for _, q in scans[show["id"]]), [t for t, _ in scans[show["id"]]]
-            expected.append({
-                "event_id": event["id"], "show_id": show["id"], "show_starts_at": as_utc(show["start_date"]),
-                "capacity": recount(seats)[0], "tickets_paid": paid[show["id"]], "tickets_scanned": scanned,
+            (deleted if is_deleted else live).append({
+                "event_id": event["id"], "show_id": show["id"], "is_deleted": is_deleted,
+                "show_starts_at": as_utc(show["start_date"]),
+                "capacity": recount(seats)[0] if seats else 0, "tickets_paid": paid[show["id"]],
+                "tickets_scanned": scanned,
                 "share_scanned": scanned / paid[show["id"]] if paid[show["id"]] else None,
                 "first_scan_at": min(stamps, default=None), "last_scan_at": max(stamps, default=None),
             })  # fmt: skip
-    assert truth["v_show_attendance"] == expected
+    expected = live + sorted(deleted, key=lambda r: r["show_id"])
+    assert sorted(truth["v_show_attendance"], key=lambda r: (r["is_deleted"], r["show_id"])) == sorted(
+        expected, key=lambda r: (r["is_deleted"], r["show_id"])
+    )
+    assert deleted, "deleted shows that still have paid tickets are listed"
     assert {r["first_scan_at"] is None for r in expected} == {True, False}  # shows to come, shows gone
     assert sum(r["tickets_scanned"] for r in expected) == 406
 
@@ -297,3 +331,36 @@ def test_rubles_and_utc_spell_what_integer_arithmetic_and_strftime_do() -> None:
     for ts in stamps:
         assert utc(ts) == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)), ts
     assert utc(None) is None
+
+
+def test_v_sales_pace_is_the_daily_paid_tickets_summed_up(
+    truth: dict[str, list[dict[str, Any]]], served: Served, anchored_client: httpx.Client
+) -> None:
+    """Per live show, each local day of payment and the running total of tickets still paid."""
+    live = {
+        show["id"]
+        for event in served.events.values()
+        for show in event["shows"]
+        if event["deleted_at"] is None and show["deleted_at"] is None
+    }
+    capacity = {r["show_id"]: r["capacity"] for r in truth["v_show_attendance"] if r["show_id"] in live}
+    expected, so_far = [], defaultdict(int)
+    for (event_id, show_id, day), sums in sorted(
+        daily_recount(served).items(), key=lambda kv: (kv[0][1], kv[0][2])
+    ):
+        if show_id not in live or not sums[0]:
+            continue
+        so_far[show_id] += sums[0]
+        zone = ZoneInfo(served.events[event_id]["city"]["timezone"])
+        show_day = local_date(served.shows[show_id]["start_date"], zone)
+        assert show_day is not None
+        expected.append({
+            "event_id": event_id, "show_id": show_id, "date_local": day,
+            "days_before_show": days_between(show_day, day), "tickets_paid": sums[0],
+            "tickets_paid_cumulative": so_far[show_id], "capacity": capacity[show_id],
+            "share_of_capacity": so_far[show_id] / capacity[show_id] if capacity[show_id] else None,
+        })  # fmt: skip
+    assert truth["v_sales_pace"] == expected
+    assert (
+        max(sum(1 for r in expected if r["show_id"] == show) for show in so_far) > 10
+    )  # a curve, not a point

@@ -37,6 +37,7 @@ UNIQUE_KEYS: dict[str, Sequence[str]] = {
     "v_sales_daily": ["event_id", "show_id", "date_local"],
     "v_sell_through": ["show_id", "date_local"],
     "v_show_attendance": ["show_id"],
+    "v_sales_pace": ["show_id", "date_local"],
     "v_sales_by_source": [
         "event_id",
         "date_local",

@@ -8,22 +8,28 @@ import pyarrow as pa
 from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
 from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
 from qtickets_assets.defs.sync import QticketsSyncResource, SalesSyncConfig
+from qtickets_assets.lib.clickhouse.io_manager import LOAD_LEDGER
 from qtickets_assets.lib.orders import with_local_dates
+
+SALES_ASSET = table_asset(
+    "fact_sales",
+    "upsert",
+    "One row per ticket (basket) of every order the API returns. Status: cancelled (basket or "
+    "order deleted), refunded (basket refunded_at), paid (order paid), else unpaid. Calendar "
+    "days (_local) in the event's own time zone. Upserted by basket_id with updated_at as the "
+    "version; the nightly run re-reads everything and, before swapping it in, counts the tickets "
+    "the incremental loads had missed (reconcile_drift_* metadata, check no_reconcile_drift). "
+    "Every successful load, even one that found nothing new, adds a row to sales_loads "
+    "(v_sales_dashboard.sales_updated_at).",
+)
+SALES_ASSET["metadata"][LOAD_LEDGER] = "sales_loads"
 
 
 @dg.asset(
     # After the events when both run (a full sync): event_ids_known then sees this run's events,
     # and the tickets' calendar days are read in the zones this run loaded.
     deps=["dim_events"],
-    **table_asset(
-        "fact_sales",
-        "upsert",
-        "One row per ticket (basket) of every order the API returns. Status: cancelled (basket or "
-        "order deleted), refunded (basket refunded_at), paid (order paid), else unpaid. Calendar "
-        "days (_local) in the event's own time zone. Upserted by basket_id with updated_at as the "
-        "version; the nightly run re-reads everything and, before swapping it in, counts the tickets "
-        "the incremental loads had missed (reconcile_drift_* metadata, check no_reconcile_drift).",
-    ),
+    **SALES_ASSET,
     group_name=FACTS,
     pool=API_POOL,
     freshness_policy=dg.FreshnessPolicy.time_window(

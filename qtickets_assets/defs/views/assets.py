@@ -43,7 +43,9 @@ VIEW_LIST = [
         "v_sales_dashboard",
         ["dim_events", "fact_sales", "fact_inventory_latest"],
         "One row per event not deleted: paid tickets and revenue in total, today and over the last 14 "
-        "calendar days in the event's own time zone; seats from the newest inventory snapshot.",
+        "calendar days in the event's own time zone; seats from the newest inventory snapshot; when "
+        "sales were last loaded. Its totals cover live events only: v_sales_daily, over all events, "
+        "also counts the paid tickets of deleted events.",
         "revenue_total DESC, event_id",
         {
             "event_id": "id",
@@ -64,7 +66,8 @@ VIEW_LIST = [
         "v_sales",
         ["fact_sales", "dim_events", "dim_shows", "dim_discounts", "dim_promo_codes"],
         "One row per ticket, ready for a BI tool as one dataset: every fact_sales column plus the "
-        "event, city, time zone, venue, show start (UTC and local), promo code and discount name.",
+        "event, city, time zone, venue, show start (UTC, and the local date and HH:MM), promo code and "
+        "discount name; days before the show from its current start.",
         "paid_at DESC NULLS LAST, basket_id",
         {
             "basket_id": "ticket",
@@ -79,8 +82,9 @@ VIEW_LIST = [
     View(
         "v_sales_daily",
         ["v_sales"],
-        "One row per event, show and local day with activity: tickets paid that day (and still "
-        "paid) and their revenue, tickets refunded that day and the money paid back.",
+        "One row per event (deleted ones included), show and local day with activity: tickets paid "
+        "that day (and still paid) and their revenue, tickets refunded that day and the money paid "
+        "back, paid tickets cancelled that day without a refund.",
         "date_local DESC, revenue_paid DESC, event_id, show_id",
         {
             "date_local": "day",
@@ -112,8 +116,8 @@ VIEW_LIST = [
     View(
         "v_show_attendance",
         ["fact_sales", "fact_inventory_latest", "dim_shows", "dim_events"],
-        "One row per live show: capacity, paid tickets, tickets scanned at the entrance, the share "
-        "of paid tickets scanned, first and last scan.",
+        "One row per live show, and per deleted show with paid tickets (is_deleted): capacity, paid "
+        "tickets, tickets scanned at the entrance, the share of paid tickets scanned, first and last scan.",
         "show_starts_at DESC, show_id",
         {
             "show_id": "show",
@@ -123,6 +127,23 @@ VIEW_LIST = [
             "tickets_paid": "paid",
             "tickets_scanned": "scanned",
             "share_scanned": "share scanned",
+        },
+    ),
+    View(
+        "v_sales_pace",
+        ["v_sales_daily", "dim_shows", "fact_inventory_latest"],
+        "The pace curve from the first sale, no inventory history needed: per live show and local "
+        "day of payment, tickets paid that day (still paid now) and in total so far, against the "
+        "show's capacity today, by days before the show.",
+        "date_local DESC, share_of_capacity DESC, show_id",
+        {
+            "date_local": "day",
+            "show_id": "show",
+            "event_name": "event",
+            "days_before_show": "days before show",
+            "tickets_paid_cumulative": "paid so far",
+            "capacity": "seats",
+            "share_of_capacity": "share of seats",
         },
     ),
     View(

@@ -38,7 +38,8 @@ _ADD_COLUMN = re.compile(r"^ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?(.*)$", re.I
 _COMMENT_COLUMN = re.compile(
     r"^COMMENT\s+COLUMN\s+(?:IF\s+EXISTS\s+)?`?(\w+)`?\s+('.*')$", re.IGNORECASE | re.DOTALL
 )
-_OTHER_COLUMN_ACTION = re.compile(r"^(DROP|MODIFY|RENAME|CLEAR)\s+COLUMN\b", re.IGNORECASE)
+_DROP_COLUMN = re.compile(r"^DROP\s+COLUMN\s+(?:IF\s+EXISTS\s+)?`?(\w+)`?$", re.IGNORECASE)
+_OTHER_COLUMN_ACTION = re.compile(r"^(MODIFY|RENAME|CLEAR)\s+COLUMN\b", re.IGNORECASE)
 _COLUMN_END = ("DEFAULT", "MATERIALIZED", "ALIAS", "EPHEMERAL", "COMMENT", "CODEC", "TTL", "AFTER", "FIRST")
 _NOT_COLUMNS = ("INDEX", "PROJECTION", "CONSTRAINT")
 
@@ -114,10 +115,12 @@ def _apply_alter_action(table: TableSchema, action: str) -> None:
         table.columns[index] = dataclasses.replace(
             table.columns[index], comment=string_literal(commented.group(2))
         )
+    elif dropped := _DROP_COLUMN.match(action.strip()):
+        table.columns[:] = [column for column in table.columns if column.name != dropped.group(1)]
     elif _OTHER_COLUMN_ACTION.match(action):
         raise MigrationError(
             f"the DDL parser does not follow {action.split()[0].upper()} COLUMN (in ALTER TABLE "
-            f"{table.name}); add columns or comments only, or teach lib/clickhouse/ddl.py"
+            f"{table.name}); add, drop or comment columns only, or teach lib/clickhouse/ddl.py"
         )
 
 

@@ -140,8 +140,14 @@ def _write_mode(context: dg.OutputContext) -> str:
     return str(getattr(runtime, "value", runtime) or declared)
 
 
+# Definition metadata naming a ledger table that gets one row per successful write of the asset
+# (fact_sales: sales_loads, read by v_sales_dashboard.sales_updated_at).
+LOAD_LEDGER = "load_ledger"
+
+
 class ClickHouseIOManager(dg.ConfigurableIOManager):
-    """Asset key's last component = table; `metadata={"write_mode": "replace"|"append"|"upsert"}`."""
+    """Asset key's last component = table; `metadata={"write_mode": "replace"|"append"|"upsert"}`,
+    and optionally `{LOAD_LEDGER: "<ledger table>"}`."""
 
     url: str
     database: str = "qtickets"
@@ -177,6 +183,8 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
                 head = client.query_arrow(
                     f"SELECT * FROM {qualified(self.database, table)} LIMIT {PREVIEW_ROWS}"
                 )
+            if ledger := (context.definition_metadata or {}).get(LOAD_LEDGER):
+                mart.record_load(client, self.database, str(ledger), mode, written)
             context.add_output_metadata(table_metadata(client, self.database, table, written, head))
 
     def _drift_reporter(

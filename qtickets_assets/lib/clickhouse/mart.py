@@ -135,10 +135,14 @@ def event_zones(client: Client, database: str) -> dict[int, str]:
     return {int(event_id): str(zone) for event_id, zone in rows.result_rows}
 
 
-def show_starts(client: Client, database: str) -> dict[int, datetime | None]:
-    """Each stored show's start (UTC)."""
-    rows = client.query(f"SELECT show_id, starts_at FROM {qualified(database, 'dim_shows')}").result_rows
-    return {int(show_id): start.replace(tzinfo=UTC) if start else None for show_id, start in rows}
+def record_load(client: Client, database: str, ledger: str, write_mode: str, rows_written: int) -> None:
+    """One row in `ledger` (e.g. sales_loads) for a write that has just succeeded, whether or not it
+    brought anything new: what "the last successful load" of a table is read from."""
+    client.command(
+        f"INSERT INTO {qualified(database, ledger)} (loaded_at, write_mode, rows_written) "
+        "VALUES (now(), {mode:String}, {rows:UInt64})",
+        parameters={"mode": write_mode, "rows": rows_written},
+    )
 
 
 # -- inventory ----------------------------------------------------------------------------------
@@ -183,6 +187,13 @@ def dashboard_totals(client: Client, database: str) -> tuple[int, Decimal]:
         f"SELECT sum(tickets_sold_total), sum(revenue_total) FROM {qualified(database, 'v_sales_dashboard')}",
     )
     return int(tickets), Decimal(revenue)
+
+
+def tickets_sold_all_events(client: Client, database: str) -> int:
+    """Paid tickets of every event, deleted ones included (v_sales_daily's sum; the dashboard lists
+    live events only, so its sum is smaller when a deleted event sold tickets)."""
+    (tickets,) = query_row(client, f"SELECT sum(tickets_paid) FROM {qualified(database, 'v_sales_daily')}")
+    return int(tickets)
 
 
 def daily_sales(client: Client, database: str, first: date, last: date) -> pd.DataFrame:

@@ -170,7 +170,7 @@ class Utm(Record):
 
 class Basket(Record):
     unused = _names(
-        "series barcode seat_id ticket_original_price ticket_amount multiprice_code client_email "
+        "series barcode seat_id ticket_original_price ticket_amount client_email "
         "client_phone client_name client_surname client_middlename organization_name legal_name "
         "work_position inn kpp comment pdf_url passbook_url gpass_url related_baskets services "
         "refunded_deduction_amount refunds"
@@ -179,6 +179,8 @@ class Basket(Record):
     show_id: Int
     # The tariff or seat label, e.g. "Детский билет (будни)" or "Партер: Ряд 1, Место 6".
     seat_name: Text | None = None
+    # The tariff of a multi-price zone (e.g. "full", "preferential"); null in a single-price zone.
+    multiprice_code: Text | None = None
     price: Money  # after discount
     original_price: Money | None = None  # before discount; the price itself when absent
     discount_value: Money | None = None  # original_price - price; null when not discounted
