@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets import home, settings
+from qtickets_assets import home, report, settings
 from qtickets_assets.lib import figures, tickets
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
@@ -84,6 +84,7 @@ def run_demo() -> int:
         return code
     print_dashboard(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], sys.stdout)
     print(f"\n{check_summary(Path(env['DAGSTER_HOME']))}")
+    print_report_path(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], sys.stdout)
     return 0
 
 
@@ -124,6 +125,13 @@ def print_dashboard(url: str, database: str, out: IO[str]) -> None:
         file=out,
     )
     print(figures.text_table(daily, DAILY_HEADERS), file=out)
+
+
+def print_report_path(url: str, database: str, out: IO[str]) -> None:
+    """Writes the one-file HTML report (charts and the dashboard) and says where it is."""
+    print(
+        f"\nThe report, charts and the dashboard in one file: {report.write_report(url, database)}", file=out
+    )
 
 
 def latest_local_day(zones: Iterable[str]) -> date:
