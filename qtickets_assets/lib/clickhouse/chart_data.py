@@ -54,7 +54,7 @@ def revenue_by(client: Client, database: str, column: str, first: date, last: da
         raise ValueError(f"no revenue breakdown by {column!r}; known: {', '.join(SOURCES)}")
     query = f"""
         SELECT if(rank <= {TOP}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
-               sum(revenue) AS revenue_paid, sum(tickets) AS tickets_paid, min(rank) AS first_rank
+               sum(revenue) AS revenue_paid, sum(tickets) AS tickets_paid
         FROM
         (
             SELECT label, revenue, tickets, row_number() OVER (ORDER BY revenue DESC, label) AS rank
@@ -67,9 +67,8 @@ def revenue_by(client: Client, database: str, column: str, first: date, last: da
             )
         )
         GROUP BY label
-        ORDER BY first_rank"""
-    frame = client.query_df(query, parameters={"first": first, "last": last})
-    return frame.drop(columns="first_rank")
+        ORDER BY min(rank)"""
+    return client.query_df(query, parameters={"first": first, "last": last})
 
 
 def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataFrame:
