@@ -111,6 +111,14 @@ def _day_ticks(axes: Axes, days: Sequence[date]) -> None:
     axes.set_xticks(positions, [f"{days[i]:%d.%m}" for i in positions])
 
 
+def _zero_aligned(left: Axes, right: Axes) -> None:
+    """Puts `right`'s zero (a total from zero up) level with `left`'s (whose refunds go below it)."""
+    low, high = left.get_ylim()
+    below = -low / (high - low)  # the share of the height under zero
+    top = right.get_ylim()[1]
+    right.set_ylim(-below * top / (1 - below), top)
+
+
 def _floats(values: Any) -> list[float]:
     return [float(v) for v in values]
 
@@ -143,7 +151,7 @@ def sales_daily_charts(client: Client, database: str, period: Period) -> list[Ch
     cumulative.plot(
         x, _floats(daily["revenue_cumulative"]), color=LINE, label="revenue since the first day, ₽"
     )
-    cumulative.set_ylim(bottom=0)
+    _zero_aligned(money, cumulative)
     cumulative.set_ylabel("₽ since the first day")
     _rubles(cumulative.yaxis)
     handles = [*money.get_legend_handles_labels()[0], *cumulative.get_legend_handles_labels()[0]]
