@@ -84,7 +84,9 @@ def run_demo() -> int:
         return code
     print_dashboard(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], sys.stdout)
     print(f"\n{check_summary(Path(env['DAGSTER_HOME']))}")
-    print_report_path(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], sys.stdout)
+    # Beside Dagster's home (.data/ by default), so a demo on another home writes its own.
+    report_path = Path(env["DAGSTER_HOME"]).parent / "report.html"
+    print_report_path(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], report_path, sys.stdout)
     return 0
 
 
@@ -127,10 +129,11 @@ def print_dashboard(url: str, database: str, out: IO[str]) -> None:
     print(figures.text_table(daily, DAILY_HEADERS), file=out)
 
 
-def print_report_path(url: str, database: str, out: IO[str]) -> None:
-    """Writes the one-file HTML report (charts and the dashboard) and says where it is."""
+def print_report_path(url: str, database: str, path: Path, out: IO[str]) -> None:
+    """Writes the one-file HTML report (charts and the dashboard) to `path` and says where it is."""
     print(
-        f"\nThe report, charts and the dashboard in one file: {report.write_report(url, database)}", file=out
+        f"\nThe report, charts and the dashboard in one file: {report.write_report(url, database, path)}",
+        file=out,
     )
 
 
