@@ -47,13 +47,15 @@ def local_today(client: Client, database: str) -> date:
     return today if isinstance(today, date) else date.fromisoformat(str(today))
 
 
-def revenue_by(client: Client, database: str, column: str, first: date, last: date) -> pd.DataFrame:
+def revenue_by(
+    client: Client, database: str, column: str, first: date, last: date, top: int = TOP
+) -> pd.DataFrame:
     """Revenue and tickets paid from `first` to `last` by `column` of v_sales_by_source (one of
-    SOURCES): the top ten, then the rest summed as "other"; '' is shown as "(none)"."""
+    SOURCES): the `top` first, then the rest summed as "other"; '' is shown as "(none)"."""
     if column not in SOURCES:
         raise ValueError(f"no revenue breakdown by {column!r}; known: {', '.join(SOURCES)}")
     query = f"""
-        SELECT if(rank <= {TOP}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
+        SELECT if(rank <= {int(top)}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
                sum(revenue) AS revenue_paid, sum(tickets) AS tickets_paid
         FROM
         (
