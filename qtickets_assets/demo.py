@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pandas as pd
 
-from qtickets_assets import home, settings
+from qtickets_assets import home, report, settings
 from qtickets_assets.lib import figures, tickets
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
@@ -111,6 +111,9 @@ def run_demo() -> int:
         return code
     print_dashboard(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], sys.stdout)
     print(f"\n{check_summary(Path(env['DAGSTER_HOME']))}")
+    # Beside Dagster's home (.data/ by default), so a demo on another home writes its own.
+    report_path = Path(env["DAGSTER_HOME"]).parent / "report.html"
+    print_report_path(env["CLICKHOUSE_URL"], env["CLICKHOUSE_DATABASE"], report_path, sys.stdout)
     return 0
 
 
@@ -198,6 +201,14 @@ def print_dashboard(url: str, database: str, out: IO[str]) -> None:
         file=out,
     )
     print(figures.text_table(daily, DAILY_HEADERS), file=out)
+
+
+def print_report_path(url: str, database: str, path: Path, out: IO[str]) -> None:
+    """Writes the one-file HTML report (charts and the dashboard) to `path` and says where it is."""
+    print(
+        f"\nThe report, charts and the dashboard in one file: {report.write_report(url, database, path)}",
+        file=out,
+    )
 
 
 def latest_local_day(zones: Iterable[str]) -> date:

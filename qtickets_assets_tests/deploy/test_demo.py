@@ -90,7 +90,10 @@ def test_demo_runs_a_full_sync_and_prints_the_dashboard(tmp_path) -> None:
     assert sum(Decimal(line.split()[2].replace(",", "")) for line in days) == week[1]
     assert sum(int(line.split()[3].replace(",", "")) for line in days) == week[2]
     checks = len([spec for check in defs().asset_checks for spec in check.check_specs])
-    assert lines[-1] == f"{checks} of {checks} checks passed"
+    assert lines[-3] == f"{checks} of {checks} checks passed"
+    report = tmp_path / "report.html"
+    assert lines[-1] == f"The report, charts and the dashboard in one file: {report}"
+    assert f"{events} events, {sold:,} tickets sold, revenue {revenue:,.2f} ₽" in report.read_text("utf-8")
     noise = [
         line
         for line in (done.stdout + done.stderr).splitlines()

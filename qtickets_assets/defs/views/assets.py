@@ -11,7 +11,7 @@ import pandas as pd
 from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.defs.common import OWNERS, VIEWS, failures_explained
-from qtickets_assets.lib import figures
+from qtickets_assets.lib import charts, figures
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
@@ -192,6 +192,10 @@ def view_asset(view: View) -> dg.AssetsDefinition:
                     "dagster/table_name": f"{database}.{view.name}",
                     **view.headline(client, database),
                     "preview": dg.MetadataValue.md(preview_markdown(view, rows)),
+                    **{
+                        k: dg.MetadataValue.md(md)
+                        for k, md in charts.metadata(client, database, view.name).items()
+                    },
                 }
             )
 

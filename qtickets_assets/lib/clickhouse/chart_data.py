@@ -1,0 +1,125 @@
+"""What the charts plot, read from the views (the charts themselves are drawn in `lib/charts.py`).
+
+Each function returns the figures of one chart for its period, already aggregated by ClickHouse,
+so a chart shows exactly what its view says (the tests compare them with the views' own rows).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets.lib.clickhouse.connection import query_row
+from qtickets_assets.lib.clickhouse.writers import qualified
+
+DEFAULT_ZONE = "Europe/Moscow"  # the loader's zone for an event without a city (lib/tickets.py)
+TOP = 10
+OTHER = "other"
+NONE = "(none)"
+# The breakdowns of v_sales_by_source a chart shows: column → its title.
+SOURCES = {"utm_source": "UTM source", "promo_code": "promo code", "payment_type": "payment type"}
+
+
+def _local_start(alias: str) -> str:
+    """The show start of `alias`'s row as "dd.mm HH:MM" on its city's clock (zone from _zones)."""
+    return f"formatDateTime(toDateTime(toString({alias}.show_starts_at, z.zone), 'UTC'), '%d.%m %H:%i')"
+
+
+def _zones(database: str) -> str:
+    """Each event's time zone (Moscow's when none), to join as `z` on event_id."""
+    return (
+        f"(SELECT event_id, if(city_timezone = '', '{DEFAULT_ZONE}', city_timezone) AS zone "
+        f"FROM {qualified(database, 'dim_events')} FINAL) AS z"
+    )
+
+
+def local_today(client: Client, database: str) -> date:
+    """Today in the easternmost zone of the stored events (Moscow's when none): the newest local
+    day any event has begun, the last day of the charts' periods."""
+    (today,) = query_row(
+        client,
+        f"SELECT greatest(toDate(toString(now(), '{DEFAULT_ZONE}')), "
+        f"max(toDate(toString(now(), if(city_timezone = '', '{DEFAULT_ZONE}', city_timezone))))) "
+        f"FROM {qualified(database, 'dim_events')} FINAL",
+    )
+    return today if isinstance(today, date) else date.fromisoformat(str(today))
+
+
+def revenue_by(
+    client: Client, database: str, column: str, first: date, last: date, top: int = TOP
+) -> pd.DataFrame:
+    """Revenue and tickets paid from `first` to `last` by `column` of v_sales_by_source (one of
+    SOURCES): the `top` first, then the rest summed as "other"; '' is shown as "(none)"."""
+    if column not in SOURCES:
+        raise ValueError(f"no revenue breakdown by {column!r}; known: {', '.join(SOURCES)}")
+    query = f"""
+        SELECT if(rank <= {int(top)}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
+               sum(revenue) AS revenue_paid, sum(tickets) AS tickets_paid
+        FROM
+        (
+            SELECT label, revenue, tickets, row_number() OVER (ORDER BY revenue DESC, label) AS rank
+            FROM
+            (
+                SELECT {column} AS label, sum(revenue_paid) AS revenue, sum(tickets_paid) AS tickets
+                FROM {qualified(database, "v_sales_by_source")}
+                WHERE date_local BETWEEN {{first:Date}} AND {{last:Date}}
+                GROUP BY label
+            )
+        )
+        GROUP BY label
+        ORDER BY min(rank)"""
+    return client.query_df(query, parameters={"first": first, "last": last})
+
+
+def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataFrame:
+    """v_sell_through's rows of the next `shows` shows by start (not yet started), with each show's
+    local start (text) and its newest capacity, by show start then days before the show."""
+    view = qualified(database, "v_sell_through")
+    query = f"""
+        SELECT
+            t.show_id AS show_id, t.event_name AS event_name, t.city_name AS city_name,
+            {_local_start("t")} AS starts_local,
+            t.days_before_show AS days_before_show, t.share_sold AS share_sold,
+            t.tickets_sold AS tickets_sold, t.tickets_total AS tickets_total,
+            argMax(t.tickets_total, t.date_local) OVER (PARTITION BY t.show_id) AS capacity
+        FROM {view} AS t
+        INNER JOIN {_zones(database)} ON t.event_id = z.event_id
+        WHERE t.show_id IN
+        (
+            SELECT show_id FROM {view} WHERE show_starts_at > now()
+            GROUP BY show_id ORDER BY any(show_starts_at), show_id LIMIT {int(shows)}
+        )
+        AND t.days_before_show >= 0
+        ORDER BY t.show_starts_at, t.show_id, t.days_before_show DESC"""
+    return client.query_df(query)
+
+
+def recent_attendance(client: Client, database: str, days: int) -> pd.DataFrame:
+    """v_show_attendance's shows that started over the last `days` days and have paid tickets,
+    the earliest first, with each show's local start (text)."""
+    view = qualified(database, "v_show_attendance")
+    query = f"""
+        SELECT
+            a.show_id AS show_id, a.event_name AS event_name, a.city_name AS city_name,
+            {_local_start("a")} AS starts_local,
+            a.tickets_paid AS tickets_paid, a.tickets_scanned AS tickets_scanned,
+            a.share_scanned AS share_scanned
+        FROM {view} AS a
+        INNER JOIN {_zones(database)} ON a.event_id = z.event_id
+        WHERE a.show_starts_at BETWEEN now() - INTERVAL {int(days)} DAY AND now() AND a.tickets_paid > 0
+        ORDER BY a.show_starts_at, a.show_id"""
+    return client.query_df(query)
+
+
+def top_events(client: Client, database: str, events: int) -> pd.DataFrame:
+    """The `events` events of v_sales_dashboard with the most revenue: revenue, tickets sold,
+    capacity and seats left."""
+    query = f"""
+        SELECT event_id, event_name, city_name, revenue_total, tickets_sold_total, tickets_total,
+               tickets_left
+        FROM {qualified(database, "v_sales_dashboard")}
+        ORDER BY revenue_total DESC, event_id
+        LIMIT {int(events)}"""
+    return client.query_df(query)

@@ -1,0 +1,230 @@
+"""The views' charts and the one-file report (issue 20), on a copy of the session's clean mart:
+what each chart plots equals the view's own rows for the period (aggregated here in Python),
+its titles carry the period and units, every view's materialization carries its PNG, and the
+report holds the same charts and the dashboard's figures."""
+
+import base64
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import dagster as dg
+import pandas as pd
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from qtickets_assets import report
+from qtickets_assets.defs.common import VIEWS
+from qtickets_assets.lib import charts
+from qtickets_assets.lib.clickhouse import chart_data
+from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.resource import open_migrated
+from qtickets_assets_tests.graph.mart import DATABASE, Mart
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+IMAGE = re.compile(r"!\[[^\]]+\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)")
+
+
+@pytest.fixture
+def client(mart: Mart) -> Iterator[Client]:
+    with open_client(mart.url, DATABASE) as opened:
+        yield opened
+
+
+@pytest.fixture
+def period(client: Client) -> charts.Period:
+    return charts.Period.ending(chart_data.local_today(client, DATABASE))
+
+
+def rows(client: Client, view: str) -> pd.DataFrame:
+    return client.query_df(f"SELECT * FROM {DATABASE}.{view}")
+
+
+def utc_now() -> pd.Timestamp:
+    """Now as the views' naive UTC columns read."""
+    return pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+
+
+def in_period(frame: pd.DataFrame, period: charts.Period) -> pd.DataFrame:
+    days = frame["date_local"].dt.date
+    return frame[(days >= period.first) & (days <= period.last)]
+
+
+def test_the_daily_chart_plots_the_views_days(client, period):
+    daily = charts.sales_daily_data(client, DATABASE, period)
+
+    view = in_period(rows(client, "v_sales_daily"), period)
+    expected: dict = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+    for row in view.itertuples():
+        day = expected[row.date_local.date()]
+        day[0] += row.tickets_paid
+        day[1] += row.revenue_paid
+        day[2] += row.tickets_refunded
+        day[3] += row.amount_refunded
+    assert len(daily) == charts.DAYS
+    assert list(daily["date_local"]) == [period.first + timedelta(days=i) for i in range(charts.DAYS)]
+    for row in daily.itertuples():
+        assert [
+            row.tickets_paid,
+            row.revenue_paid,
+            row.tickets_refunded,
+            row.amount_refunded,
+        ] == expected.get(row.date_local, [0, Decimal(0), 0, Decimal(0)]), row.date_local
+    assert daily["tickets_paid"].sum() > 0, "the sandbox sells in the last 30 days"
+    assert daily["revenue_cumulative"].iloc[-1] == sum(view["revenue_paid"], Decimal(0))
+
+
+def test_the_sell_through_chart_plots_the_next_shows(client):
+    plotted = charts.sell_through_data(client, DATABASE)
+
+    view = rows(client, "v_sell_through")
+    upcoming = view[view["show_starts_at"] > utc_now()]
+    starts = upcoming.groupby("show_id")["show_starts_at"].first().reset_index()
+    next_shows = list(starts.sort_values(["show_starts_at", "show_id"])["show_id"][: charts.UPCOMING_SHOWS])
+    assert len(next_shows) == charts.UPCOMING_SHOWS
+    assert list(dict.fromkeys(plotted["show_id"])) == next_shows
+    expected = view[view["show_id"].isin(next_shows) & (view["days_before_show"] >= 0)]
+    key = ["show_id", "days_before_show"]
+    mine = plotted.set_index(key).sort_index()
+    theirs = expected.set_index(key).sort_index()
+    assert list(mine.index) == list(theirs.index)
+    assert list(mine["share_sold"]) == list(theirs["share_sold"])
+    newest = expected.sort_values("date_local").groupby("show_id")["tickets_total"].last()
+    assert dict(plotted.groupby("show_id")["capacity"].first()) == dict(newest)
+
+
+@pytest.mark.parametrize("column", list(chart_data.SOURCES))
+@pytest.mark.parametrize("top", [chart_data.TOP, 2])  # the small mart has fewer than ten of each
+def test_the_source_chart_plots_the_top_ones_and_the_rest_as_other(client, period, column, top):
+    plotted = chart_data.revenue_by(client, DATABASE, column, period.first, period.last, top)
+    if top == chart_data.TOP:
+        assert plotted.equals(charts.sales_by_source_data(client, DATABASE, period)[column])
+
+    view = in_period(rows(client, "v_sales_by_source"), period)
+    revenue = view.groupby(column)["revenue_paid"].apply(lambda v: sum(v, Decimal(0)))
+    ranked = sorted(revenue.items(), key=lambda item: (-item[1], item[0]))
+    first = [(label or chart_data.NONE, amount) for label, amount in ranked[:top]]
+    rest = [amount for _, amount in ranked[top:]]
+    expected = first + ([(chart_data.OTHER, sum(rest, Decimal(0)))] if rest else [])
+    assert list(zip(plotted["label"], plotted["revenue_paid"], strict=True)) == expected
+    assert sum(plotted["revenue_paid"], Decimal(0)) == sum(view["revenue_paid"], Decimal(0))
+
+
+def test_the_attendance_chart_plots_the_recent_shows_scanned_share(client):
+    plotted = charts.attendance_data(client, DATABASE)
+
+    view = rows(client, "v_show_attendance")
+    now = utc_now()
+    recent = view[
+        (view["show_starts_at"] >= now - pd.Timedelta(days=charts.DAYS))
+        & (view["show_starts_at"] <= now)
+        & (view["tickets_paid"] > 0)
+    ].sort_values(["show_starts_at", "show_id"])[-charts.ATTENDANCE_SHOWS :]
+    assert len(recent) > 0
+    assert list(plotted["show_id"]) == list(recent["show_id"])
+    assert list(plotted["share_scanned"]) == list(recent["share_scanned"])
+    assert list(plotted["tickets_scanned"]) == list(recent["tickets_scanned"])
+
+
+def test_the_dashboard_chart_plots_the_top_events(client):
+    plotted = charts.dashboard_data(client, DATABASE)
+
+    view = rows(client, "v_sales_dashboard").sort_values(
+        ["revenue_total", "event_id"], ascending=[False, True]
+    )
+    top = view[: charts.TOP_EVENTS]
+    assert list(plotted["event_id"]) == list(top["event_id"])
+    assert list(plotted["revenue_total"]) == list(top["revenue_total"])
+    assert list(plotted["tickets_left"]) == list(top["tickets_left"])
+
+
+def drawn_texts(monkeypatch, draw) -> list[str]:
+    """Every title, axis label, tick label, legend entry and text of the figures `draw` renders."""
+    figures = []
+    render = charts._png
+
+    def keep(figure):
+        figures.append(figure)
+        return render(figure)
+
+    monkeypatch.setattr(charts, "_png", keep)
+    draw()
+    texts = []
+    for figure in figures:
+        texts += [t.get_text() for t in figure.texts]
+        if figure._suptitle:
+            texts.append(figure._suptitle.get_text())
+        for axes in figure.axes:
+            texts += [axes.get_title(), axes.get_xlabel(), axes.get_ylabel()]
+            texts += [t.get_text() for t in axes.get_yticklabels() + axes.get_xticklabels() + axes.texts]
+            if axes.get_legend():
+                texts += [t.get_text() for t in axes.get_legend().get_texts()]
+    return texts
+
+
+def test_every_chart_names_its_period_and_units(monkeypatch, client, period):
+    words = {
+        view: " | ".join(drawn_texts(monkeypatch, lambda v=view: charts.view_charts(client, DATABASE, v)))
+        for view in charts.VIEW_CHARTS
+    }
+
+    assert f"Revenue per day (refunds below the axis), {period.words()}" in words["v_sales_daily"]
+    assert "₽ per day" in words["v_sales_daily"] and "tickets per day" in words["v_sales_daily"]
+    assert f"{period.last:%d.%m}" in words["v_sales_daily"]  # local days on the x axis
+    assert "% of seats sold" in words["v_sell_through"] and "days before the show" in words["v_sell_through"]
+    assert " seats)" in words["v_sell_through"]  # the capacity in the legend
+    assert f"Revenue by source, {period.words()}" in words["v_sales_by_source"]
+    assert "revenue, ₽" in words["v_sales_by_source"] and "by promo code" in words["v_sales_by_source"]
+    assert "% of paid tickets scanned" in words["v_show_attendance"]
+    assert "revenue, ₽" in words["v_sales_dashboard"] and "left" in words["v_sales_dashboard"]
+    top = charts.dashboard_data(client, DATABASE)["event_name"].iloc[0]
+    assert charts._short(top) in words["v_sales_dashboard"]  # Russian names, as they are
+
+
+def test_an_empty_mart_says_there_is_nothing_to_show(monkeypatch, tmp_path):
+    with open_migrated(f"chdb://{tmp_path}/empty", DATABASE) as empty:
+        for view in charts.VIEW_CHARTS:
+            texts = drawn_texts(monkeypatch, lambda v=view: charts.view_charts(empty, DATABASE, v))
+            assert any(text.startswith("Nothing to show: ") for text in texts), view
+
+
+def test_every_views_materialization_carries_its_charts(mart):
+    result = mart.run(dg.AssetSelection.groups(VIEWS))
+
+    assert result.success
+    materialized = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+    for view in charts.VIEW_CHARTS:
+        images = IMAGE.findall(materialized[view]["charts"].value)
+        assert len(images) == 1, view
+        assert base64.b64decode(images[0]).startswith(PNG_SIGNATURE), view
+    assert "charts" not in materialized["v_sales"]
+
+
+def test_the_report_holds_the_charts_and_the_dashboards_figures(mart, tmp_path):
+    path = report.write_report(mart.url, DATABASE, tmp_path / "report.html")
+
+    page = path.read_text(encoding="utf-8")
+    tickets, revenue = (
+        int(mart.value("SELECT sum(tickets_sold_total) FROM {db}.v_sales_dashboard")),
+        Decimal(mart.value("SELECT sum(revenue_total) FROM {db}.v_sales_dashboard")),
+    )
+    events = int(mart.value("SELECT count() FROM {db}.v_sales_dashboard"))
+    assert f"{events} events, {tickets:,} tickets sold, revenue {revenue:,.2f} ₽" in page
+    assert page.count('src="data:image/png;base64,') == len(charts.VIEW_CHARTS)
+    assert page.count("<tr>") == events + 1  # every event, under one header row
+    assert not re.search(r"(src|href)=\"https?:", page), "the report fetches nothing"
+
+
+def test_loading_the_definitions_does_not_import_matplotlib():
+    code = "import sys, qtickets_assets.definitions, qtickets_assets.demo; print('matplotlib' in sys.modules)"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        == "False\n"
+    )
