@@ -119,8 +119,8 @@ def main() -> int:
     print(f"Superset: http://127.0.0.1:{port}/superset/dashboard/qtickets-sales/ (user admin); Ctrl-C stops it", flush=True)
     env.pop("QTICKETS_SUPERSET_DATABASE_URI")
     env.pop("SUPERSET_ADMIN_PASSWORD")
-    # One process, one thread: chDB serves one engine per process; queries of a dashboard queue.
-    command = [str(SUPERSET_BIN / "superset"), "run", "-h", "127.0.0.1", "-p", port, "--without-threads"]
+    # One process (chDB serves one engine per process), threaded: a browser keeps connections open.
+    command = [str(SUPERSET_BIN / "superset"), "run", "-h", "127.0.0.1", "-p", port, "--with-threads"]
     os.execve(command[0], command, env)
 
 
