@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA := $(CURDIR)/.data
 export DAGSTER_HOME ?= $(DATA)/dagster
 
-.PHONY: setup demo dev sql test lint bench clean
+.PHONY: setup demo dev sql test lint bench clean superset superset-test
 
 setup: $(STAMP)
 
@@ -51,6 +51,34 @@ lint: $(STAMP)
 
 bench: $(STAMP) $(HOME_READY)
 	$(BIN)/python -m bench.run
+
+# Superset with the dashboard "Qtickets: sales" (dashboards/superset), in its own virtual environment
+# from its own pinned constraints (Superset needs SQLAlchemy 1.4; the project's stays as it is).
+SUPERSET_VENV := .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+SUPERSET_DIR := dashboards/superset
+
+$(SUPERSET_STAMP): $(SUPERSET_DIR)/requirements.txt $(SUPERSET_DIR)/constraints.txt
+	@test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet -c $(SUPERSET_DIR)/constraints.txt -r $(SUPERSET_DIR)/requirements.txt
+	@touch $(SUPERSET_STAMP)
+
+# On 127.0.0.1:$(SUPERSET_PORT); reads a copy of the embedded mart taken now (rerun to refresh it),
+# or, with CLICKHOUSE_URL on a server, the server as datalens_reader (CLICKHOUSE_READER_PASSWORD).
+export SUPERSET_PORT ?= 8088
+superset: $(STAMP) $(SUPERSET_STAMP)
+	$(BIN)/python $(SUPERSET_DIR)/launch.py
+
+# The browser test (opt-in: installing Superset alone takes longer than CI's budget): on the mart of
+# `make demo`, headless Chromium opens the dashboard; run it before every change to the bundle.
+$(SUPERSET_DIR)/browser/node_modules: $(SUPERSET_DIR)/browser/package.json
+	cd $(SUPERSET_DIR)/browser && npm ci --no-audit --no-fund
+	@touch $@
+
+superset-test: $(STAMP) $(SUPERSET_STAMP) $(SUPERSET_DIR)/browser/node_modules
+	QTICKETS_SUPERSET_TEST=1 SUPERSET_SCREENSHOT=$(CURDIR)/docs/superset-dashboard.png \
+	  $(BIN)/python -m pytest qtickets_assets_tests/superset -q
 
 clean:
 	rm -rf $(DATA)

@@ -1,0 +1,158 @@
+"""The Superset bundle (dashboards/superset/bundle) is whole and stands on the views as they are.
+
+Fast and without Superset: the YAML parses, UUIDs link (charts -> datasets -> the database,
+dashboard -> charts, native filters -> datasets), every dataset is a view of clickhouse/views, and
+every column a dataset lists or a chart or filter names exists in that view's typed column list.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "dashboards" / "superset" / "bundle"
+VIEWS = ROOT / "clickhouse" / "views"
+VIEW_HEADER = re.compile(r"CREATE OR REPLACE VIEW \{database\}\.(\w+)\s*\((.*?)\n\)\s*\nAS\n", re.S)
+COLUMN_LINE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+\S", re.M)
+# A column that holds a local wall-clock time in a UTC type: no chart may use it.
+LOCAL_CLOCK_IN_UTC = {("v_sales", "show_starts_at_local")}
+IDENTIFIER = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+STRING_LITERAL = re.compile(r"'[^']*'")
+SQL_WORDS = {"and", "or", "not", "if", "is", "null", "now", "today", "max", "min", "sum", "sumif", "count",
+             "todate", "tostring", "in"}  # fmt: skip
+
+
+def view_columns() -> dict[str, set[str]]:
+    """{view: its columns}, read from the typed column list of each view file (independently of
+    dashboards/superset/build_bundle.py, which generates the datasets)."""
+    views = {}
+    for path in sorted(VIEWS.glob("*.sql")):
+        match = VIEW_HEADER.search(path.read_text(encoding="utf-8"))
+        assert match, f"{path.name}: no typed column list"
+        views[match[1]] = set(COLUMN_LINE.findall(match[2]))
+    return views
+
+
+def load(kind: str) -> dict[str, dict[str, Any]]:
+    """{uuid: config} of the bundle's files of one kind (databases, datasets, charts, dashboards)."""
+    configs = {}
+    for path in sorted((BUNDLE / kind).rglob("*.yaml")):
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert config["uuid"] not in configs, f"{path}: duplicate uuid"
+        configs[config["uuid"]] = config
+    return configs
+
+
+@pytest.fixture(scope="module")
+def bundle() -> dict[str, dict[str, dict[str, Any]]]:
+    return {kind: load(kind) for kind in ("databases", "datasets", "charts", "dashboards")}
+
+
+def sql_identifiers(expression: str) -> set[str]:
+    """The names a SQL expression reads, less string literals, functions and keywords."""
+    return set(IDENTIFIER.findall(STRING_LITERAL.sub("", expression).lower())) - SQL_WORDS
+
+
+def chart_columns(params: dict[str, Any]) -> set[str]:
+    """Every column a chart's form data names: axes, groupings, raw columns, metrics, filters."""
+    columns = set(params.get("groupby", [])) | set(params.get("all_columns", []))
+    if "x_axis" in params:
+        columns.add(params["x_axis"])
+    metrics = list(params.get("metrics", [])) + ([params["metric"]] if "metric" in params else [])
+    for metric in metrics:
+        if metric["expressionType"] == "SIMPLE":
+            columns.add(metric["column"]["column_name"])
+        else:
+            columns |= sql_identifiers(metric["sqlExpression"])
+    for adhoc in params.get("adhoc_filters", []):
+        if adhoc["expressionType"] == "SIMPLE":
+            columns.add(adhoc["subject"])
+        else:
+            columns |= sql_identifiers(adhoc["sqlExpression"])
+    for item in params.get("order_by_cols", []):
+        columns.add(json.loads(item)[0])
+    return columns
+
+
+def test_metadata_says_assets() -> None:
+    assert yaml.safe_load((BUNDLE / "metadata.yaml").read_text(encoding="utf-8"))["type"] == "assets"
+
+
+def test_one_read_only_database_and_one_dashboard(bundle) -> None:
+    (database,) = bundle["databases"].values()
+    assert database["sqlalchemy_uri"].startswith("clickhousedb://datalens_reader@")
+    assert database["allow_dml"] is False
+    (dashboard,) = bundle["dashboards"].values()
+    assert dashboard["dashboard_title"] == "Qtickets: sales"
+
+
+def test_every_dataset_is_a_view_with_its_columns(bundle) -> None:
+    views = view_columns()
+    (database_uuid,) = bundle["databases"]
+    for dataset in bundle["datasets"].values():
+        name = dataset["table_name"]
+        assert name in views, f"dataset {name} is not a view of clickhouse/views"
+        assert dataset["database_uuid"] == database_uuid
+        listed = {column["column_name"] for column in dataset["columns"]}
+        assert listed <= views[name], f"{name}: not in the view: {sorted(listed - views[name])}"
+        assert not {(name, column) for column in listed} & LOCAL_CLOCK_IN_UTC
+
+
+def test_every_chart_uses_columns_of_its_view(bundle) -> None:
+    views = view_columns()
+    for chart in bundle["charts"].values():
+        dataset = bundle["datasets"][chart["dataset_uuid"]]
+        view = dataset["table_name"]
+        used = chart_columns(chart["params"])
+        dataset_columns = {column["column_name"] for column in dataset["columns"]}
+        assert used <= dataset_columns, f"{chart['slice_name']}: {sorted(used - dataset_columns)} not in {view}"
+        assert used <= views[view]
+        assert not {(view, column) for column in used} & LOCAL_CLOCK_IN_UTC
+
+
+def test_every_chart_has_a_query_context_agreeing_with_its_form_data(bundle) -> None:
+    for chart in bundle["charts"].values():
+        context = json.loads(chart["query_context"])
+        assert context["form_data"]["viz_type"] == chart["viz_type"] == chart["params"]["viz_type"]
+        (query,) = context["queries"]
+        assert query["metrics"] or query["columns"], chart["slice_name"]
+
+
+def test_dashboard_holds_every_chart_once_and_filters_name_real_columns(bundle) -> None:
+    (dashboard,) = bundle["dashboards"].values()
+    placed = [item["meta"]["uuid"] for item in dashboard["position"].values()
+              if isinstance(item, dict) and item.get("type") == "CHART"]  # fmt: skip
+    assert sorted(placed) == sorted(bundle["charts"])
+    views = view_columns()
+    filters = dashboard["metadata"]["native_filter_configuration"]
+    assert {f["name"] for f in filters} == {"Period (local days)", "City", "Event"}
+    for native in filters:
+        for target in native["targets"]:
+            if "datasetUuid" in target:
+                view = bundle["datasets"][target["datasetUuid"]]["table_name"]
+                assert target["column"]["name"] in views[view]
+                # The filter applies by column name to every dataset of the dashboard.
+                for dataset in bundle["datasets"].values():
+                    assert target["column"]["name"] in views[dataset["table_name"]]
+
+
+def test_the_committed_bundle_is_what_the_generator_writes(tmp_path: Path) -> None:
+    """A hand edit of the YAML (or a spec change not regenerated) is caught here."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_bundle", BUNDLE.parent / "build_bundle.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_bundle"] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    module.build(tmp_path / "bundle")
+    written = {str(p.relative_to(tmp_path / "bundle")): p.read_text() for p in (tmp_path / "bundle").rglob("*.yaml")}
+    committed = {str(p.relative_to(BUNDLE)): p.read_text() for p in BUNDLE.rglob("*.yaml")}
+    assert written == committed
