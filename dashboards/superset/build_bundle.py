@@ -8,8 +8,8 @@ so that a reviewer reads the YAML and an import needs no generation. After chang
 then run the bundle test and the browser test (README, "Dashboards").
 
 Dataset columns are read from the views' typed column lists (clickhouse/views/*.sql), so a dataset
-never names a column its view lacks. `v_sales.show_starts_at_local` is left out on purpose: it holds
-a local clock time in a UTC type, which a BI tool would shift again.
+never names a column its view lacks. No view holds a local clock time in a UTC type (a BI tool
+would shift it again): local days are `Date`s, a show's local time of day is text (`show_time_local`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ DATABASE_NAME = "Qtickets mart"
 PLACEHOLDER_URI = "clickhousedb://datalens_reader@clickhouse:8123/qtickets"
 DASHBOARD_TITLE = "Qtickets: sales"
 DASHBOARD_SLUG = "qtickets-sales"
-EXCLUDED_COLUMNS = {"v_sales": {"show_starts_at_local"}}
 TICKETS = ",d"
 RUBLES = ",.2f"
 # Filters shared by charts: upcoming and past shows (show_starts_at is a true UTC instant).
@@ -141,11 +140,16 @@ def headline_charts() -> list[Chart]:
     dashboard = "v_sales_dashboard"
     refunds_14d = f"refunded_date_local >= {LOCAL_TODAY} - 13"
     refunds_today = f"refunded_date_local = {LOCAL_TODAY}"
+    tickets, revenue = "Tickets", "Revenue"
     return [
-        big_number("tickets_today", dashboard, "Tickets sold today", sum_of("tickets_sold_today", "Tickets"), TICKETS),
-        big_number("revenue_today", dashboard, "Revenue today, RUB", sum_of("revenue_today", "Revenue"), RUBLES),
-        big_number("tickets_14d", dashboard, "Tickets sold, 14 days", sum_of("tickets_sold_14d", "Tickets"), TICKETS),
-        big_number("revenue_14d", dashboard, "Revenue, 14 days, RUB", sum_of("revenue_14d", "Revenue"), RUBLES),
+        big_number("tickets_today", dashboard, "Tickets sold today",
+                   sum_of("tickets_sold_today", tickets), TICKETS),
+        big_number("revenue_today", dashboard, "Revenue today, RUB",
+                   sum_of("revenue_today", revenue), RUBLES),
+        big_number("tickets_14d", dashboard, "Tickets sold, 14 days",
+                   sum_of("tickets_sold_14d", tickets), TICKETS),
+        big_number("revenue_14d", dashboard, "Revenue, 14 days, RUB",
+                   sum_of("revenue_14d", revenue), RUBLES),
         big_number("refunded_tickets_today", "v_sales", "Tickets refunded today",
                    sql_metric(f"sumIf(quantity, {refunds_today})", "Refunded"), TICKETS),
         big_number("refunded_amount_today", "v_sales", "Refunded today, RUB",
@@ -193,7 +197,8 @@ def sell_through() -> Chart:
     }
     return Chart("sell_through", "v_sell_through", "Sell-through of upcoming shows, % of capacity",
                  "echarts_timeseries_line", params, width=12, height=60,
-                 description="One line per upcoming show: share of its capacity sold, by local day of the snapshot")  # fmt: skip
+                 description="One line per upcoming show: share of its capacity sold, "
+                 "by local day of the snapshot")  # fmt: skip
 
 
 def pie(key: str, title: str, column: str) -> Chart:
@@ -309,9 +314,13 @@ def query_context(chart: Chart, dataset_id: int = 0) -> dict[str, Any]:
     }
     for adhoc in params["adhoc_filters"]:
         if adhoc["expressionType"] == "SQL":
-            query["extras"]["where"] = " AND ".join(filter(None, [query["extras"]["where"], f"({adhoc['sqlExpression']})"]))
+            query["extras"]["where"] = " AND ".join(
+                filter(None, [query["extras"]["where"], f"({adhoc['sqlExpression']})"])
+            )
         else:
-            query["filters"].append({"col": adhoc["subject"], "op": adhoc["operator"], "val": adhoc["comparator"]})
+            query["filters"].append(
+                {"col": adhoc["subject"], "op": adhoc["operator"], "val": adhoc["comparator"]}
+            )
     if params.get("query_mode") == "raw":
         query["orderby"] = [json.loads(item) for item in params["order_by_cols"]]
     elif query["metrics"] and chart.viz_type in {"pie", "table"}:
@@ -355,12 +364,11 @@ def is_temporal(clickhouse_type: str) -> bool:
 
 
 def dataset_yaml(view: str, columns: dict[str, str]) -> dict[str, Any]:
-    kept = {name: kind for name, kind in columns.items() if name not in EXCLUDED_COLUMNS.get(view, set())}
     return {
         "table_name": view,
         # No schema: the connection's database (CLICKHOUSE_DATABASE) is the default one.
         "schema": None,
-        "main_dttm_col": "date_local" if "date_local" in kept else None,
+        "main_dttm_col": "date_local" if "date_local" in columns else None,
         "description": None,
         "default_endpoint": None,
         "offset": 0,
@@ -374,15 +382,36 @@ def dataset_yaml(view: str, columns: dict[str, str]) -> dict[str, Any]:
         "normalize_columns": False,
         "always_filter_main_dttm": False,
         "uuid": stable_uuid(f"dataset:{view}"),
-        "metrics": [{"metric_name": "count", "verbose_name": "COUNT(*)", "metric_type": "count",
-                     "expression": "COUNT(*)", "description": None, "d3format": None, "currency": None,
-                     "extra": None, "warning_text": None}],  # fmt: skip
+        "metrics": [
+            {
+                "metric_name": "count",
+                "verbose_name": "COUNT(*)",
+                "metric_type": "count",
+                "expression": "COUNT(*)",
+                "description": None,
+                "d3format": None,
+                "currency": None,
+                "extra": None,
+                "warning_text": None,
+            }
+        ],
         "columns": [
-            {"column_name": name, "verbose_name": None, "is_dttm": is_temporal(kind), "is_active": True,
-             "type": kind, "advanced_data_type": None, "groupby": True, "filterable": True,
-             "expression": None, "description": None, "python_date_format": None, "extra": None}
-            for name, kind in kept.items()
-        ],  # fmt: skip
+            {
+                "column_name": name,
+                "verbose_name": None,
+                "is_dttm": is_temporal(kind),
+                "is_active": True,
+                "type": kind,
+                "advanced_data_type": None,
+                "groupby": True,
+                "filterable": True,
+                "expression": None,
+                "description": None,
+                "python_date_format": None,
+                "extra": None,
+            }
+            for name, kind in columns.items()
+        ],
         "version": "1.0.0",
         "database_uuid": stable_uuid("database"),
     }
@@ -449,9 +478,17 @@ def native_filter(key: str, name: str, filter_type: str, column: str | None) -> 
         "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
         "cascadeParentIds": [],
         "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
-        "controlValues": ({"enableEmptyFilter": False, "multiSelect": True, "searchAllOptions": False,
-                           "inverseSelection": False, "defaultToFirstItem": False}
-                          if filter_type == "filter_select" else {}),  # fmt: skip
+        "controlValues": (
+            {
+                "enableEmptyFilter": False,
+                "multiSelect": True,
+                "searchAllOptions": False,
+                "inverseSelection": False,
+                "defaultToFirstItem": False,
+            }
+            if filter_type == "filter_select"
+            else {}
+        ),
         "type": "NATIVE_FILTER",
         "description": "",
         "chartsInScope": [],
@@ -487,8 +524,10 @@ def dashboard_yaml(charts: list[Chart]) -> dict[str, Any]:
             "cross_filters_enabled": False,
             "default_filters": "{}",
             "chart_configuration": {},
-            "global_chart_configuration": {"scope": {"rootPath": ["ROOT_ID"], "excluded": []},
-                                           "chartsInScope": []},  # fmt: skip
+            "global_chart_configuration": {
+                "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
+                "chartsInScope": [],
+            },
         },
         "version": "1.0.0",
     }
@@ -508,7 +547,10 @@ def build(target: Path) -> None:
     charts = all_charts()
     if target.exists():
         shutil.rmtree(target)
-    write_yaml(target / "metadata.yaml", {"version": "1.0.0", "type": "assets", "timestamp": "2026-12-05T00:00:00+00:00"})
+    write_yaml(
+        target / "metadata.yaml",
+        {"version": "1.0.0", "type": "assets", "timestamp": "2026-12-05T00:00:00+00:00"},
+    )
     write_yaml(target / "databases" / file_name(DATABASE_NAME), database_yaml())
     for view in sorted({chart.view for chart in charts}):
         write_yaml(target / "datasets" / file_name(DATABASE_NAME) .removesuffix(".yaml") / f"{view}.yaml",

@@ -54,11 +54,15 @@ def database_uri(home: Path) -> str:
     if target.kind == "chdb":
         copy = home / "mart-copy"
         copy_mart(target, copy)
-        print(f"Superset reads a copy of {target.path} taken now ({copy}); rerun `make superset` to refresh it")
+        print(
+            f"Superset reads a copy of {target.path} taken now ({copy}); rerun `make superset` to refresh it"
+        )
         return f"clickhousedb:///{database}?interface=chdb&path={quote(str(copy))}"
     password = os.environ.get("CLICKHOUSE_READER_PASSWORD", "")
     if not password:
-        raise SystemExit(f"error: CLICKHOUSE_READER_PASSWORD is not set: Superset reads {target.describe()} as {READER}")
+        raise SystemExit(
+            f"error: CLICKHOUSE_READER_PASSWORD is not set: Superset reads {target.describe()} as {READER}"
+        )
     interface = "https" if target.secure else "http"
     print(f"Superset reads ClickHouse server {interface}://{READER}@{target.host}:{target.port}/{database}")
     return (f"clickhousedb://{READER}:{quote(password, safe='')}@{target.host}:{target.port}/{database}"
@@ -116,7 +120,10 @@ def main() -> int:
     env = superset_env(home, uri, admin_password(home))
     subprocess.run([str(SUPERSET_BIN / "python"), str(HERE / "setup_superset.py")], env=env, check=True)
     port = os.environ.get("SUPERSET_PORT", "8088")
-    print(f"Superset: http://127.0.0.1:{port}/superset/dashboard/qtickets-sales/ (user admin); Ctrl-C stops it", flush=True)
+    print(
+        f"Superset: http://127.0.0.1:{port}/superset/dashboard/qtickets-sales/ (user admin); Ctrl-C stops it",
+        flush=True,
+    )
     env.pop("QTICKETS_SUPERSET_DATABASE_URI")
     env.pop("SUPERSET_ADMIN_PASSWORD")
     # One process (chDB serves one engine per process), threaded: a browser keeps connections open.

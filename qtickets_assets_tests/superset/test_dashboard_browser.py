@@ -63,7 +63,9 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     env = dict(os.environ, QTICKETS_SUPERSET_HOME=str(home), SUPERSET_PORT=str(port),
                SUPERSET_ADMIN_PASSWORD=password)  # fmt: skip
     python = ROOT / ".venv" / "bin" / "python"
-    process = subprocess.Popen([str(python), str(SUPERSET_DIR / "launch.py")], env=env, start_new_session=True)
+    process = subprocess.Popen(
+        [str(python), str(SUPERSET_DIR / "launch.py")], env=env, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process)
