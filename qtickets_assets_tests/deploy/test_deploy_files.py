@@ -344,11 +344,11 @@ def test_superset_service_reads_the_clickhouse_service_as_the_read_only_user(
     # Each secret is required from deploy/.env under its own name: never a literal, never a default.
     for name in SUPERSET_SECRETS:
         assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", env[name]), env[name]
-    values = {name: f"value-of-{name}" for name in SUPERSET_SECRETS}
+    values = {name: f"test-{name}" for name in SUPERSET_SECRETS}
     resolved = {key: resolve(str(value), values) for key, value in env.items()}
     # What the image's set-up script writes into Superset's metadata from that environment.
     assert setup_superset.mart_uri(resolved) == (
-        "clickhousedb://datalens_reader:value-of-CLICKHOUSE_READER_PASSWORD@clickhouse:8123/qtickets"
+        "clickhousedb://datalens_reader:test-CLICKHOUSE_READER_PASSWORD@clickhouse:8123/qtickets"
         "?interface=http"
     )
 

@@ -16,7 +16,7 @@ from qtickets_assets_tests.deploy.files import setup_superset_module
 
 ROOT = Path(__file__).resolve().parents[2]
 # Characters a URI must escape: each one left raw would end the password early or move the host.
-AWKWARD = "p@ss/w:rd?#%"
+AWKWARD = "test-p@ss/w:rd?#%"
 
 
 @pytest.fixture(scope="module")
@@ -27,33 +27,33 @@ def setup() -> ModuleType:
 def test_the_server_of_clickhouse_url_is_read_as_the_reader_with_its_password_escaped(setup) -> None:
     env = {"CLICKHOUSE_URL": "http://clickhouse:8123", "CLICKHOUSE_READER_PASSWORD": AWKWARD}
     assert setup.mart_uri(env) == (
-        "clickhousedb://datalens_reader:p%40ss%2Fw%3Ard%3F%23%25@clickhouse:8123/qtickets?interface=http"
+        "clickhousedb://datalens_reader:test-p%40ss%2Fw%3Ard%3F%23%25@clickhouse:8123/qtickets?interface=http"
     )
 
 
 def test_https_defaults_to_8443_and_the_database_comes_from_clickhouse_database(setup) -> None:
-    env = {"CLICKHOUSE_URL": "https://ch.example.ru", "CLICKHOUSE_READER_PASSWORD": "pw",
+    env = {"CLICKHOUSE_URL": "https://ch.example.ru", "CLICKHOUSE_READER_PASSWORD": "test-pw",
            "CLICKHOUSE_DATABASE": "tickets_mart"}  # fmt: skip
     assert (
         setup.mart_uri(env)
-        == "clickhousedb://datalens_reader:pw@ch.example.ru:8443/tickets_mart?interface=https"
+        == "clickhousedb://datalens_reader:test-pw@ch.example.ru:8443/tickets_mart?interface=https"
     )
 
 
 def test_a_user_in_clickhouse_url_is_ignored_the_reader_reads(setup) -> None:
     env = {
-        "CLICKHOUSE_URL": "http://etl_writer:etl-secret@clickhouse:8123",
-        "CLICKHOUSE_READER_PASSWORD": "pw",
+        "CLICKHOUSE_URL": "http://etl_writer:test-etl@clickhouse:8123",
+        "CLICKHOUSE_READER_PASSWORD": "test-pw",
     }
     uri = setup.mart_uri(env)
-    assert uri == "clickhousedb://datalens_reader:pw@clickhouse:8123/qtickets?interface=http"
+    assert uri == "clickhousedb://datalens_reader:test-pw@clickhouse:8123/qtickets?interface=http"
     assert "etl" not in uri
 
 
 def test_an_explicit_uri_wins(setup) -> None:
     """`make superset` passes its URI (a copy of the embedded mart, or the server) this way."""
     env = {"QTICKETS_SUPERSET_DATABASE_URI": "clickhousedb:///qtickets?interface=chdb&path=/m",
-           "CLICKHOUSE_URL": "http://clickhouse:8123", "CLICKHOUSE_READER_PASSWORD": "pw"}  # fmt: skip
+           "CLICKHOUSE_URL": "http://clickhouse:8123", "CLICKHOUSE_READER_PASSWORD": "test-pw"}  # fmt: skip
     assert setup.mart_uri(env) == "clickhousedb:///qtickets?interface=chdb&path=/m"
 
 
@@ -62,11 +62,11 @@ def test_an_explicit_uri_wins(setup) -> None:
     [
         ({"CLICKHOUSE_URL": "http://clickhouse:8123"},
          "error: CLICKHOUSE_READER_PASSWORD is not set: Superset reads the server as datalens_reader"),
-        ({"CLICKHOUSE_READER_PASSWORD": "pw"},
+        ({"CLICKHOUSE_READER_PASSWORD": "test-pw"},
          "error: set QTICKETS_SUPERSET_DATABASE_URI, or CLICKHOUSE_URL to the server, e.g. http://clickhouse:8123"),
-        ({"CLICKHOUSE_URL": "chdb:///data/clickhouse", "CLICKHOUSE_READER_PASSWORD": "pw"},
+        ({"CLICKHOUSE_URL": "chdb:///data/clickhouse", "CLICKHOUSE_READER_PASSWORD": "test-pw"},
          "error: set QTICKETS_SUPERSET_DATABASE_URI, or CLICKHOUSE_URL to the server, e.g. http://clickhouse:8123"),
-        ({"CLICKHOUSE_URL": "http://u:pw-in-url@clickhouse:81x3", "CLICKHOUSE_READER_PASSWORD": "pw"},
+        ({"CLICKHOUSE_URL": "http://u:test-url@clickhouse:81x3", "CLICKHOUSE_READER_PASSWORD": "test-pw"},
          "error: CLICKHOUSE_URL has a port that is not a number"),
     ],
     ids=["no-password", "no-url", "embedded-url", "bad-port"],
@@ -77,7 +77,7 @@ def test_a_missing_or_wrong_setting_is_named(setup, env: dict[str, str], message
     assert str(raised.value) == message
 
 
-@pytest.mark.parametrize("password", ["pw", AWKWARD, "a@b@c"])
+@pytest.mark.parametrize("password", ["test-pw", AWKWARD, "test-a@b@c"])
 def test_the_printed_uri_has_no_password(setup, password: str) -> None:
     raw = f"clickhousedb://datalens_reader:{password}@clickhouse:8123/qtickets?interface=http"
     for uri in (raw, setup.reader_uri("clickhouse", 8123, "qtickets", password, False)):
@@ -109,7 +109,7 @@ def test_make_superset_builds_the_server_uri_with_the_same_function(
     launch = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(launch)
 
-    monkeypatch.setenv("CLICKHOUSE_URL", "https://etl_writer:etl-secret@ch.example.ru:9443")
+    monkeypatch.setenv("CLICKHOUSE_URL", "https://etl_writer:test-etl@ch.example.ru:9443")
     monkeypatch.setenv("CLICKHOUSE_READER_PASSWORD", AWKWARD)
     monkeypatch.delenv("CLICKHOUSE_DATABASE", raising=False)
     assert launch.database_uri(tmp_path) == setup.reader_uri("ch.example.ru", 9443, "qtickets", AWKWARD, True)
