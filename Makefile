@@ -72,6 +72,7 @@ superset: $(STAMP) $(SUPERSET_STAMP)
 
 # The browser test (opt-in: installing Superset alone takes longer than CI's budget): on the mart of
 # `make demo`, headless Chromium opens the dashboard; run it before every change to the bundle.
+# It also runs the deploy/ Superset image's start command without Docker (test_deploy_image.py).
 $(SUPERSET_DIR)/browser/node_modules: $(SUPERSET_DIR)/browser/package.json
 	cd $(SUPERSET_DIR)/browser && npm ci --no-audit --no-fund
 	@touch $@

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+from setup_superset import READER, reader_uri  # beside this file: the one spelling of the reader's URI
+
 from qtickets_assets import settings
 from qtickets_assets.lib.clickhouse.connection import quote_identifier
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
@@ -27,7 +29,6 @@ from qtickets_assets.lib.clickhouse.url import ClickHouseTarget, parse_clickhous
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SUPERSET_BIN = ROOT / ".venv-superset" / "bin"
-READER = "datalens_reader"
 
 
 def superset_home() -> Path:
@@ -65,8 +66,7 @@ def database_uri(home: Path) -> str:
         )
     interface = "https" if target.secure else "http"
     print(f"Superset reads ClickHouse server {interface}://{READER}@{target.host}:{target.port}/{database}")
-    return (f"clickhousedb://{READER}:{quote(password, safe='')}@{target.host}:{target.port}/{database}"
-            f"?interface={interface}")  # fmt: skip
+    return reader_uri(target.host, target.port, database, password, target.secure)
 
 
 def private_file(path: Path, make_value: bool) -> str | None:

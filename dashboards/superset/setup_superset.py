@@ -1,10 +1,14 @@
 """Prepare Superset's metadata and import the bundle (run with Superset's own Python).
 
 Environment: SUPERSET_CONFIG_PATH (superset_config.py), QTICKETS_SUPERSET_HOME, the admin's
-SUPERSET_ADMIN_PASSWORD, and QTICKETS_SUPERSET_DATABASE_URI, the SQLAlchemy URI of the mart
-(`clickhousedb://...`). The URI replaces the bundle's placeholder in memory: the password it may
-hold reaches only Superset's metadata (encrypted with the secret key), never a file or argv.
-Idempotent: a second run resets the admin's password and overwrites the bundle's objects.
+SUPERSET_ADMIN_PASSWORD, and the mart to read: QTICKETS_SUPERSET_DATABASE_URI, its SQLAlchemy URI
+(`clickhousedb://...`, what `make superset` passes), or else the ClickHouse server CLICKHOUSE_URL
+names (scheme, host and port; a user in it is ignored), read as the read-only user datalens_reader
+with CLICKHOUSE_READER_PASSWORD in the database CLICKHOUSE_DATABASE (what the deploy/ service
+passes). The URI replaces the bundle's placeholder in memory: the password it holds reaches only
+Superset's metadata (encrypted with the secret key), never a file, argv or the output.
+Idempotent: a second run resets the admin's password and overwrites the bundle's objects, so the
+deploy/ service runs it on every start.
 """
 
 from __future__ import annotations
@@ -12,12 +16,62 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import yaml
 
 BUNDLE = Path(os.environ.get("QTICKETS_SUPERSET_BUNDLE", Path(__file__).resolve().parent / "bundle"))
 ADMIN = "admin"
+# The dashboards' read-only user (clickhouse/rbac/roles.sql: SELECT on the mart, readonly = 2).
+READER = "datalens_reader"
+DEFAULT_DATABASE = "qtickets"
+
+
+def reader_uri(host: str, port: int, database: str, password: str, secure: bool) -> str:
+    """The SQLAlchemy URI of a ClickHouse server read as the read-only user READER."""
+    interface = "https" if secure else "http"
+    return (f"clickhousedb://{READER}:{quote(password, safe='')}@{host}:{port}/{quote(database, safe='')}"
+            f"?interface={interface}")  # fmt: skip
+
+
+def server_uri_from_env(env: Mapping[str, str]) -> str:
+    """READER's URI on the server of CLICKHOUSE_URL, with CLICKHOUSE_READER_PASSWORD."""
+    url = env.get("CLICKHOUSE_URL", "")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise SystemExit("error: CLICKHOUSE_URL has a port that is not a number") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SystemExit(
+            "error: set QTICKETS_SUPERSET_DATABASE_URI, or CLICKHOUSE_URL to the server, "
+            "e.g. http://clickhouse:8123"
+        )
+    password = env.get("CLICKHOUSE_READER_PASSWORD", "")
+    if not password:
+        raise SystemExit(
+            f"error: CLICKHOUSE_READER_PASSWORD is not set: Superset reads the server as {READER}"
+        )
+    secure = parts.scheme == "https"
+    database = env.get("CLICKHOUSE_DATABASE") or DEFAULT_DATABASE
+    return reader_uri(parts.hostname, port or (8443 if secure else 8123), database, password, secure)
+
+
+def mart_uri(env: Mapping[str, str]) -> str:
+    """QTICKETS_SUPERSET_DATABASE_URI, or READER's URI on the server of CLICKHOUSE_URL."""
+    return env.get("QTICKETS_SUPERSET_DATABASE_URI") or server_uri_from_env(env)
+
+
+def without_password(uri: str) -> str:
+    """The URI as it may be printed: everything but the password (up to the last `@`, whatever
+    characters it holds)."""
+    scheme, separator, rest = uri.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not at:
+        return uri
+    return f"{scheme}{separator}{credentials.partition(':')[0]}@{location}"
 
 
 def superset_cli(*args: str) -> None:
@@ -62,7 +116,7 @@ def import_bundle(database_uri: str) -> None:
 
 
 def main() -> int:
-    database_uri = os.environ["QTICKETS_SUPERSET_DATABASE_URI"]
+    uri = mart_uri(os.environ)
     password = os.environ["SUPERSET_ADMIN_PASSWORD"]
     superset_cli("db", "upgrade")
     superset_cli("init")
@@ -71,8 +125,8 @@ def main() -> int:
     app = create_app()
     with app.test_request_context():
         ensure_admin(password)
-        import_bundle(database_uri)
-    print(f"imported {BUNDLE} (dashboard 'Qtickets: sales')")
+        import_bundle(uri)
+    print(f"imported {BUNDLE} (dashboard 'Qtickets: sales') reading {without_password(uri)}")
     return 0
 
 

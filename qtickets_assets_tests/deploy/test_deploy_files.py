@@ -11,16 +11,27 @@ import re
 import shlex
 import subprocess
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-COMPOSE = DEPLOY / "docker-compose.yaml"
+from qtickets_assets_tests.deploy.files import (
+    COMPOSE,
+    DEPLOY,
+    ROOT,
+    VAR_REF,
+    build_of,
+    dockerfile_cmd,
+    dockerfile_env,
+    dockerfile_instructions,
+    load_yaml,
+    resolve,
+    setup_superset_module,
+)
+
 LOCATION = "qtickets_assets"
 MODULE = "qtickets_assets.definitions"
 # The contract's environment variables (docs/contract.md, "How it is driven").
@@ -29,11 +40,7 @@ CONTRACT_ENV = ("QTICKETS_BASE_URL", "QTICKETS_TOKEN", "CLICKHOUSE_URL", "CLICKH
 CONTRACT_FILE = ROOT / "docs" / "contract.md"
 PLACEHOLDER = "change-me"
 SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET", re.IGNORECASE)
-VAR_REF = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?P<rest>[^}]*)\}")
-
-
-def load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+SUPERSET_DIR = ROOT / "dashboards" / "superset"
 
 
 @pytest.fixture(scope="module")
@@ -57,31 +64,19 @@ def option(args: list[str], *names: str) -> str:
     raise AssertionError(f"none of {names} in {args}")
 
 
-def dockerfile_instructions(path: Path) -> Iterator[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
-    logical = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if raw.lstrip().startswith("#") and not logical:
-            continue
-        logical += raw.rstrip("\\").strip() + " "
-        if not raw.rstrip().endswith("\\"):
-            if logical.strip():
-                keyword, _, rest = logical.strip().partition(" ")
-                yield keyword.upper(), rest.strip()
-            logical = ""
-
-
-def dockerfile_cmd(path: Path) -> list[str]:
-    import json
-
-    cmds = [json.loads(rest) for keyword, rest in dockerfile_instructions(path) if keyword == "CMD"]
-    assert cmds, f"{path} has no CMD"
-    return cmds[-1]
+def builds(compose: dict[str, Any]) -> list[tuple[Path, Path]]:
+    """Every distinct (context, Dockerfile) the compose file builds."""
+    return sorted({build_of(s) for s in services(compose).values() if "build" in s})
 
 
 def deploy_text_files() -> list[Path]:
+    built = builds(load_yaml(COMPOSE))
     return sorted(
-        [ROOT / "Dockerfile", ROOT / ".dockerignore", *(p for p in DEPLOY.rglob("*") if p.is_file())]
+        {
+            *(dockerfile for _, dockerfile in built),
+            *(context / ".dockerignore" for context, _ in built),
+            *(p for p in DEPLOY.rglob("*") if p.is_file()),
+        }
     )
 
 
@@ -89,12 +84,11 @@ def deploy_text_files() -> list[Path]:
 
 
 def test_compose_build_contexts_and_dockerfiles_exist(compose: dict[str, Any]) -> None:
-    builds = [s["build"] for s in services(compose).values() if "build" in s]
-    assert builds, "the code location image must be built from the repository"
-    for build in builds:
-        context = (DEPLOY / build["context"]).resolve()
+    built = builds(compose)
+    assert {dockerfile for _, dockerfile in built} == {ROOT / "Dockerfile", SUPERSET_DIR / "Dockerfile"}
+    for context, dockerfile in built:
         assert context.is_dir(), context
-        assert (context / build.get("dockerfile", "Dockerfile")).is_file()
+        assert dockerfile.is_file(), dockerfile
 
 
 def test_compose_bind_mounts_exist(compose: dict[str, Any]) -> None:
@@ -108,32 +102,46 @@ def test_compose_bind_mounts_exist(compose: dict[str, Any]) -> None:
             assert (DEPLOY / source).exists(), f"{name} mounts missing {source}"
 
 
-def test_dockerfile_copy_sources_exist_and_are_not_dockerignored() -> None:
-    ignored = {
-        line.strip()
-        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    }
-    copies = [rest for keyword, rest in dockerfile_instructions(ROOT / "Dockerfile") if keyword == "COPY"]
-    assert copies
-    for rest in copies:
-        *sources, _dest = [a for a in rest.split() if not a.startswith("--")]
+def copy_sources(dockerfile: Path) -> list[str]:
+    sources = []
+    for keyword, rest in dockerfile_instructions(dockerfile):
+        if keyword == "COPY":
+            *names, _destination = [a for a in rest.split() if not a.startswith("--")]
+            sources += names
+    return sources
+
+
+def test_dockerfile_copy_sources_exist_and_are_not_dockerignored(compose: dict[str, Any]) -> None:
+    for context, dockerfile in builds(compose):
+        ignored = {
+            line.strip()
+            for line in (context / ".dockerignore").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+        sources = copy_sources(dockerfile)
+        assert sources, dockerfile
         for source in sources:
-            assert (ROOT / source).exists(), f"COPY {source}: missing"
-            assert source not in ignored, f"COPY {source}: excluded by .dockerignore"
+            assert (context / source).exists(), f"{dockerfile}: COPY {source}: missing"
+            assert source not in ignored, f"{dockerfile}: COPY {source}: excluded by .dockerignore"
 
 
-def test_dockerfile_base_user_and_install() -> None:
-    instructions = list(dockerfile_instructions(ROOT / "Dockerfile"))
-    froms = [rest for keyword, rest in instructions if keyword == "FROM"]
-    assert froms and all(f.startswith("python:3.11-slim") for f in froms)
-    runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
+def test_dockerfiles_base_user_and_no_baked_secret(compose: dict[str, Any]) -> None:
+    for _, dockerfile in builds(compose):
+        instructions = list(dockerfile_instructions(dockerfile))
+        froms = [rest for keyword, rest in instructions if keyword == "FROM"]
+        assert froms and all(f.startswith("python:3.11-slim") for f in froms), dockerfile
+        users = [rest for keyword, rest in instructions if keyword == "USER"]
+        assert users and users[-1] not in {"root", "0"}, f"{dockerfile}: the image must not run as root"
+        assert not [
+            rest for keyword, rest in instructions if keyword in {"ENV", "ARG"} and SECRET_NAME.search(rest)
+        ], dockerfile
+
+
+def test_dagster_image_installs_the_project_with_its_constraints() -> None:
+    runs = " ".join(
+        rest for keyword, rest in dockerfile_instructions(ROOT / "Dockerfile") if keyword == "RUN"
+    )
     assert "pip install -c constraints.txt '.[deploy]'" in runs
-    users = [rest for keyword, rest in instructions if keyword == "USER"]
-    assert users and users[-1] not in {"root", "0"}, "the image must not run as root"
-    assert not [
-        rest for keyword, rest in instructions if keyword in {"ENV", "ARG"} and SECRET_NAME.search(rest)
-    ]
 
 
 # --- Python modules and the location name --------------------------------------------------------
@@ -305,3 +313,103 @@ def test_the_project_needs_nothing_outside_its_repository() -> None:
         str(path.relative_to(ROOT)) for path in tracked if outside.search(path.read_text(errors="ignore"))
     ]
     assert not offenders
+
+
+# --- Superset ------------------------------------------------------------------------------------
+
+SUPERSET_PIN = re.compile(r"^apache[-_.]superset==", re.I | re.M)  # a pin, however the name is spelt
+SUPERSET_SECRETS = ("CLICKHOUSE_READER_PASSWORD", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD")
+
+
+@pytest.fixture(scope="module")
+def setup_superset() -> ModuleType:
+    return setup_superset_module()
+
+
+@pytest.fixture(scope="module")
+def superset_image(compose: dict[str, Any]) -> tuple[Path, Path]:
+    return build_of(services(compose)["superset"])
+
+
+def test_superset_service_reads_the_clickhouse_service_as_the_read_only_user(
+    compose: dict[str, Any], setup_superset: ModuleType
+) -> None:
+    service = services(compose)["superset"]
+    assert service["depends_on"] == {"clickhouse": {"condition": "service_healthy"}}
+    env = service["environment"]
+    server = urlsplit(env["CLICKHOUSE_URL"])
+    assert (server.scheme, server.hostname, server.port) == ("http", "clickhouse", 8123)
+    assert server.username is None and server.password is None, "the reader's password comes on its own"
+    assert any(str(port).endswith(":8123") for port in services(compose)["clickhouse"]["ports"])
+    # Each secret is required from deploy/.env under its own name: never a literal, never a default.
+    for name in SUPERSET_SECRETS:
+        assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", env[name]), env[name]
+    values = {name: f"test-{name}" for name in SUPERSET_SECRETS}
+    resolved = {key: resolve(str(value), values) for key, value in env.items()}
+    # What the image's set-up script writes into Superset's metadata from that environment.
+    assert setup_superset.mart_uri(resolved) == (
+        "clickhousedb://datalens_reader:test-CLICKHOUSE_READER_PASSWORD@clickhouse:8123/qtickets"
+        "?interface=http"
+    )
+
+
+def test_the_superset_reader_is_the_read_only_user_of_the_rbac_module(setup_superset: ModuleType) -> None:
+    roles = (ROOT / "clickhouse" / "rbac" / "roles.sql").read_text(encoding="utf-8")
+    sql = " ".join(line for line in roles.splitlines() if not line.lstrip().startswith("--"))
+    reader = setup_superset.READER
+    statements = [" ".join(s.split()) for s in sql.split(";") if re.search(rf"\b{reader}\b", s)]
+    users = [s for s in statements if s.startswith(("CREATE USER", "ALTER USER"))]
+    assert len(users) == 2 and all(s.endswith("SETTINGS readonly = 2") for s in users), users
+    grants = [s for s in statements if s.startswith("GRANT")]
+    assert grants == [f"GRANT SELECT ON {{database}}.* TO {reader}"]
+    database = load_yaml(next((SUPERSET_DIR / "bundle" / "databases").glob("*.yaml")))
+    assert database["sqlalchemy_uri"].startswith(f"clickhousedb://{reader}@")
+
+
+def test_superset_image_installs_the_pins_of_make_superset(superset_image: tuple[Path, Path]) -> None:
+    context, dockerfile = superset_image
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    superset_dir = re.search(r"^SUPERSET_DIR := (\S+)$", makefile, re.M)
+    assert superset_dir and context == (ROOT / superset_dir[1]).resolve() == SUPERSET_DIR
+    assert (
+        "pip install --quiet -c $(SUPERSET_DIR)/constraints.txt -r $(SUPERSET_DIR)/requirements.txt"
+        in makefile
+    )
+    runs = [rest for keyword, rest in dockerfile_instructions(dockerfile) if keyword == "RUN"]
+    assert "pip install -c constraints.txt -r requirements.txt" in runs
+    assert {"constraints.txt", "requirements.txt"} <= set(copy_sources(dockerfile))
+    # One source of pins: no other tracked file pins Superset.
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    pinning = sorted(
+        name for name in listed.stdout.splitlines()
+        if (ROOT / name).is_file() and SUPERSET_PIN.search((ROOT / name).read_text(errors="ignore"))
+        and not name.startswith(("qtickets_assets_tests/", "docs/", "README"))
+    )  # fmt: skip
+    assert pinning == ["dashboards/superset/constraints.txt", "dashboards/superset/requirements.txt"]
+
+
+def test_superset_image_copies_the_bundle_and_imports_it_on_every_start(
+    compose: dict[str, Any], superset_image: tuple[Path, Path], setup_superset: ModuleType
+) -> None:
+    context, dockerfile = superset_image
+    instructions = list(dockerfile_instructions(dockerfile))
+    copies = [rest.split() for keyword, rest in instructions if keyword == "COPY"]
+    assert ["bundle", "./bundle"] in copies
+    assert ["superset_config.py", "setup_superset.py", "./"] in copies
+    # The script finds the bundle beside itself, as it does in the repository.
+    assert context / "bundle" == setup_superset.BUNDLE
+    assert (context / "bundle" / "metadata.yaml").is_file()
+    shell, flag, script = dockerfile_cmd(dockerfile)
+    assert (shell, flag) == ("sh", "-c")
+    set_up, _, serve = script.partition(" && exec ")
+    assert set_up == "python setup_superset.py"
+    assert serve.startswith("gunicorn --bind 0.0.0.0:8088 ")
+    workdir = [rest for keyword, rest in instructions if keyword == "WORKDIR"][-1]
+    env = dockerfile_env(dockerfile)
+    assert env["SUPERSET_CONFIG_PATH"] == f"{workdir}/superset_config.py"
+    service = services(compose)["superset"]
+    # Superset's metadata (SQLite under QTICKETS_SUPERSET_HOME) outlives the container.
+    assert service["volumes"] == [f"superset-data:{env['QTICKETS_SUPERSET_HOME']}"]
+    assert "superset-data" in compose["volumes"]
+    assert service["ports"] == ["127.0.0.1:${SUPERSET_PORT:-8088}:8088"]
+    assert "http://127.0.0.1:8088/health" in " ".join(service["healthcheck"]["test"])

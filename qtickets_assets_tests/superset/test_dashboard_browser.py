@@ -12,10 +12,7 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +23,7 @@ import pytest
 
 from qtickets_assets import settings
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets_tests.superset.service import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPERSET_DIR = ROOT / "dashboards" / "superset"
@@ -35,24 +33,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(os.environ.get("QTICKETS_SUPERSET_TEST") != "1", reason="opt-in: make superset-test"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], attempts: int = 300) -> None:
-    for _ in range(attempts):
-        assert process.poll() is None, "Superset exited while starting (see its output above)"
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise AssertionError(f"Superset did not answer {url}/health")
 
 
 @pytest.fixture(scope="module")
