@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
+from qtickets_assets.lib.clickhouse.writers import in_blocks
 from qtickets_assets.lib.qtickets.client import OrderMarker, QticketsClient
 from qtickets_assets.lib.qtickets.filters import Where
 from qtickets_assets.lib.qtickets.models import Order
@@ -109,8 +110,11 @@ def newer(marker: OrderMarker, page: list[Order]) -> OrderMarker:
 
 def with_local_dates(spooled: SpooledTickets, calendar: tickets.Calendar) -> pa.RecordBatchReader:
     """The spooled tickets as a one-pass stream of complete fact_sales rows, the calendar days
-    added batch by batch as the IO manager reads it."""
-    crawled = spooled.spool.reader()
+    added block by block as the IO manager reads it.
+
+    The spool holds one small batch per page (~100 tickets); the days are computed on the blocks
+    the writer inserts (BLOCK_ROWS), since each call costs the same ~1.5 ms whatever its size:
+    per page that was ~0.6 s of a medium full sync, per block a few ms."""
     schema = to_arrow_schema(table_schema("fact_sales"))
-    blocks = (calendar.with_local_dates(pa.Table.from_batches([batch])) for batch in crawled)
+    blocks = (calendar.with_local_dates(block) for block in in_blocks(spooled.spool.reader()))
     return pa.RecordBatchReader.from_batches(schema, (b for block in blocks for b in block.to_batches()))
