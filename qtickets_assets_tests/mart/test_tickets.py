@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
+import pytest
 
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.orders import spool_tickets, with_local_dates
 from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
 from qtickets_assets_tests.qtickets.fakes import raw_basket, raw_event, raw_order
@@ -240,3 +242,15 @@ def test_calendar_days_are_computed_per_written_block_not_per_page(monkeypatch) 
     again = with_local_dates(spool_tickets(pages), calendar).read_all().to_pylist()
     assert calls == [52, 52, 16]  # pages of 4 gathered until at least 50 rows
     assert again == rows
+
+
+def test_a_value_that_does_not_fit_its_column_is_named() -> None:
+    order = parse_record(Order, raw_order(5, event_id=-1, baskets=[raw_basket(50, quantity=2**33)]))
+    with pytest.raises(SchemaMismatchError) as refused:
+        tickets.tickets_table([order])
+    assert refused.value.problems == [
+        "column event_id UInt64 is int64 and cannot become uint64: Integer value -1 not in range: "
+        "0 to 9223372036854775807",
+        "column quantity UInt32 is int64 and cannot become uint32: Integer value 8589934592 not in "
+        "range: 0 to 4294967295",
+    ]
