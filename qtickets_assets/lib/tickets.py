@@ -2,10 +2,10 @@
 
 Built in two steps, because a ticket's calendar days depend on its event's time zone, which a
 crawl of orders does not carry (orders have no city) and may learn only after the page arrived:
-- `tickets_table(orders)`: every column the orders give, per page, straight to Arrow (a pandas
-  frame of Python objects per page cost more CPU than fetching it);
+- `tickets_table(orders)`: every column the orders give, per page, straight to Arrow from the
+  values as the wire sent them (no Decimal or datetime object per ticket: see bench/decode.py);
 - `Calendar.with_local_dates(block)`: the `_local` dates, from each event's city zone, vectorised
-  per zone (ClickHouse cannot do this per row: with a
+  per zone, on the blocks the writer inserts (ClickHouse cannot do this per row: with a
   zone column `toDate(toTimeZone(t, zone))` silently uses one zone for the whole column).
 Pure functions: no I/O, no Dagster.
 """

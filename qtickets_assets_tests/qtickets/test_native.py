@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -198,3 +199,20 @@ def test_a_refusal_sent_with_200_and_data_is_not_read_as_orders() -> None:
         }
     )
     assert decode_order_page(body) is None
+
+
+def test_the_documented_orders_answer_reads_natively() -> None:
+    """docs/qtickets-api.md §3.3, the shape the captures show, is read natively as validated."""
+    doc = (Path(__file__).parents[2] / "docs" / "qtickets-api.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### 3.3 `GET /orders`") :]
+    start = section.index("```json") + len("```json")
+    body = section[start : section.index("```", start)]
+    native = decode_order_page(body.encode())
+    assert native is not None and native.paging.total == 101
+    [order] = native.data
+    assert_same_order(order, parse_record(Order, orjson.loads(body)["data"][0]))
+    assert (order.utm.campaign, order.site_host, str(order.price)) == (
+        "anons2",
+        "dino-show.example",
+        "882.00",
+    )
