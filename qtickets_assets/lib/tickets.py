@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
@@ -26,7 +27,14 @@ import pyarrow.compute as pc
 from qtickets_assets.lib.clickhouse.convert import conform_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema, to_arrow_schema
 from qtickets_assets.lib.qtickets.models import Event, Order
-from qtickets_assets.lib.qtickets.native import UTC_SECONDS, NativeOrder, native_order
+from qtickets_assets.lib.qtickets.native import (
+    BASKET_AMOUNTS,
+    BASKET_TIMES,
+    UTC_SECONDS,
+    NativeBasket,
+    NativeOrder,
+    native_order,
+)
 from qtickets_assets.lib.qtickets.rules import ticket_status
 
 log = logging.getLogger(__name__)
@@ -84,20 +92,8 @@ def _ticket_columns(page: list[NativeOrder], ids: pa.DataType, counts: pa.DataTy
     # Each ticket's order: the orders' columns are built once per order, then spread over tickets.
     owner = pa.array([i for i, order in enumerate(page) for _ in order.baskets], pa.int64())
     per_order = _order_columns(page, ids).take(owner)
-    created, updated, deleted, refunded_at, checked = _times(
-        [b.created_at for b in baskets],
-        [b.updated_at for b in baskets],
-        [b.deleted_at for b in baskets],
-        [b.refunded_at for b in baskets],
-        [b.checked_at for b in baskets],
-    )
-    price, original, discount, fee, refunded = _amounts(
-        [b.price for b in baskets],
-        [b.original_price for b in baskets],
-        [b.discount_value for b in baskets],
-        [b.service_fee_amount for b in baskets],
-        [b.refunded_amount for b in baskets],
-    )
+    created, updated, deleted, refunded_at, checked = _times(*_fields(baskets, BASKET_TIMES))
+    price, original, discount, fee, refunded = _amounts(*_fields(baskets, BASKET_AMOUNTS))
     order_updated = per_order.column("order_updated_at")
     basket_updated = pc.coalesce(updated, order_updated)
     labels = [tariff_and_zone(b.seat_name or "", b.multiprice_code) for b in baskets]
@@ -168,6 +164,11 @@ def _order_columns(page: list[NativeOrder], ids: pa.DataType) -> pa.Table:
             "order_deleted_at": deleted_at,
         }
     )
+
+
+def _fields(baskets: list[NativeBasket], names: tuple[str, ...]) -> list[list[Any]]:
+    """The named fields of every basket, a list per field."""
+    return [list(map(attrgetter(name), baskets)) for name in names]
 
 
 def _times(*columns: list[str | None]) -> list[pa.Array[Any]]:

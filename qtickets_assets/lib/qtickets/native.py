@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -151,6 +152,11 @@ class NativeOrderPage(msgspec.Struct, frozen=True):
 
 
 _PAGE = msgspec.json.Decoder(NativeOrderPage)
+# A basket's times and amounts (the tickets table reads them by these names too).
+BASKET_TIMES = ("created_at", "updated_at", "deleted_at", "refunded_at", "checked_at")
+BASKET_AMOUNTS = ("price", "original_price", "discount_value", "service_fee_amount", "refunded_amount")
+_basket_times = attrgetter(*BASKET_TIMES)
+_basket_amounts = attrgetter(*BASKET_AMOUNTS)
 
 
 def decode_order_page(body: bytes) -> NativeOrderPage | None:
@@ -171,10 +177,10 @@ def read_exactly(orders: list[NativeOrder]) -> bool:
         t for o in orders for t in (o.created_at_text, o.updated_at_text, o.payed_at_text, o.deleted_at_text)
     ]
     amounts: list[float | None] = [o.price_amount for o in orders]
-    for o in orders:
-        for b in o.baskets:
-            times += (b.created_at, b.updated_at, b.deleted_at, b.refunded_at, b.checked_at)
-            amounts += (b.price, b.original_price, b.discount_value, b.service_fee_amount, b.refunded_amount)
+    for order in orders:
+        for basket in order.baskets:
+            times += _basket_times(basket)
+            amounts += _basket_amounts(basket)
     return wire_times(times) is not None and whole_kopecks(amounts)
 
 
