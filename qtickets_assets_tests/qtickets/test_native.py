@@ -14,6 +14,7 @@ import pytest
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.qtickets.errors import QticketsPayloadError
 from qtickets_assets.lib.qtickets.fields import to_money, to_optional_utc
+from qtickets_assets.lib.qtickets.filters import Where
 from qtickets_assets.lib.qtickets.models import Order, parse_record
 from qtickets_assets.lib.qtickets.native import (
     NativeBasket,
@@ -216,3 +217,21 @@ def test_the_documented_orders_answer_reads_natively() -> None:
         "dino-show.example",
         "882.00",
     )
+
+
+def test_natively_read_orders_are_filtered_as_validated_ones() -> None:
+    orders = [raw_order(i, price=100 * i, baskets=[raw_basket(10 * i, price=100 * i)]) for i in range(1, 121)]
+    api = FakeApi(orders=orders, honour_filters=False)  # every clause is re-checked by the client
+    clauses = [
+        [Where("updated_at", ">=", "2025-11-20T10:00:00+03:00")],
+        [Where("price", ">", "5000"), Where("payed", "=", 1)],
+        [Where("deleted_at", "null"), Where("id", "<=", 77)],
+    ]
+    with make_client(api) as client:
+        for where in clauses:
+            # Pages are handed on as they arrive: compare the sets of orders.
+            native = sorted(o.id for page in client.iter_native_order_pages(where) for o in page)
+            validated = sorted(o.id for page in client.iter_order_pages(where) for o in page)
+            assert native == validated and 0 < len(native) < len(orders), where
+        with pytest.raises(ValueError, match="natively read orders cannot be filtered on utm"):
+            client.iter_native_order_pages([Where("utm", "null")])

@@ -16,7 +16,7 @@ from . import paging
 from .errors import QticketsNotFound
 from .filters import Where, check_columns, matches_all
 from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_record
-from .native import NativeOrder, NativeOrderPage, decode_order_page, native_order
+from .native import NOT_FILTERABLE, NativeOrder, NativeOrderPage, decode_order_page, native_order
 from .retry import RetryPolicy
 from .rules import ShowInventory, show_inventory
 from .seats import SEAT_SELECT, parse_show_seats, show_seat_counts
@@ -107,6 +107,8 @@ class QticketsClient:
         does not know are still logged, and a bad field is named as `iter_order_pages` names it)."""
         where = list(where or [])
         check_columns(where, Order)
+        if objects := [w.column for w in where if w.column in NOT_FILTERABLE]:
+            raise ValueError(f"natively read orders cannot be filtered on {', '.join(objects)}")
         fetch = self._native_order_fetcher(_list_body(where))
         return self._kept(paging.crawl(fetch, "/orders", self._pool, self._window), where, on_total)
 

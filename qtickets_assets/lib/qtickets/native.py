@@ -152,6 +152,9 @@ class NativeOrderPage(msgspec.Struct, frozen=True):
 
 
 _PAGE = msgspec.json.Decoder(NativeOrderPage)
+# Order fields a NativeOrder keeps in their wire shapes (objects, PHP's [] or ""): a `where`
+# clause on them would not compare as it does on an Order, so none is taken.
+NOT_FILTERABLE = frozenset({"utm", "site", "baskets"})
 # A basket's times and amounts (the tickets table reads them by these names too).
 BASKET_TIMES = ("created_at", "updated_at", "deleted_at", "refunded_at", "checked_at")
 BASKET_AMOUNTS = ("price", "original_price", "discount_value", "service_fee_amount", "refunded_amount")
