@@ -28,7 +28,7 @@ def self_cpu() -> float:
 
 def run(client: QticketsClient, what: str) -> str:
     if what == "orders":
-        spooled = spool_tickets(client.iter_order_pages())
+        spooled = spool_tickets(client.iter_native_order_pages())
         for _ in spooled.spool.reader():  # read back as the write would (the calendar days left out)
             pass
         return f"{spooled.orders_read} orders, {spooled.tickets} tickets"

@@ -13,6 +13,8 @@ Scenarios (groups share a sandbox and a mart, in this order):
                  changed, and with 1% of orders changed (sandbox advance)
     large        full sync of the large sandbox; then `inventory`: a seat snapshot of every live show
     dashboard    v_sales_dashboard over 1,000,000 generated tickets (see bench/dashboard.py), once
+    decode       the client's CPU per orders page, validated vs native, and the fact_sales write's
+                 calendar per page vs per block, on the medium world without HTTP (bench/decode.py)
 
 Every group runs `--repeat` times (a fresh sandbox, mart and latency seed each time; repeats take
 turns group by group), and each figure is reported as the median of the runs with their min–max.
@@ -43,7 +45,7 @@ from qtickets_assets.sandbox.process import RemoteSandbox, spawn_sandbox
 ROOT = Path(__file__).resolve().parents[1]
 INFO_LOGS = '{"loggers": {"console": {"config": {"log_level": "INFO"}}}}'
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-GROUPS = ("fixed", "medium", "large", "dashboard")
+GROUPS = ("fixed", "medium", "large", "dashboard", "decode")
 ALL = ["--assets", "*"]
 
 
@@ -264,6 +266,14 @@ def dashboard(scratch: Path, rows: int) -> str:
     )
 
 
+def decode() -> str:
+    # A subprocess: its CPU time is its own, whatever the groups before it left behind.
+    command = [sys.executable, "-m", "bench.decode"]
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    print(done.stdout, end="", flush=True)
+    return "Orders page decoding and the write's calendar (`python -m bench.decode`):\n\n" + done.stdout
+
+
 GROUP_RUNNERS: dict[str, Callable[[Setting], list[Run]]] = {
     "fixed": group_fixed,
     "medium": group_medium,
@@ -357,6 +367,9 @@ def main(argv: list[str] | None = None) -> None:
         if "dashboard" in args.only:
             print("== dashboard", flush=True)
             extra.append(dashboard(scratch, args.dashboard_rows))
+        if "decode" in args.only:
+            print("== decode", flush=True)
+            extra.append(decode())
     finally:
         if args.keep:
             print(f"scratch kept at {scratch}")

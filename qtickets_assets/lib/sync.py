@@ -150,6 +150,6 @@ class AccountSync:
     def _crawl_sales(self) -> SpooledTickets:
         watermark = self.plan.watermark
         if watermark is None:
-            return spool_tickets(self.client.iter_order_pages())
+            return spool_tickets(self.client.iter_native_order_pages())
         since = watermark.max_updated_at - self.plan.overlap
         return spool_tickets(changed_order_pages(self.client, watermark.max_order_id, since))

@@ -2,10 +2,10 @@
 
 Built in two steps, because a ticket's calendar days depend on its event's time zone, which a
 crawl of orders does not carry (orders have no city) and may learn only after the page arrived:
-- `tickets_table(orders)`: every column the orders give, per page, straight to Arrow (a pandas
-  frame of Python objects per page cost more CPU than fetching it);
+- `tickets_table(orders)`: every column the orders give, per page, straight to Arrow from the
+  values as the wire sent them (no Decimal or datetime object per ticket: see bench/decode.py);
 - `Calendar.with_local_dates(block)`: the `_local` dates, from each event's city zone, vectorised
-  per zone (ClickHouse cannot do this per row: with a
+  per zone, on the blocks the writer inserts (ClickHouse cannot do this per row: with a
   zone column `toDate(toTimeZone(t, zone))` silently uses one zone for the whole column).
 Pure functions: no I/O, no Dagster.
 """
@@ -17,74 +17,41 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qtickets_assets.lib.clickhouse.convert import arrow_table
+from qtickets_assets.lib.clickhouse.convert import conform_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema, to_arrow_schema
-from qtickets_assets.lib.qtickets.models import Basket, Event, Order
-from qtickets_assets.lib.qtickets.rules import basket_status
+from qtickets_assets.lib.qtickets.models import Event, Order
+from qtickets_assets.lib.qtickets.native import (
+    BASKET_AMOUNTS,
+    BASKET_TIMES,
+    UTC_SECONDS,
+    NativeBasket,
+    NativeOrder,
+    native_order,
+)
+from qtickets_assets.lib.qtickets.rules import ticket_status
 
 log = logging.getLogger(__name__)
 # Qtickets stamps every time in Moscow time; an event whose city has no zone is read in it too.
 DEFAULT_TIMEZONE = "Europe/Moscow"
 LOCAL_COLUMNS = ("created_date_local", "paid_date_local", "refunded_date_local")
-# The fields of each ticket tuple `ticket_row` builds, in order (the DDL orders them otherwise).
-CRAWLED_COLUMNS = (
-    "basket_id", "order_id", "event_id", "show_id", "created_at", "paid_at", "status", "quantity",
-    "price", "currency", "utm_source", "utm_medium", "utm_campaign", "updated_at", "original_price",
-    "discount_amount", "service_fee", "discount_id", "promo_code_id", "ticket_name", "payment_type",
-    "site_host", "utm_content", "utm_term", "refunded_at", "refunded_amount", "cancelled_at", "checked_at",
-    "tariff_name", "zone_name",
-)  # fmt: skip
 # A seat's label is "<zone>: Ряд <row>, Место <place>" (docs/qtickets-api.md, the seat map's `name`);
 # a general-admission ticket's label is its zone's name.
 SEAT_LABEL = re.compile(r"^(?P<zone>.+): Ряд [^,]*, Место .*$")
-ZERO = Decimal("0.00")
+MONEY = pa.decimal128(12, 2)
+ZERO = pa.scalar(Decimal("0.00"), MONEY)
 
 
 def crawled_schema() -> TableSchema:
     """fact_sales' DDL columns but the calendar ones: what a page of orders gives on its own."""
     schema = table_schema("fact_sales")
     return TableSchema(schema.name, [c for c in schema.columns if c.name not in LOCAL_COLUMNS])
-
-
-def ticket_row(order: Order, basket: Basket) -> tuple[Any, ...]:
-    """One ticket's fields, in CRAWLED_COLUMNS order. The version is the later of order and basket update."""
-    utm = order.utm
-    return (
-        basket.id,
-        order.id,
-        order.event_id,
-        basket.show_id,
-        basket.created_at,
-        order.payed_at if order.payed else None,
-        basket_status(order, basket),
-        basket.quantity,
-        basket.price,
-        order.currency_id,
-        utm.source or "",
-        utm.medium or "",
-        utm.campaign or "",
-        max(order.updated_at, basket.updated_at or order.updated_at),
-        basket.original_price if basket.original_price is not None else basket.price,
-        basket.discount_value or ZERO,
-        basket.service_fee_amount or ZERO,
-        order.discount_id,
-        order.promo_code_id,
-        basket.seat_name or "",
-        order.payment_type_id or "",
-        (order.site.host if order.site else None) or "",
-        utm.content or "",
-        utm.term or "",
-        basket.refunded_at,
-        basket.refunded_amount if basket.refunded_at is not None and basket.refunded_amount else ZERO,
-        basket.deleted_at or order.deleted_at,
-        basket.checked_at,
-        *tariff_and_zone(basket.seat_name or "", basket.multiprice_code),
-    )
 
 
 def tariff_and_zone(seat_name: str, multiprice_code: str | None) -> tuple[str, str]:
@@ -96,21 +63,151 @@ def tariff_and_zone(seat_name: str, multiprice_code: str | None) -> tuple[str, s
     return multiprice_code or zone, zone
 
 
-def tickets_table(orders: Iterable[Order]) -> pa.Table:
-    """The crawled columns of every ticket of `orders` (crawled_schema())."""
-    rows = [ticket_row(order, basket) for order in orders for basket in order.baskets]
-    # A tuple per ticket, turned into columns in one go: a dict per ticket made a page of 100
-    # orders cost 0.57 ms instead of 0.45.
-    columns = zip(*rows, strict=True) if rows else [()] * len(CRAWLED_COLUMNS)
-    return arrow_table(dict(zip(CRAWLED_COLUMNS, columns, strict=True)), crawled_schema())
+def tickets_table(orders: Iterable[Order | NativeOrder]) -> pa.Table:
+    """The crawled columns of every ticket of `orders` (crawled_schema()), one per basket.
+
+    Built in Arrow from the values as the wire gave them (amounts as floats, times as ISO text):
+    no Decimal or datetime object per ticket, a few Arrow calls per page rather than one per
+    column and value, and the defaults and the version as Arrow kernels over whole columns. A
+    validated Order is read as its NativeOrder."""
+    page = [order if isinstance(order, NativeOrder) else native_order(order) for order in orders]
+    try:  # ids and counts built straight in their columns' types (uint64, uint32)
+        columns = _ticket_columns(page, pa.uint64(), pa.uint32())
+    except (pa.ArrowInvalid, OverflowError):
+        # A value that does not fit its column (an id of -1): the checked conversion names each one.
+        return conform_arrow(pa.table(_ticket_columns(page, pa.int64(), pa.int64())), crawled_schema())
+    schema = crawled_arrow_schema()
+    return pa.Table.from_arrays([columns[field.name] for field in schema], schema=schema)
 
 
-def price_mismatches(orders: Iterable[Order]) -> int:
-    """Orders whose price differs from the sum of their baskets' prices (the API says they agree)."""
-    return sum(
-        order.price is not None and order.price != sum((basket.price for basket in order.baskets), ZERO)
-        for order in orders
+@cache
+def crawled_arrow_schema() -> pa.Schema:
+    return to_arrow_schema(crawled_schema())
+
+
+def _ticket_columns(page: list[NativeOrder], ids: pa.DataType, counts: pa.DataType) -> dict[str, Any]:
+    """Every crawled column of the page's tickets, ids and counts built as `ids` and `counts`."""
+    pairs = [(order, basket) for order in page for basket in order.baskets]
+    baskets = [basket for _, basket in pairs]
+    # Each ticket's order: the orders' columns are built once per order, then spread over tickets.
+    owner = pa.array([i for i, order in enumerate(page) for _ in order.baskets], pa.int64())
+    per_order = _order_columns(page, ids).take(owner)
+    created, updated, deleted, refunded_at, checked = _times(*_fields(baskets, BASKET_TIMES))
+    price, original, discount, fee, refunded = _amounts(*_fields(baskets, BASKET_AMOUNTS))
+    order_updated = per_order.column("order_updated_at")
+    basket_updated = pc.coalesce(updated, order_updated)
+    labels = [tariff_and_zone(b.seat_name or "", b.multiprice_code) for b in baskets]
+    statuses = [
+        ticket_status(
+            cancelled=b.deleted_at is not None or o.deleted_at_text is not None,
+            refunded=b.refunded_at is not None,
+            paid=o.payed,
+        )
+        for o, b in pairs
+    ]
+    columns: dict[str, Any] = {
+        **{name: per_order.column(name) for name in ORDER_COLUMNS},
+        "basket_id": pa.array([b.id for b in baskets], ids),
+        "show_id": pa.array([b.show_id for b in baskets], ids),
+        "created_at": created,
+        "status": pa.array(statuses, pa.string()),
+        "quantity": pa.array([b.quantity for b in baskets], counts),
+        "price": price,
+        # The version: the later of the order's and the basket's last change.
+        "updated_at": pc.if_else(pc.greater(basket_updated, order_updated), basket_updated, order_updated),
+        "original_price": pc.coalesce(original, price),
+        "discount_amount": discount.fill_null(ZERO),
+        "service_fee": fee.fill_null(ZERO),
+        "ticket_name": pa.array([b.seat_name or "" for b in baskets], pa.string()),
+        "refunded_at": refunded_at,
+        # What was paid back, for a refunded ticket only.
+        "refunded_amount": pc.if_else(pc.is_valid(refunded_at), refunded.fill_null(ZERO), ZERO),
+        "cancelled_at": pc.coalesce(deleted, per_order.column("order_deleted_at")),
+        "checked_at": checked,
+        "tariff_name": pa.array([tariff for tariff, _ in labels], pa.string()),
+        "zone_name": pa.array([zone for _, zone in labels], pa.string()),
+    }
+    return columns
+
+
+# The columns a ticket takes from its order, as `_order_columns` builds them.
+ORDER_COLUMNS = (
+    "order_id", "event_id", "paid_at", "currency", "utm_source", "utm_medium", "utm_campaign",
+    "discount_id", "promo_code_id", "payment_type", "site_host", "utm_content", "utm_term",
+)  # fmt: skip
+
+
+def _order_columns(page: list[NativeOrder], ids: pa.DataType) -> pa.Table:
+    """One row per order: ORDER_COLUMNS, and its own update and deletion times."""
+    utms = [order.utm for order in page]
+    paid_at, updated_at, deleted_at = _times(
+        [order.payed_at_text if order.payed else None for order in page],
+        [order.updated_at_text for order in page],
+        [order.deleted_at_text for order in page],
     )
+    return pa.table(
+        {
+            "order_id": pa.array([order.id for order in page], ids),
+            "event_id": pa.array([order.event_id for order in page], ids),
+            "paid_at": paid_at,
+            "currency": pa.array([order.currency_id for order in page], pa.string()),
+            "utm_source": _texts([utm.source for utm in utms]),
+            "utm_medium": _texts([utm.medium for utm in utms]),
+            "utm_campaign": _texts([utm.campaign for utm in utms]),
+            "discount_id": pa.array([order.discount_id for order in page], ids),
+            "promo_code_id": pa.array([order.promo_code_id for order in page], ids),
+            "payment_type": _texts([order.payment_type_id for order in page]),
+            "site_host": _texts([order.site_host for order in page]),
+            "utm_content": _texts([utm.content for utm in utms]),
+            "utm_term": _texts([utm.term for utm in utms]),
+            "order_updated_at": updated_at,
+            "order_deleted_at": deleted_at,
+        }
+    )
+
+
+def _fields(baskets: list[NativeBasket], names: tuple[str, ...]) -> list[list[Any]]:
+    """The named fields of every basket, a list per field."""
+    return [list(map(attrgetter(name), baskets)) for name in names]
+
+
+def _times(*columns: list[str | None]) -> list[pa.Array[Any]]:
+    """Columns of ISO texts as UTC instants, cast in one call (each call costs more than its values)."""
+    return _split(pa.array([t for column in columns for t in column], pa.string()).cast(UTC_SECONDS), columns)
+
+
+def _amounts(*columns: list[float | None]) -> list[pa.Array[Any]]:
+    """Columns of amounts as Decimal(12, 2), cast in one call. Exact: every amount is whole
+    kopecks (native.read_exactly), and the cast rounds a float to the nearest kopeck."""
+    return _split(pa.array([a for column in columns for a in column], pa.float64()).cast(MONEY), columns)
+
+
+def _split(array: pa.Array[Any], columns: tuple[list[Any], ...]) -> list[pa.Array[Any]]:
+    """`array` cut back into the columns it was built from, end to end."""
+    parts, start = [], 0
+    for column in columns:
+        parts.append(array.slice(start, len(column)))
+        start += len(column)
+    return parts
+
+
+def _texts(values: list[str | None]) -> pa.Array[Any]:
+    """Text, '' where there is none."""
+    return pa.array([value or "" for value in values], pa.string())
+
+
+def price_mismatches(orders: Iterable[Order | NativeOrder]) -> int:
+    """Orders whose price differs from the sum of their baskets' prices (the API says they agree)."""
+    page = [order if isinstance(order, NativeOrder) else native_order(order) for order in orders]
+    return sum(
+        order.price_amount is not None
+        and _kopecks(order.price_amount) != sum(_kopecks(basket.price) for basket in order.baskets)
+        for order in page
+    )
+
+
+def _kopecks(amount: float) -> int:
+    return round(amount * 100)
 
 
 @dataclass
@@ -147,10 +244,14 @@ class Calendar:
         return block.select(schema.column_names).cast(to_arrow_schema(schema))
 
     def _zone_column(self, event_ids: pa.ChunkedArray[Any]) -> pa.Array[Any]:
-        ids: list[int] = event_ids.to_pylist()  # type: ignore[assignment]  # ids are never NULL
-        if unknown := self.missing_events(ids):
+        """Each row's zone, looked up in Arrow: a block holds up to BLOCK_ROWS tickets."""
+        known = pa.array(list(self.zones), pa.int64())
+        position = pc.index_in(event_ids.combine_chunks().cast(pa.int64()), value_set=known)
+        if position.null_count:
+            unknown: list[int] = pc.unique(pc.filter(event_ids, pc.is_null(position))).to_pylist()  # type: ignore[assignment]
             log.warning(f"no time zone known for events {sorted(unknown)[:10]}; their days are Moscow days")
-        return pa.array([self.zones.get(event_id, DEFAULT_TIMEZONE) for event_id in ids], pa.string())
+        zones = pa.array(list(self.zones.values()), pa.string()).take(position)
+        return zones.fill_null(DEFAULT_TIMEZONE)
 
 
 def local_dates(instants: pa.ChunkedArray[Any] | pa.Array[Any], zones: pa.Array[Any]) -> pa.Array[Any]:

@@ -20,7 +20,7 @@ class GrowingList:
     def count_orders(self, where) -> int:
         return next(self.totals)
 
-    def iter_order_pages(self, where, on_total=None):
+    def iter_native_order_pages(self, where, on_total=None):
         if where[0].column == "id":
             return iter([[order(9)]])
         ids = [1, 2] if not self.crawls else [1, 2, 3]

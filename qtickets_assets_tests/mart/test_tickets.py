@@ -4,9 +4,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
+import pytest
 
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
+from qtickets_assets.lib.orders import spool_tickets, with_local_dates
 from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
 from qtickets_assets_tests.qtickets.fakes import raw_basket, raw_event, raw_order
 
@@ -175,3 +178,79 @@ def test_calendar_days_are_each_events_own_around_local_midnight() -> None:
 def test_an_event_with_no_known_zone_is_read_in_moscow_time() -> None:
     rows = tickets.Calendar().with_local_dates(block((9, 99, "2025-11-30T23:59:00+03:00", None, None)))
     assert rows.column("created_date_local").to_pylist() == [date(2025, 11, 30)]
+
+
+ZONES = {  # event id -> city: zones without DST (since 2014), a few hours apart
+    1: {"id": 1, "name": "Москва", "timezone": "Europe/Moscow"},  # UTC+3
+    2: {"id": 2, "name": "Екатеринбург", "timezone": "Asia/Yekaterinburg"},  # UTC+5
+    3: VLADIVOSTOK,  # UTC+10
+    4: KALININGRAD,  # UTC+2
+}
+# A second before and at each zone's local midnight of Dec 1, 2025, written in Moscow time.
+MIDNIGHTS = {
+    1: ("2025-11-30T23:59:59+03:00", "2025-12-01T00:00:00+03:00"),
+    2: ("2025-11-30T21:59:59+03:00", "2025-11-30T22:00:00+03:00"),
+    3: ("2025-11-30T16:59:59+03:00", "2025-11-30T17:00:00+03:00"),
+    4: ("2025-12-01T00:59:59+03:00", "2025-12-01T01:00:00+03:00"),
+}
+
+
+def midnight_pages(pages: int) -> list[list[Order]]:
+    """`pages` pages of orders of all four events, each ticket created, paid and refunded on either
+    side of its event's local midnight (the order of the sides turning with the page)."""
+    result = []
+    for page in range(pages):
+        orders = []
+        for event_id, (before, at) in MIDNIGHTS.items():
+            created, paid = (before, at) if page % 2 else (at, before)
+            order_id = 100 * page + event_id
+            basket = raw_basket(order_id, created_at=created, refunded_at=paid, refunded_amount=501)
+            raw = raw_order(order_id, event_id=event_id, payed=True, payed_at=paid, baskets=[basket])
+            orders.append(parse_record(Order, raw))
+        result.append(orders)
+    return result
+
+
+def test_calendar_days_are_computed_per_written_block_not_per_page(monkeypatch) -> None:
+    """The days of a spooled crawl are the zones' own, at every local midnight, and cost one
+    calendar pass per block the writer inserts, whatever the number of pages."""
+    calls: list[int] = []
+
+    class CountingCalendar(tickets.Calendar):
+        def with_local_dates(self, block: pa.Table) -> pa.Table:
+            calls.append(block.num_rows)
+            return super().with_local_dates(block)
+
+    start = "2025-12-05T09:00:00+03:00"
+    calendar = CountingCalendar.of_events([event(i, city, 10 + i, start) for i, city in ZONES.items()])
+    pages = midnight_pages(30)
+    rows = with_local_dates(spool_tickets(pages), calendar).read_all().to_pylist()
+    assert calls == [120]  # 30 pages of 4 tickets: one block
+    dec1, nov30 = date(2025, 12, 1), date(2025, 11, 30)
+    for row in rows:
+        page = row["order_id"] // 100
+        created, paid = (nov30, dec1) if page % 2 else (dec1, nov30)
+        assert (row["created_date_local"], row["paid_date_local"], row["refunded_date_local"]) == (
+            created,
+            paid,
+            paid,
+        ), row
+    assert len(rows) == 120
+    # Smaller blocks cut across pages and events: the same days, one pass per block.
+    monkeypatch.setattr("qtickets_assets.lib.clickhouse.writers.BLOCK_ROWS", 50)
+    calls.clear()
+    again = with_local_dates(spool_tickets(pages), calendar).read_all().to_pylist()
+    assert calls == [52, 52, 16]  # pages of 4 gathered until at least 50 rows
+    assert again == rows
+
+
+def test_a_value_that_does_not_fit_its_column_is_named() -> None:
+    order = parse_record(Order, raw_order(5, event_id=-1, baskets=[raw_basket(50, quantity=2**33)]))
+    with pytest.raises(SchemaMismatchError) as refused:
+        tickets.tickets_table([order])
+    assert refused.value.problems == [
+        "column event_id UInt64 is int64 and cannot become uint64: Integer value -1 not in range: "
+        "0 to 9223372036854775807",
+        "column quantity UInt32 is int64 and cannot become uint32: Integer value 8589934592 not in "
+        "range: 0 to 4294967295",
+    ]

@@ -171,6 +171,7 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
     )
     with make_client(api) as client:
         list(client.iter_order_pages())
+        list(client.iter_native_order_pages())
         list(client.iter_show_seats([5]))
         list(client.iter_show_inventory([6]))
         client.get_order(3)
@@ -186,6 +187,7 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
             "get_order",
             "iter_discount_pages",
             "iter_event_pages",
+            "iter_native_order_pages",
             "iter_order_pages",
             "iter_promo_code_pages",
             "iter_show_inventory",

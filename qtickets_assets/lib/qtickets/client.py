@@ -16,6 +16,7 @@ from . import paging
 from .errors import QticketsNotFound
 from .filters import Where, check_columns, matches_all
 from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_record
+from .native import NOT_FILTERABLE, NativeOrder, NativeOrderPage, decode_order_page, native_order
 from .retry import RetryPolicy
 from .rules import ShowInventory, show_inventory
 from .seats import SEAT_SELECT, parse_show_seats, show_seat_counts
@@ -97,6 +98,20 @@ class QticketsClient:
         """
         return self._records("/orders", Order, list(where or []), on_total)
 
+    def iter_native_order_pages(
+        self, where: Sequence[Where] | None = None, *, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[list[NativeOrder]]:
+        """`iter_order_pages`, each order read natively (see native.py): the same orders, as
+        NativeOrder records, for a crawl that turns them into Arrow at once. Page 1, and any page
+        the native reading cannot take exactly, are read the validated way (so fields the client
+        does not know are still logged, and a bad field is named as `iter_order_pages` names it)."""
+        where = list(where or [])
+        check_columns(where, Order)
+        if objects := [w.column for w in where if w.column in NOT_FILTERABLE]:
+            raise ValueError(f"natively read orders cannot be filtered on {', '.join(objects)}")
+        fetch = self._native_order_fetcher(_list_body(where))
+        return self._kept(paging.crawl(fetch, "/orders", self._pool, self._window), where, on_total)
+
     def _records(
         self,
         endpoint: str,
@@ -105,9 +120,16 @@ class QticketsClient:
         on_total: Callable[[int], None] | None = None,
     ) -> Iterator[list[RecordT]]:
         check_columns(where, model)
-        seen: set[int] = set()
         fetch = self._page_fetcher(endpoint, model, _list_body(where))
-        for page in paging.crawl(fetch, endpoint, self._pool, self._window):
+        return self._kept(paging.crawl(fetch, endpoint, self._pool, self._window), where, on_total)
+
+    @staticmethod
+    def _kept(
+        pages: Iterator[paging.Page[T]], where: list[Where], on_total: Callable[[int], None] | None
+    ) -> Iterator[list[T]]:
+        """Each page's records that match `where` (re-checked here) and were not handed on before."""
+        seen: set[int] = set()
+        for page in pages:
             if on_total is not None and page.current_page == 1:
                 on_total(page.total)
             kept = [r for r in page.items if matches_all(where, r) and r.id not in seen]  # type: ignore[attr-defined]
@@ -120,9 +142,20 @@ class QticketsClient:
     ) -> Callable[[int], paging.Page[RecordT]]:
         def fetch(number: int) -> paging.Page[RecordT]:
             payload = self._api.get_json(endpoint, {**body, "page": number})
-            raw, per_page, current, total = paging.read_envelope(payload, endpoint, number)
-            items = [parse_record(model, item) for item in raw]
-            return paging.Page(items, per_page, current, total)
+            return _validated_page(payload, endpoint, number, model)
+
+        return fetch
+
+    def _native_order_fetcher(self, body: dict[str, Any]) -> Callable[[int], paging.Page[NativeOrder]]:
+        def fetch(number: int) -> paging.Page[NativeOrder]:
+            fast = decode_order_page if number > 1 else None
+            payload = self._api.get_json("/orders", {**body, "page": number}, fast=fast)
+            if isinstance(payload, NativeOrderPage):
+                sent = payload.paging
+                return paging.Page(payload.data, sent.per_page, sent.current_page, sent.total)
+            page = _validated_page(payload, "/orders", number, Order)
+            items = [native_order(order) for order in page.items]
+            return paging.Page(items, page.per_page, page.current_page, page.total)
 
         return fetch
 
@@ -199,6 +232,11 @@ class QticketsClient:
 
     def _first_page(self, body: dict[str, Any]) -> paging.Page[Order]:
         return self._page_fetcher("/orders", Order, body)(1)
+
+
+def _validated_page(payload: Any, endpoint: str, number: int, model: type[RecordT]) -> paging.Page[RecordT]:
+    raw, per_page, current, total = paging.read_envelope(payload, endpoint, number)
+    return paging.Page([parse_record(model, item) for item in raw], per_page, current, total)
 
 
 def _list_body(where: Sequence[Where]) -> dict[str, Any]:

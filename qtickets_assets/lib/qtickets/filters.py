@@ -49,8 +49,9 @@ class Where:
             clause["value"] = _wire_value(self.value)
         return clause
 
-    def matches(self, record: BaseModel) -> bool:
-        """Evaluate the clause on a parsed record, comparing in the field's own type."""
+    def matches(self, record: object) -> bool:
+        """Evaluate the clause on a parsed record (a models record, or a NativeOrder, which reads its
+        times and price as an Order does), comparing in the field's own type."""
         actual = getattr(record, self.column)
         if self.operator == "null":
             return actual is None
@@ -98,5 +99,5 @@ def check_columns(where: Sequence[Where], model: type[BaseModel]) -> None:
         )
 
 
-def matches_all(where: Sequence[Where], record: BaseModel) -> bool:
+def matches_all(where: Sequence[Where], record: object) -> bool:
     return all(w.matches(record) for w in where)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import httpx
@@ -29,6 +29,8 @@ from .errors import (
 from .retry import Retryable, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
+# Reads a successful answer's bytes into records, or gives None to have them parsed as JSON.
+FastDecoder = Callable[[bytes], Any]
 HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "Cache-Control": "no-cache"}
 
 
@@ -97,14 +99,19 @@ class ApiTransport:
     def close(self) -> None:
         self._http.close()
 
-    def get_json(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        """GET `path` (relative to the root) with an optional JSON body, retrying what may pass."""
+    def get_json(
+        self, path: str, body: Mapping[str, Any] | None = None, *, fast: FastDecoder | None = None
+    ) -> Any:
+        """GET `path` (relative to the root) with an optional JSON body, retrying what may pass.
+
+        `fast` may read a successful answer's bytes itself (None: it cannot, and the JSON is
+        parsed and checked as usual)."""
         content = orjson.dumps(body) if body is not None else None
         attempts, protocol_failures, waited = 0, 0, 0.0
         while True:
             attempts += 1
             try:
-                return self._attempt(path, content)
+                return self._attempt(path, content, fast)
             except Retryable as failure:
                 protocol_failures += failure.protocol
                 wait = failure.retry_after
@@ -140,7 +147,7 @@ class ApiTransport:
             return QticketsProtocolError(f"the Qtickets API sent an unreadable answer: {detail}")
         return QticketsUnavailable(f"the Qtickets API is unavailable: {detail}")
 
-    def _attempt(self, path: str, content: bytes | None) -> Any:
+    def _attempt(self, path: str, content: bytes | None, fast: FastDecoder | None = None) -> Any:
         request = self._http.build_request("GET", path, content=content)
         with self._in_flight:
             try:
@@ -151,14 +158,14 @@ class ApiTransport:
                 raise Retryable(f"timeout ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
                 raise Retryable(f"connection failed ({type(exc).__name__})") from None
-        return interpret(response, path, self.root)
+        return interpret(response, path, self.root, fast)
 
 
-def interpret(response: httpx.Response, path: str, root: str) -> Any:
+def interpret(response: httpx.Response, path: str, root: str, fast: FastDecoder | None = None) -> Any:
     """Map one response to parsed JSON, a Retryable, or a final error."""
     status = response.status_code
     if 200 <= status < 300:
-        return _parse_success(response, path, root)
+        return _parse_success(response, path, root, fast)
     if status in (401, 403):
         raise QticketsAuthError(
             f"the Qtickets API refused the token (HTTP {status} on GET {path}): check QTICKETS_TOKEN, "
@@ -172,11 +179,13 @@ def interpret(response: httpx.Response, path: str, root: str) -> Any:
     raise QticketsError(f"the Qtickets API rejected GET {path} with HTTP {status}{_server_message(response)}")
 
 
-def _parse_success(response: httpx.Response, path: str, root: str) -> Any:
+def _parse_success(response: httpx.Response, path: str, root: str, fast: FastDecoder | None) -> Any:
     body = response.content
     content_type = response.headers.get("Content-Type", "")
     if "html" in content_type or body.lstrip()[:1] == b"<":
         raise Retryable(f"HTTP {response.status_code} with an HTML page instead of JSON", protocol=True)
+    if fast is not None and (decoded := fast(body)) is not None:
+        return decoded
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -1,0 +1,237 @@
+"""The native orders reading (msgspec) against the validated one (pydantic): the same orders for
+every page the sandbox serves, and for anything else the validated reading's result or message."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from qtickets_assets.lib import tickets
+from qtickets_assets.lib.qtickets.errors import QticketsPayloadError
+from qtickets_assets.lib.qtickets.fields import to_money, to_optional_utc
+from qtickets_assets.lib.qtickets.filters import Where
+from qtickets_assets.lib.qtickets.models import Order, parse_record
+from qtickets_assets.lib.qtickets.native import (
+    NativeBasket,
+    NativeOrder,
+    NativeUtm,
+    decode_order_page,
+    native_order,
+)
+from qtickets_assets.sandbox.api import Api
+from qtickets_assets.sandbox.generate import generate_world
+
+from .fakes import FakeApi, make_client, raw_basket, raw_order
+
+ORDER_FIELDS = (
+    "id", "event_id", "payed", "created_at", "updated_at", "payed_at", "deleted_at", "currency_id",
+    "price", "discount_id", "promo_code_id", "payment_type_id",
+)  # fmt: skip
+BASKET_TIMES = {"created_at", "updated_at", "deleted_at", "refunded_at", "checked_at"}
+BASKET_AMOUNTS = {"price", "original_price", "discount_value", "service_fee_amount", "refunded_amount"}
+
+
+def as_validated(basket: NativeBasket) -> dict[str, Any]:
+    """A native basket's fields read as the validated path types them (UTC datetimes, Decimals)."""
+    values = {}
+    for name in NativeBasket.__struct_fields__:
+        value = getattr(basket, name)
+        if name in BASKET_TIMES:
+            value = to_optional_utc(value)
+        elif name in BASKET_AMOUNTS and value is not None:
+            value = to_money(value)
+        values[name] = value
+    return values
+
+
+def assert_same_order(native: NativeOrder, order: Order) -> None:
+    """Field for field, in the validated path's types: the order, its utm and site, each basket."""
+    assert {f: getattr(native, f) for f in ORDER_FIELDS} == {f: getattr(order, f) for f in ORDER_FIELDS}
+    assert native.utm == NativeUtm(**order.utm.model_dump())
+    assert native.site_host == (order.site.host if order.site else None)
+    assert len(native.baskets) == len(order.baskets)
+    for basket, validated in zip(native.baskets, order.baskets, strict=True):
+        names = NativeBasket.__struct_fields__
+        assert as_validated(basket) == {name: getattr(validated, name) for name in names}
+
+
+def page_body(orders: list[dict[str, Any]], page: int = 2) -> bytes:
+    return orjson.dumps({"data": orders, "paging": {"perPage": 50, "currentPage": page, "total": 100}})
+
+
+@pytest.mark.parametrize(("size", "pages"), [("small", 30), ("medium", 400)])
+def test_every_sandbox_order_reads_natively_as_the_validated_path_reads_it(size: str, pages: int) -> None:
+    world = generate_world(size, 1)
+    api = Api(world)
+    read = 0
+    for number in range(1, pages + 1):
+        body = api.handle("/orders", {}, {"orderBy": {"id": "asc"}, "page": number}).body
+        native = decode_order_page(body)
+        assert native is not None, f"page {number} of the {size} world fell back to validation"
+        validated = [parse_record(Order, raw) for raw in orjson.loads(body)["data"]]
+        assert len(native.data) == len(validated)
+        for fast, order in zip(native.data, validated, strict=True):
+            assert_same_order(fast, order)
+        # What the mart gets from both: the tickets and the price check.
+        assert tickets.tickets_table(native.data).equals(tickets.tickets_table(validated))
+        assert tickets.price_mismatches(native.data) == tickets.price_mismatches(validated)
+        read += len(native.data)
+    assert read == len(world.orders)
+
+
+def mutated(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    order = raw_order(7, baskets=[raw_basket(70), raw_basket(71, price=294.5)])
+    order = copy.deepcopy(order)
+    change(order)
+    return order
+
+
+def basket(index: int, **values: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda order: order["baskets"][index].update(values)
+
+
+def field(**values: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda order: order.update(values)
+
+
+# Forms the validated path reads and the native one leaves to it (the page falls back).
+PHP_ISMS = {
+    "flag as text": field(payed="1"),
+    "flag as 0/1": field(payed=0),
+    "id as text": field(id="7"),
+    "quantity as text": basket(0, quantity="2"),
+    "amount as text": basket(1, price="294.50"),
+    "amount off the kopeck": basket(1, price=1.005),  # rounded half up to 1.01
+    "empty text for null time": basket(0, refunded_at=""),
+    "time with a space": basket(0, created_at="2025-11-20 14:03:01+03:00"),
+    "time without offset": basket(0, created_at="2025-11-20T14:03:01"),
+    "time with a fraction": basket(0, created_at="2025-11-20T14:03:01.999999+03:00"),
+    "utm value as number": field(utm={"utm_campaign": 62384014}),
+    "utm by field name": field(utm={"source": "vk"}),
+    "time with a lower-case t": basket(0, created_at="2025-11-20t14:03:01+03:00"),
+    "discount id as text": field(discount_id="6861"),
+}
+# Forms the native reading takes as they are.
+PLAIN = {
+    "as sent": field(),
+    "utm as PHP's []": field(utm=[]),
+    "utm as empty text": field(utm=""),
+    "site as empty text": field(site=""),
+    "site as empty map": field(site={}),
+    "site as PHP's []": field(site=[]),
+    "time in UTC": basket(0, created_at="2025-11-20T11:03:01Z"),
+    "amount as whole rubles": basket(1, price=294),
+    "a new field": field(brand_new_field={"x": 1}),
+}
+
+
+@pytest.mark.parametrize("change", PHP_ISMS.values(), ids=PHP_ISMS.keys())
+def test_php_isms_fall_back_to_the_validated_reading(change: Callable[[dict[str, Any]], None]) -> None:
+    raw = mutated(change)
+    assert decode_order_page(page_body([raw])) is None
+    api = FakeApi(orders=[raw_order(1), raw])
+    api.per_page["orders"] = 1  # the mutated order is on page 2: page 1 is always validated
+    with make_client(api) as client:
+        native = [order for page in client.iter_native_order_pages() for order in page]
+        validated = [order for page in client.iter_order_pages() for order in page]
+    assert native == [native_order(order) for order in validated]
+    assert tickets.tickets_table(native).equals(tickets.tickets_table(validated))
+
+
+@pytest.mark.parametrize("change", PLAIN.values(), ids=PLAIN.keys())
+def test_plain_forms_read_natively_as_validated(change: Callable[[dict[str, Any]], None]) -> None:
+    raw = mutated(change)
+    native = decode_order_page(page_body([raw]))
+    assert native is not None
+    assert_same_order(native.data[0], parse_record(Order, raw))
+
+
+# Records both readings refuse, and the validated reading's message for each.
+REFUSED = {
+    "amount as a word": (basket(1, price="free"), "baskets[1].price: Value error, not an amount: 'free'"),
+    "amount too large": (
+        basket(0, price=10**10),
+        "baskets[0].price: Value error, amount out of range: 10000000000",
+    ),
+    "no creation time": (
+        lambda order: order["baskets"][0].pop("created_at"),
+        "baskets[0].created_at: Field required",
+    ),
+    "flag as a word": (
+        field(payed="maybe"),
+        "payed: Value error, not a flag (bool, 0/1 or '0'/'1'): 'maybe'",
+    ),
+    "no such day": (
+        basket(0, created_at="2025-02-30T14:03:01+03:00"),
+        "baskets[0].created_at: Value error, not an ISO 8601 timestamp: '2025-02-30T14:03:01+03:00'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "field_message"), REFUSED.values(), ids=REFUSED.keys())
+def test_a_bad_record_is_named_as_the_validated_path_names_it(
+    change: Callable[[dict[str, Any]], None], field_message: str
+) -> None:
+    message = f"Order 7: field {field_message}"
+    raw = mutated(change)
+    assert decode_order_page(page_body([raw])) is None
+    with pytest.raises(QticketsPayloadError) as validated:
+        parse_record(Order, raw)
+    assert str(validated.value) == message
+    api = FakeApi(orders=[raw_order(1), raw])
+    api.per_page["orders"] = 1
+    with make_client(api) as client, pytest.raises(QticketsPayloadError) as crawled:
+        list(client.iter_native_order_pages())
+    assert str(crawled.value) == message
+
+
+def test_a_refusal_sent_with_200_and_data_is_not_read_as_orders() -> None:
+    body = orjson.dumps(
+        {
+            "status": "error",
+            "code": "WRONG_AUTHORIZATION",
+            "data": [],
+            "paging": {"perPage": 1, "currentPage": 1, "total": 0},
+        }
+    )
+    assert decode_order_page(body) is None
+
+
+def test_the_documented_orders_answer_reads_natively() -> None:
+    """docs/qtickets-api.md §3.3, the shape the captures show, is read natively as validated."""
+    doc = (Path(__file__).parents[2] / "docs" / "qtickets-api.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### 3.3 `GET /orders`") :]
+    start = section.index("```json") + len("```json")
+    body = section[start : section.index("```", start)]
+    native = decode_order_page(body.encode())
+    assert native is not None and native.paging.total == 101
+    [order] = native.data
+    assert_same_order(order, parse_record(Order, orjson.loads(body)["data"][0]))
+    assert (order.utm.campaign, order.site_host, str(order.price)) == (
+        "anons2",
+        "dino-show.example",
+        "882.00",
+    )
+
+
+def test_natively_read_orders_are_filtered_as_validated_ones() -> None:
+    orders = [raw_order(i, price=100 * i, baskets=[raw_basket(10 * i, price=100 * i)]) for i in range(1, 121)]
+    api = FakeApi(orders=orders, honour_filters=False)  # every clause is re-checked by the client
+    clauses = [
+        [Where("updated_at", ">=", "2025-11-20T10:00:00+03:00")],
+        [Where("price", ">", "5000"), Where("payed", "=", 1)],
+        [Where("deleted_at", "null"), Where("id", "<=", 77)],
+    ]
+    with make_client(api) as client:
+        for where in clauses:
+            # Pages are handed on as they arrive: compare the sets of orders.
+            native = sorted(o.id for page in client.iter_native_order_pages(where) for o in page)
+            validated = sorted(o.id for page in client.iter_order_pages(where) for o in page)
+            assert native == validated and 0 < len(native) < len(orders), where
+        with pytest.raises(ValueError, match="natively read orders cannot be filtered on utm"):
+            client.iter_native_order_pages([Where("utm", "null")])
