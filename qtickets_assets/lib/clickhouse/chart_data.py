@@ -47,30 +47,39 @@ def local_today(client: Client, database: str) -> date:
     return today if isinstance(today, date) else date.fromisoformat(str(today))
 
 
-def revenue_by(
-    client: Client, database: str, column: str, first: date, last: date, top: int = TOP
-) -> pd.DataFrame:
-    """Revenue and tickets paid from `first` to `last` by `column` of v_sales_by_source (one of
-    SOURCES): the `top` first, then the rest summed as "other"; '' is shown as "(none)"."""
-    if column not in SOURCES:
-        raise ValueError(f"no revenue breakdown by {column!r}; known: {', '.join(SOURCES)}")
+def revenue_by_sources(
+    client: Client, database: str, first: date, last: date, top: int = TOP
+) -> dict[str, pd.DataFrame]:
+    """Revenue and tickets paid from `first` to `last` by each of SOURCES (columns of
+    v_sales_by_source): the `top` first, then the rest summed as "other"; '' is shown as "(none)".
+    One query for the three: the view is computed once, not once per breakdown (a third of the time)."""
+    pairs = ", ".join(f"('{column}', toString({column}))" for column in SOURCES)
     query = f"""
-        SELECT if(rank <= {int(top)}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
+        SELECT breakdown, if(rank <= {int(top)}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
                sum(revenue) AS revenue_paid, sum(tickets) AS tickets_paid
         FROM
         (
-            SELECT label, revenue, tickets, row_number() OVER (ORDER BY revenue DESC, label) AS rank
+            SELECT breakdown, label, revenue, tickets,
+                   row_number() OVER (PARTITION BY breakdown ORDER BY revenue DESC, label) AS rank
             FROM
             (
-                SELECT {column} AS label, sum(revenue_paid) AS revenue, sum(tickets_paid) AS tickets
+                SELECT source.1 AS breakdown, source.2 AS label,
+                       sum(revenue_paid) AS revenue, sum(tickets_paid) AS tickets
                 FROM {qualified(database, "v_sales_by_source")}
+                ARRAY JOIN [{pairs}] AS source
                 WHERE date_local BETWEEN {{first:Date}} AND {{last:Date}}
-                GROUP BY label
+                GROUP BY breakdown, label
             )
         )
-        GROUP BY label
-        ORDER BY min(rank)"""
-    return client.query_df(query, parameters={"first": first, "last": last})
+        GROUP BY breakdown, label
+        ORDER BY breakdown, min(rank)"""
+    rows = client.query_df(query, parameters={"first": first, "last": last})
+    if rows.empty:  # no sale in the period: clickhouse-connect returns no columns either
+        rows = pd.DataFrame(columns=["breakdown", "label", "revenue_paid", "tickets_paid"])
+    return {
+        column: rows[rows["breakdown"] == column].drop(columns="breakdown").reset_index(drop=True)
+        for column in SOURCES
+    }
 
 
 def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataFrame:
