@@ -48,7 +48,7 @@ PAD = 0.12  # inches between a label and its axis
 PAID, REFUNDED, LINE, LEFT = "#4c78a8", "#e45756", "#333333", "#c7d6e8"
 # Read at draw time, so set around each view's drawing (not for the whole process). Names are
 # text, never mathtext: "$" in an event's name stays a dollar sign.
-RC: dict[RcKeyType, Any] = {"text.hinting": "no_hinting", "text.parse_math": False}
+RC: dict[RcKeyType, Any] = {"text.hinting": "no_hinting", "text.parse_math": False, "axes.titley": 1.0}
 PNG_OPTIONS = {"compress_level": 1}  # ~2x faster than zlib's default, the files ~1 % larger
 
 Figures = TypeVar("Figures")

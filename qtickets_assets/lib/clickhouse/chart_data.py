@@ -84,8 +84,8 @@ def revenue_by_sources(
 
 def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataFrame:
     """v_sell_through's rows of the next `shows` shows by start (not yet started), with each show's
-    local start (text) and its newest capacity, by show start then days before the show."""
-    view = qualified(database, "v_sell_through")
+    local start (text) and its newest capacity, by show start then days before the show. The view
+    is read once: the shows ranked by start in the same scan."""
     query = f"""
         SELECT
             t.show_id AS show_id, t.event_name AS event_name, t.city_name AS city_name,
@@ -93,14 +93,14 @@ def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataF
             t.days_before_show AS days_before_show, t.share_sold AS share_sold,
             t.tickets_sold AS tickets_sold, t.tickets_total AS tickets_total,
             argMax(t.tickets_total, t.date_local) OVER (PARTITION BY t.show_id) AS capacity
-        FROM {view} AS t
-        INNER JOIN {_zones(database)} ON t.event_id = z.event_id
-        WHERE t.show_id IN
+        FROM
         (
-            SELECT show_id FROM {view} WHERE show_starts_at > now()
-            GROUP BY show_id ORDER BY any(show_starts_at), show_id LIMIT {int(shows)}
-        )
-        AND t.days_before_show >= 0
+            SELECT *, dense_rank() OVER (ORDER BY show_starts_at, show_id) AS upcoming
+            FROM {qualified(database, "v_sell_through")}
+            WHERE show_starts_at > now()
+        ) AS t
+        INNER JOIN {_zones(database)} ON t.event_id = z.event_id
+        WHERE t.upcoming <= {int(shows)} AND t.days_before_show >= 0
         ORDER BY t.show_starts_at, t.show_id, t.days_before_show DESC"""
     return client.query_df(query)
 
