@@ -9,7 +9,7 @@ pays matplotlib's import as a run's first chart does:
   time on a shared machine), one part after the other, no overlap credited: importing matplotlib,
   the charts' queries, building the figures, drawing them and encoding the PNGs, base64;
 - in the run: the wall time of a run of the view assets with their charts, and without (the
-  charts' functions patched out), taking turns. Their difference is what the charts add to the
+  views without charts), taking turns. Their difference is what the charts add to the
   run, the import's overlap with the steps' queries included.
 
 Prints the medians (min-max) and the total against the issue's 0.5 s budget, with the load average.
@@ -152,9 +152,9 @@ def measure(url: str, directory: Path, repeat: int) -> dict[str, Any]:
     breakdowns: list[dict[str, float]] = []
     runs: dict[bool, list[dict[str, float]]] = {True: [], False: []}
     loads: list[float] = []
-    for _ in range(repeat):
+    for sample in range(repeat):
         breakdowns.append(in_fresh_process("--breakdown", url))
-        for with_charts in (True, False):
+        for with_charts in (True, False) if sample % 2 else (False, True):  # taking turns
             runs[with_charts].append(
                 in_fresh_process("--views-run", url, str(directory), "on" if with_charts else "off")
             )

@@ -7,12 +7,12 @@ code servers load the definitions without it). Its bundled font, DejaVu Sans, ha
 glyphs and the ruble sign. Every money axis starts at zero, days are the events' local days, and a
 chart with nothing to show says so instead of drawing empty axes.
 
-All charts of a run must cost at most 0.5 s (`python -m bench.charts`), hence: the import runs in a
-background thread while the step's queries run in chDB (which releases the GIL); figures are drawn
-once by the Agg canvas (savefig with a layout engine draws twice); margins are fixed in inches, the
-labels' room measured once, instead of a layout engine measuring every text at each draw; bars are
-one PolyCollection per series, not a Rectangle each; text is drawn without hinting (matplotlib
-3.11 hints glyph by glyph: a third of the drawing); the PNG is compressed at level 1.
+Charts count in the run's time (`python -m bench.charts` measures them), hence: matplotlib is
+imported, and a view's charts drawn, on a thread of their own while the view step's queries run in
+chDB (which releases the GIL); no layout engine (it measures every text at each draw, and makes
+savefig draw twice): margins are fixed in inches, the labels' room measured once; bars are one
+PolyCollection per series, not a Rectangle each; text is not hinted (matplotlib 3.11 hints glyph by
+glyph: a quarter of the drawing) and titles sit at a fixed height; the PNG is compressed at level 1.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ PAID, REFUNDED, LINE, LEFT = "#4c78a8", "#e45756", "#333333", "#c7d6e8"
 RC: dict[RcKeyType, Any] = {"text.hinting": "no_hinting", "text.parse_math": False, "axes.titley": 1.0}
 PNG_OPTIONS = {"compress_level": 1}  # ~2x faster than zlib's default, the files ~1 % larger
 
-Figures = TypeVar("Figures")
+Data = TypeVar("Data")  # what a view's charts plot, as read from the mart
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,12 @@ class Period:
 
 
 @dataclass(frozen=True)
-class ViewCharts(Generic[Figures]):
-    """How a view's charts are made: `read` its figures from the mart (queries only), then `draw`
-    them (matplotlib only), so that the import can overlap the queries."""
+class ViewCharts(Generic[Data]):
+    """How a view's charts are made: `read` what they plot from the mart (queries only), then
+    `draw` it (matplotlib only), so that the drawing can run on a thread of its own."""
 
-    read: Callable[[Client, str, Period], Figures]
-    draw: Callable[[Figures, Period], list[Chart]]
+    read: Callable[[Client, str, Period], Data]
+    draw: Callable[[Data, Period], list[Chart]]
 
 
 # -- matplotlib, on a thread of its own --------------------------------------------------------------
@@ -109,6 +109,13 @@ def _drawer() -> ThreadPoolExecutor:
 def load_matplotlib() -> Future[None]:
     """Starts importing matplotlib on the drawing thread (~0.2 s of CPU) and returns at once."""
     return _drawer().submit(_import_matplotlib)
+
+
+def prepare(view: str) -> None:
+    """Starts loading matplotlib if `view` has charts: a view step calls it first thing, so that
+    the import also runs while the step opens the mart."""
+    if view in VIEW_CHARTS:
+        load_matplotlib()
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -427,16 +434,16 @@ VIEW_CHARTS: dict[str, ViewCharts[Any]] = {
 }
 
 
-def draw(made: ViewCharts[Figures], figures: Figures, period: Period) -> list[Chart]:
-    """`made`'s charts of `figures` (matplotlib must be loaded: see load_matplotlib)."""
+def draw(made: ViewCharts[Data], data: Data, period: Period) -> list[Chart]:
+    """`made`'s charts of `data` (matplotlib must be loaded: see load_matplotlib)."""
     from matplotlib import rc_context
 
     with rc_context(RC):
-        return made.draw(figures, period)
+        return made.draw(data, period)
 
 
 def start_drawing(client: Client, database: str, view: str) -> Future[list[Chart]]:
-    """Reads `view`'s figures now (on `client`, in this thread), then draws its charts on the
+    """Reads what `view`'s charts plot now (on `client`, in this thread), then draws them on the
     drawing thread while this one goes on (a view step runs its own queries meanwhile). The
     period ends local today. A view without charts has none (done at once)."""
     made = VIEW_CHARTS.get(view)
@@ -446,8 +453,8 @@ def start_drawing(client: Client, database: str, view: str) -> Future[list[Chart
         return none
     load_matplotlib()  # first: the import runs while chDB answers the queries below
     period = Period.ending(chart_data.local_today(client, database))
-    figures = made.read(client, database, period)
-    return _drawer().submit(draw, made, figures, period)
+    data = made.read(client, database, period)
+    return _drawer().submit(draw, made, data, period)
 
 
 def view_charts(client: Client, database: str, view: str) -> list[Chart]:

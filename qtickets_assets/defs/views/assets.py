@@ -183,6 +183,7 @@ def view_asset(view: View) -> dg.AssetsDefinition:
         automation_condition=dg.AutomationCondition.eager(),
     )
     def _view(clickhouse: ClickHouseResource) -> dg.MaterializeResult[None]:
+        charts.prepare(view.name)  # matplotlib loads in the background while the mart opens
         with failures_explained(), clickhouse.open() as client:
             database = clickhouse.database
             drawing = charts.start_drawing(client, database, view.name)  # drawn during the queries below
