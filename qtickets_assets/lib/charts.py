@@ -2,20 +2,29 @@
 matplotlib's Agg backend, handed back as PNG bytes. The view assets put them in their metadata as
 Markdown images (data: URIs), and `qtickets_assets.report` inlines the same PNGs in one HTML file.
 
-matplotlib is imported only here, inside the functions that draw (it costs ~0.2-0.4 s to import):
-the webserver, the daemon and code servers load the definitions without it. Its bundled font,
-DejaVu Sans, has the Cyrillic glyphs and the ruble sign. Every money axis starts at zero, days are
-the events' local days, and a chart with nothing to show says so instead of drawing empty axes.
+matplotlib is imported only in the steps that draw, never at import (the webserver, the daemon and
+code servers load the definitions without it). Its bundled font, DejaVu Sans, has the Cyrillic
+glyphs and the ruble sign. Every money axis starts at zero, days are the events' local days, and a
+chart with nothing to show says so instead of drawing empty axes.
+
+Charts count in the run's time (`python -m bench.charts` measures them), hence: matplotlib is
+imported, and a view's charts drawn, on a thread of their own while the view step's queries run in
+chDB (which releases the GIL); no layout engine (it measures every text at each draw, and makes
+savefig draw twice): margins are fixed in inches, the labels' room measured once; bars are one
+PolyCollection per series, not a Rectangle each; text is not hinted (matplotlib 3.11 hints glyph by
+glyph: a quarter of the drawing) and titles sit at a fixed height; the PNG is compressed at level 1.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pandas as pd
 from clickhouse_connect.driver.client import Client
@@ -25,14 +34,24 @@ from qtickets_assets.lib.clickhouse import chart_data, mart
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 DAYS = 30  # the period of the daily, source and attendance charts: the last 30 local days
 UPCOMING_SHOWS = 8
 TOP_EVENTS = 10
 ATTENDANCE_SHOWS = 20
 LABEL_WIDTH = 32
+LABEL_SIZE = 8  # points: the bars' labels on the category axis
 DPI = 80
-PAID, REFUNDED, LINE = "#4c78a8", "#e45756", "#333333"
+BAR_WIDTH = 0.8
+PAD = 0.12  # inches between a label and its axis
+PAID, REFUNDED, LINE, LEFT = "#4c78a8", "#e45756", "#333333", "#c7d6e8"
+# Read at draw time, so set around each view's drawing (not for the whole process). Names are
+# text, never mathtext: "$" in an event's name stays a dollar sign.
+RC: dict[RcKeyType, Any] = {"text.hinting": "no_hinting", "text.parse_math": False, "axes.titley": 1.0}
+PNG_OPTIONS = {"compress_level": 1}  # ~2x faster than zlib's default, the files ~1 % larger
+
+Data = TypeVar("Data")  # what a view's charts plot, as read from the mart
 
 
 @dataclass(frozen=True)
@@ -60,19 +79,134 @@ class Period:
         return f"{self.first:%d.%m.%Y}–{self.last:%d.%m.%Y} (local days)"
 
 
+@dataclass(frozen=True)
+class ViewCharts(Generic[Data]):
+    """How a view's charts are made: `read` what they plot from the mart (queries only), then
+    `draw` it (matplotlib only), so that the drawing can run on a thread of its own."""
+
+    read: Callable[[Client, str, Period], Data]
+    draw: Callable[[Data, Period], list[Chart]]
+
+
+# -- matplotlib, on a thread of its own --------------------------------------------------------------
+
+
+def _import_matplotlib() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.collections
+    import matplotlib.figure
+    import matplotlib.ticker  # noqa: F401  (all that drawing needs)
+
+
+@functools.cache  # one per process
+def _drawer() -> ThreadPoolExecutor:
+    """The thread that imports matplotlib and draws, one task after the other. matplotlib is used
+    nowhere else: the calling thread only reads figures from chDB (which releases the GIL)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+
+
+@functools.cache  # once per process
+def load_matplotlib() -> Future[None]:
+    """Starts importing matplotlib on the drawing thread (~0.2 s of CPU) and returns at once."""
+    return _drawer().submit(_import_matplotlib)
+
+
+def prepare(view: str) -> None:
+    """Starts loading matplotlib if `view` has charts: a view step calls it first thing, so that
+    the import also runs while the step opens the mart."""
+    if view in VIEW_CHARTS:
+        load_matplotlib()
+
+
 # -- helpers ----------------------------------------------------------------------------------------
 
 
 def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure  # here, not at import: see the module's docstring
+    from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    return Figure(figsize=(width, height), dpi=DPI)  # no layout engine: see _grid
 
 
 def _png(figure: Figure) -> bytes:
+    """The figure drawn once by its Agg canvas: without a layout engine (or bbox_inches="tight"),
+    savefig does not draw it once more beforehand."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", pil_kwargs=PNG_OPTIONS)
     return buffer.getvalue()
+
+
+def _grid(
+    figure: Figure,
+    rows: int,
+    columns: int,
+    *,
+    left: float,
+    right: float = 0.2,
+    top: float = 0.35,
+    bottom: float = 0.55,
+    gap: float = 0.0,
+    **subplots: Any,
+) -> Any:
+    """`figure.subplots(rows, columns)` with margins and `gap` between the axes fixed in inches
+    (room for tick labels, axis labels and titles), instead of a layout engine that measures every
+    text at each draw."""
+    width, height = figure.get_size_inches()
+    axes_width = (width - left - right - (columns - 1) * gap) / columns
+    axes_height = (height - top - bottom - (rows - 1) * gap) / rows
+    spacing = {
+        "left": left / width,
+        "right": 1 - right / width,
+        "top": 1 - top / height,
+        "bottom": bottom / height,
+        "wspace": gap / axes_width,
+        "hspace": gap / axes_height,
+    }
+    return figure.subplots(rows, columns, gridspec_kw=spacing, **subplots)
+
+
+def _widest(labels: Sequence[str], size: float = LABEL_SIZE) -> float:
+    """The width in inches of the widest of `labels` at `size` points, unhinted as drawn (RC)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    font = FontProperties(size=size)
+    points = [text_to_path.get_text_width_height_descent(label, font, ismath=False)[0] for label in labels]
+    return max(points, default=0.0) / 72
+
+
+def _bars(
+    axes: Axes,
+    positions: Sequence[float],
+    lengths: Sequence[float],
+    *,
+    color: str,
+    label: str | None = None,
+    start: Sequence[float] | None = None,
+    horizontal: bool = False,
+) -> None:
+    """Bars from `start` (zero when not given) as one PolyCollection: a single artist to build and
+    draw, where Axes.bar makes a Rectangle per bar. The value axis starts from zero (as bar's)."""
+    import numpy as np
+    from matplotlib.collections import PolyCollection
+
+    middle = np.asarray(positions, dtype=float)
+    low = np.zeros_like(middle) if start is None else np.asarray(start, dtype=float)
+    high = low + np.asarray(lengths, dtype=float)
+    side_a, side_b = middle - BAR_WIDTH / 2, middle + BAR_WIDTH / 2
+    corners = [(side_a, low), (side_a, high), (side_b, high), (side_b, low)]
+    polygons = np.stack([np.column_stack(corner) for corner in corners], axis=1)  # bar, corner, xy
+    if horizontal:
+        polygons = polygons[..., ::-1]
+    bars = PolyCollection(list(polygons), facecolors=color, edgecolors="none", label=label)
+    (bars.sticky_edges.x if horizontal else bars.sticky_edges.y).append(0.0)
+    axes.add_collection(bars)
+    axes.autoscale_view()  # matplotlib < 3.11 updates only the data limits in add_collection
+
+
+def _categories(axes: Axes, labels: Sequence[str]) -> None:
+    """`labels` on the y axis, one a bar, the first on top."""
+    axes.set_yticks(range(len(labels)), labels, fontsize=LABEL_SIZE)
+    axes.set_ylim(len(labels) - 0.5, -0.5)
 
 
 def _nothing(title: str, why: str) -> Chart:
@@ -134,17 +268,22 @@ def sales_daily_data(client: Client, database: str, period: Period) -> pd.DataFr
     return daily
 
 
-def sales_daily_charts(client: Client, database: str, period: Period) -> list[Chart]:
-    daily = sales_daily_data(client, database, period)
+def _paid_and_back(axes: Axes, paid: Any, back: Any, paid_label: str, back_label: str) -> None:
+    """One bar a day: `paid` above the axis, `back` (refunds) below it."""
+    days = range(len(paid))
+    _bars(axes, days, _floats(paid), color=PAID, label=paid_label)
+    _bars(axes, days, [-v for v in _floats(back)], color=REFUNDED, label=back_label)
+    axes.axhline(0, color=LINE, linewidth=0.8)
+
+
+def sales_daily_charts(daily: pd.DataFrame, period: Period) -> list[Chart]:
     title = f"Sales by day, {period.words()}"
     if not (daily["tickets_paid"].sum() or daily["tickets_refunded"].sum()):
         return [_nothing(title, "no ticket paid or refunded in these days")]
     figure = _figure(9, 5.6)
-    money, tickets = figure.subplots(2, 1, sharex=True)
+    money, tickets = _grid(figure, 2, 1, left=0.9, right=0.9, gap=0.45, sharex=True)
     x = range(len(daily))
-    money.bar(x, _floats(daily["revenue_paid"]), color=PAID, label="revenue paid, ₽")
-    money.bar(x, [-v for v in _floats(daily["amount_refunded"])], color=REFUNDED, label="paid back, ₽")
-    money.axhline(0, color=LINE, linewidth=0.8)
+    _paid_and_back(money, daily["revenue_paid"], daily["amount_refunded"], "revenue paid, ₽", "paid back, ₽")
     money.set_ylabel("₽ per day")
     _rubles(money.yaxis)
     cumulative = money.twinx()
@@ -157,9 +296,9 @@ def sales_daily_charts(client: Client, database: str, period: Period) -> list[Ch
     handles = [*money.get_legend_handles_labels()[0], *cumulative.get_legend_handles_labels()[0]]
     money.legend(handles=handles, loc="upper left", fontsize=8)
     money.set_title(f"Revenue per day (refunds below the axis), {period.words()}")
-    tickets.bar(x, _floats(daily["tickets_paid"]), color=PAID, label="tickets paid")
-    tickets.bar(x, [-v for v in _floats(daily["tickets_refunded"])], color=REFUNDED, label="tickets refunded")
-    tickets.axhline(0, color=LINE, linewidth=0.8)
+    _paid_and_back(
+        tickets, daily["tickets_paid"], daily["tickets_refunded"], "tickets paid", "tickets refunded"
+    )
     tickets.set_ylabel("tickets per day")
     tickets.set_xlabel("day (each event's own time zone)")
     tickets.legend(loc="upper left", fontsize=8)
@@ -171,17 +310,16 @@ def sales_daily_charts(client: Client, database: str, period: Period) -> list[Ch
 # -- v_sell_through --------------------------------------------------------------------------------
 
 
-def sell_through_data(client: Client, database: str) -> pd.DataFrame:
+def sell_through_data(client: Client, database: str, period: Period) -> pd.DataFrame:
     return chart_data.upcoming_sell_through(client, database, UPCOMING_SHOWS)
 
 
-def sell_through_charts(client: Client, database: str, period: Period) -> list[Chart]:
-    rows = sell_through_data(client, database)
+def sell_through_charts(rows: pd.DataFrame, period: Period) -> list[Chart]:
     title = f"Share of seats sold by days before the show: the next {UPCOMING_SHOWS} shows"
     if rows.empty:
         return [_nothing(title, "no upcoming show has an inventory snapshot")]
     figure = _figure(9, 5)
-    axes = figure.subplots()
+    axes = _grid(figure, 1, 1, left=0.7)
     for _, show in rows.groupby("show_id", sort=False):
         first = show.iloc[0]
         label = (
@@ -204,24 +342,21 @@ def sell_through_charts(client: Client, database: str, period: Period) -> list[C
 
 def sales_by_source_data(client: Client, database: str, period: Period) -> dict[str, pd.DataFrame]:
     """Revenue over `period` by each of chart_data.SOURCES (top ten, then "other")."""
-    return {
-        column: chart_data.revenue_by(client, database, column, period.first, period.last)
-        for column in chart_data.SOURCES
-    }
+    return chart_data.revenue_by_sources(client, database, period.first, period.last)
 
 
-def sales_by_source_charts(client: Client, database: str, period: Period) -> list[Chart]:
-    breakdowns = sales_by_source_data(client, database, period)
+def sales_by_source_charts(breakdowns: dict[str, pd.DataFrame], period: Period) -> list[Chart]:
     title = f"Revenue by source, {period.words()}"
     if all(frame.empty for frame in breakdowns.values()):
         return [_nothing(title, "no ticket paid in these days")]
     figure = _figure(13, 4.4)
     figure.suptitle(title)
-    for axes, (column, frame) in zip(figure.subplots(1, 3), breakdowns.items(), strict=True):
-        labels = [_short(str(label)) for label in frame["label"]]
-        axes.barh(range(len(frame)), _floats(frame["revenue_paid"]), color=PAID)
-        axes.set_yticks(range(len(frame)), labels, fontsize=8)
-        axes.invert_yaxis()  # the largest first
+    labels = {column: [_short(label) for label in frame["label"]] for column, frame in breakdowns.items()}
+    room = _widest([label for column in labels.values() for label in column]) + PAD
+    panels = _grid(figure, 1, len(breakdowns), left=room + 0.1, top=0.65, gap=room + 0.35)
+    for axes, (column, frame) in zip(panels, breakdowns.items(), strict=True):
+        _bars(axes, range(len(frame)), _floats(frame["revenue_paid"]), color=PAID, horizontal=True)
+        _categories(axes, labels[column])
         axes.set_xlim(left=0)
         _rubles(axes.xaxis)
         axes.tick_params(axis="x", labelsize=7)
@@ -233,25 +368,23 @@ def sales_by_source_charts(client: Client, database: str, period: Period) -> lis
 # -- v_show_attendance -------------------------------------------------------------------------------
 
 
-def attendance_data(client: Client, database: str) -> pd.DataFrame:
+def attendance_data(client: Client, database: str, period: Period) -> pd.DataFrame:
     """The shows of the last DAYS days with paid tickets, the latest ATTENDANCE_SHOWS of them."""
     return chart_data.recent_attendance(client, database, DAYS).tail(ATTENDANCE_SHOWS)
 
 
-def attendance_charts(client: Client, database: str, period: Period) -> list[Chart]:
-    shows = attendance_data(client, database)
+def attendance_charts(shows: pd.DataFrame, period: Period) -> list[Chart]:
     title = f"Share of paid tickets scanned: shows of the last {DAYS} days"
     if shows.empty:
         return [_nothing(title, f"no show with paid tickets started in the last {DAYS} days")]
     figure = _figure(9, 1.2 + 0.3 * len(shows))
-    axes = figure.subplots()
     labels = [f"{_short(s.event_name)}, {s.starts_local}" for s in shows.itertuples()]
+    axes = _grid(figure, 1, 1, left=_widest(labels) + PAD + 0.1, top=0.3, bottom=0.5)
     shares = [100 * float(v) for v in shows["share_scanned"]]
-    axes.barh(range(len(shows)), shares, color=PAID)
+    _bars(axes, range(len(shows)), shares, color=PAID, horizontal=True)
     for y, (share, row) in enumerate(zip(shares, shows.itertuples(), strict=True)):
         axes.text(share + 1, y, f"{row.tickets_scanned:,} of {row.tickets_paid:,}", va="center", fontsize=7)
-    axes.set_yticks(range(len(shows)), labels, fontsize=8)
-    axes.invert_yaxis()
+    _categories(axes, labels)
     axes.set_xlim(0, 110)
     axes.set_xlabel("% of paid tickets scanned (scanned of paid)")
     axes.set_title(f"{title} (as of {period.last:%d.%m.%Y})", fontsize=10)
@@ -261,28 +394,29 @@ def attendance_charts(client: Client, database: str, period: Period) -> list[Cha
 # -- v_sales_dashboard --------------------------------------------------------------------------------
 
 
-def dashboard_data(client: Client, database: str) -> pd.DataFrame:
+def dashboard_data(client: Client, database: str, period: Period) -> pd.DataFrame:
     return chart_data.top_events(client, database, TOP_EVENTS)
 
 
-def dashboard_charts(client: Client, database: str, period: Period) -> list[Chart]:
-    events = dashboard_data(client, database)
+def dashboard_charts(events: pd.DataFrame, period: Period) -> list[Chart]:
     title = f"Top {TOP_EVENTS} events by revenue, with seats left"
     if events.empty or not events["revenue_total"].sum():
         return [_nothing(title, "no event has a paid ticket yet")]
     figure = _figure(12, 1.4 + 0.34 * len(events))
     figure.suptitle(f"{title} (all sales to {period.last:%d.%m.%Y})")
-    revenue, seats = figure.subplots(1, 2, sharey=True)
+    labels = [f"{_short(e.event_name)}, {e.city_name}" for e in events.itertuples()]
+    revenue, seats = _grid(
+        figure, 1, 2, left=_widest(labels) + PAD + 0.1, top=0.4, bottom=0.5, gap=0.3, sharey=True
+    )
     y = range(len(events))
-    revenue.barh(y, _floats(events["revenue_total"]), color=PAID)
-    revenue.set_yticks(y, [f"{_short(e.event_name)}, {e.city_name}" for e in events.itertuples()], fontsize=8)
-    revenue.invert_yaxis()
+    _bars(revenue, y, _floats(events["revenue_total"]), color=PAID, horizontal=True)
+    _categories(revenue, labels)
     revenue.set_xlim(left=0)
     _rubles(revenue.xaxis)
     revenue.set_xlabel("revenue, ₽")
     sold = _floats(events["tickets_total"] - events["tickets_left"])
-    seats.barh(y, sold, color=PAID, label="sold")
-    seats.barh(y, _floats(events["tickets_left"]), left=sold, color="#c7d6e8", label="left")
+    _bars(seats, y, sold, color=PAID, label="sold", horizontal=True)
+    _bars(seats, y, _floats(events["tickets_left"]), start=sold, color=LEFT, label="left", horizontal=True)
     seats.set_xlim(left=0)
     seats.set_xlabel("seats (newest inventory snapshot)")
     seats.legend(loc="lower right", fontsize=8)
@@ -291,23 +425,43 @@ def dashboard_charts(client: Client, database: str, period: Period) -> list[Char
 
 # -- by view ---------------------------------------------------------------------------------------
 
-VIEW_CHARTS: dict[str, Callable[[Client, str, Period], list[Chart]]] = {
-    "v_sales_daily": sales_daily_charts,
-    "v_sell_through": sell_through_charts,
-    "v_sales_by_source": sales_by_source_charts,
-    "v_show_attendance": attendance_charts,
-    "v_sales_dashboard": dashboard_charts,
+VIEW_CHARTS: dict[str, ViewCharts[Any]] = {
+    "v_sales_daily": ViewCharts(sales_daily_data, sales_daily_charts),
+    "v_sell_through": ViewCharts(sell_through_data, sell_through_charts),
+    "v_sales_by_source": ViewCharts(sales_by_source_data, sales_by_source_charts),
+    "v_show_attendance": ViewCharts(attendance_data, attendance_charts),
+    "v_sales_dashboard": ViewCharts(dashboard_data, dashboard_charts),
 }
+
+
+def draw(made: ViewCharts[Data], data: Data, period: Period) -> list[Chart]:
+    """`made`'s charts of `data` (matplotlib must be loaded: see load_matplotlib)."""
+    from matplotlib import rc_context
+
+    with rc_context(RC):
+        return made.draw(data, period)
+
+
+def start_drawing(client: Client, database: str, view: str) -> Future[list[Chart]]:
+    """Reads what `view`'s charts plot now (on `client`, in this thread), then draws them on the
+    drawing thread while this one goes on (a view step runs its own queries meanwhile). The
+    period ends local today. A view without charts has none (done at once)."""
+    made = VIEW_CHARTS.get(view)
+    if made is None:
+        none: Future[list[Chart]] = Future()
+        none.set_result([])
+        return none
+    load_matplotlib()  # first: the import runs while chDB answers the queries below
+    period = Period.ending(chart_data.local_today(client, database))
+    data = made.read(client, database, period)
+    return _drawer().submit(draw, made, data, period)
 
 
 def view_charts(client: Client, database: str, view: str) -> list[Chart]:
     """The charts of `view` (none for a view without any), over the period ending local today."""
-    draw = VIEW_CHARTS.get(view)
-    return draw(client, database, Period.ending(chart_data.local_today(client, database))) if draw else []
+    return start_drawing(client, database, view).result()
 
 
-def metadata(client: Client, database: str, view: str) -> dict[str, str]:
-    """{"charts": the charts of `view` as Markdown images} for the view's materialization; {} for a
-    view without charts."""
-    charts = view_charts(client, database, view)
+def metadata(charts: Sequence[Chart]) -> dict[str, str]:
+    """{"charts": `charts` as Markdown images} for a view's materialization; {} when none."""
     return {"charts": "\n\n".join(chart.markdown() for chart in charts)} if charts else {}

@@ -7,6 +7,7 @@ import base64
 import re
 import subprocess
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -78,8 +79,8 @@ def test_the_daily_chart_plots_the_views_days(client, period):
     assert daily["revenue_cumulative"].iloc[-1] == sum(view["revenue_paid"], Decimal(0))
 
 
-def test_the_sell_through_chart_plots_the_next_shows(client):
-    plotted = charts.sell_through_data(client, DATABASE)
+def test_the_sell_through_chart_plots_the_next_shows(client, period):
+    plotted = charts.sell_through_data(client, DATABASE, period)
 
     view = rows(client, "v_sell_through")
     upcoming = view[view["show_starts_at"] > utc_now()]
@@ -100,7 +101,7 @@ def test_the_sell_through_chart_plots_the_next_shows(client):
 @pytest.mark.parametrize("column", list(chart_data.SOURCES))
 @pytest.mark.parametrize("top", [chart_data.TOP, 2])  # the small mart has fewer than ten of each
 def test_the_source_chart_plots_the_top_ones_and_the_rest_as_other(client, period, column, top):
-    plotted = chart_data.revenue_by(client, DATABASE, column, period.first, period.last, top)
+    plotted = chart_data.revenue_by_sources(client, DATABASE, period.first, period.last, top)[column]
     if top == chart_data.TOP:
         assert plotted.equals(charts.sales_by_source_data(client, DATABASE, period)[column])
 
@@ -114,8 +115,8 @@ def test_the_source_chart_plots_the_top_ones_and_the_rest_as_other(client, perio
     assert sum(plotted["revenue_paid"], Decimal(0)) == sum(view["revenue_paid"], Decimal(0))
 
 
-def test_the_attendance_chart_plots_the_recent_shows_scanned_share(client):
-    plotted = charts.attendance_data(client, DATABASE)
+def test_the_attendance_chart_plots_the_recent_shows_scanned_share(client, period):
+    plotted = charts.attendance_data(client, DATABASE, period)
 
     view = rows(client, "v_show_attendance")
     now = utc_now()
@@ -130,8 +131,8 @@ def test_the_attendance_chart_plots_the_recent_shows_scanned_share(client):
     assert list(plotted["tickets_scanned"]) == list(recent["tickets_scanned"])
 
 
-def test_the_dashboard_chart_plots_the_top_events(client):
-    plotted = charts.dashboard_data(client, DATABASE)
+def test_the_dashboard_chart_plots_the_top_events(client, period):
+    plotted = charts.dashboard_data(client, DATABASE, period)
 
     view = rows(client, "v_sales_dashboard").sort_values(
         ["revenue_total", "event_id"], ascending=[False, True]
@@ -181,8 +182,40 @@ def test_every_chart_names_its_period_and_units(monkeypatch, client, period):
     assert "revenue, ₽" in words["v_sales_by_source"] and "by promo code" in words["v_sales_by_source"]
     assert "% of paid tickets scanned" in words["v_show_attendance"]
     assert "revenue, ₽" in words["v_sales_dashboard"] and "left" in words["v_sales_dashboard"]
-    top = charts.dashboard_data(client, DATABASE)["event_name"].iloc[0]
+    top = charts.dashboard_data(client, DATABASE, period)["event_name"].iloc[0]
     assert charts._short(top) in words["v_sales_dashboard"]  # Russian names, as they are
+
+
+def test_dollar_signs_in_names_are_drawn_as_they_are(monkeypatch, mart):
+    """Names come from organisers (and labels from buyers' links): "$...$" in them is text, not
+    matplotlib's mathtext, which drew it in math italics, or failed the whole step when malformed."""
+    with open_client(mart.url, DATABASE) as client:
+        top = chart_data.top_events(client, DATABASE, charts.TOP_EVENTS).iloc[0]
+    name = "Вечер $\\nosuch$"  # mathtext with an unknown command
+    sql = f"ALTER TABLE {{db}}.dim_events UPDATE event_name = {name!r} WHERE event_id = {top.event_id}"
+    mart.sql(sql)  # repr: the backslash escaped, as a ClickHouse string literal reads it
+
+    with open_client(mart.url, DATABASE) as client:
+        texts = drawn_texts(monkeypatch, lambda: charts.view_charts(client, DATABASE, "v_sales_dashboard"))
+
+    assert f"{name}, {top.city_name}" in texts
+
+
+def test_the_charts_are_drawn_while_the_step_goes_on(monkeypatch, client):
+    """A view step reads its charts' figures in its own thread, and another thread draws them while
+    the step runs its other queries (chDB releases the GIL: the two overlap)."""
+    drawn_on = []
+    render = charts._png
+
+    def draw(figure):
+        drawn_on.append(threading.current_thread())
+        return render(figure)
+
+    monkeypatch.setattr(charts, "_png", draw)
+    drawing = charts.start_drawing(client, DATABASE, "v_sales_daily")
+
+    assert len(drawing.result()) == 1
+    assert len(drawn_on) == 1 and drawn_on[0] is not threading.current_thread()
 
 
 def test_an_empty_mart_says_there_is_nothing_to_show(monkeypatch, tmp_path):

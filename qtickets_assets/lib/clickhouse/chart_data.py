@@ -47,36 +47,45 @@ def local_today(client: Client, database: str) -> date:
     return today if isinstance(today, date) else date.fromisoformat(str(today))
 
 
-def revenue_by(
-    client: Client, database: str, column: str, first: date, last: date, top: int = TOP
-) -> pd.DataFrame:
-    """Revenue and tickets paid from `first` to `last` by `column` of v_sales_by_source (one of
-    SOURCES): the `top` first, then the rest summed as "other"; '' is shown as "(none)"."""
-    if column not in SOURCES:
-        raise ValueError(f"no revenue breakdown by {column!r}; known: {', '.join(SOURCES)}")
+def revenue_by_sources(
+    client: Client, database: str, first: date, last: date, top: int = TOP
+) -> dict[str, pd.DataFrame]:
+    """Revenue and tickets paid from `first` to `last` by each of SOURCES (columns of
+    v_sales_by_source): the `top` first, then the rest summed as "other"; '' is shown as "(none)".
+    One query for the three: the view is computed once, not once per breakdown (a third of the time)."""
+    pairs = ", ".join(f"('{column}', toString({column}))" for column in SOURCES)
     query = f"""
-        SELECT if(rank <= {int(top)}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
+        SELECT breakdown, if(rank <= {int(top)}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
                sum(revenue) AS revenue_paid, sum(tickets) AS tickets_paid
         FROM
         (
-            SELECT label, revenue, tickets, row_number() OVER (ORDER BY revenue DESC, label) AS rank
+            SELECT breakdown, label, revenue, tickets,
+                   row_number() OVER (PARTITION BY breakdown ORDER BY revenue DESC, label) AS rank
             FROM
             (
-                SELECT {column} AS label, sum(revenue_paid) AS revenue, sum(tickets_paid) AS tickets
+                SELECT source.1 AS breakdown, source.2 AS label,
+                       sum(revenue_paid) AS revenue, sum(tickets_paid) AS tickets
                 FROM {qualified(database, "v_sales_by_source")}
+                ARRAY JOIN [{pairs}] AS source
                 WHERE date_local BETWEEN {{first:Date}} AND {{last:Date}}
-                GROUP BY label
+                GROUP BY breakdown, label
             )
         )
-        GROUP BY label
-        ORDER BY min(rank)"""
-    return client.query_df(query, parameters={"first": first, "last": last})
+        GROUP BY breakdown, label
+        ORDER BY breakdown, min(rank)"""
+    rows = client.query_df(query, parameters={"first": first, "last": last})
+    if rows.empty:  # no sale in the period: clickhouse-connect returns no columns either
+        rows = pd.DataFrame(columns=["breakdown", "label", "revenue_paid", "tickets_paid"])
+    return {
+        column: rows[rows["breakdown"] == column].drop(columns="breakdown").reset_index(drop=True)
+        for column in SOURCES
+    }
 
 
 def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataFrame:
     """v_sell_through's rows of the next `shows` shows by start (not yet started), with each show's
-    local start (text) and its newest capacity, by show start then days before the show."""
-    view = qualified(database, "v_sell_through")
+    local start (text) and its newest capacity, by show start then days before the show. The view
+    is read once: the shows ranked by start in the same scan."""
     query = f"""
         SELECT
             t.show_id AS show_id, t.event_name AS event_name, t.city_name AS city_name,
@@ -84,14 +93,14 @@ def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataF
             t.days_before_show AS days_before_show, t.share_sold AS share_sold,
             t.tickets_sold AS tickets_sold, t.tickets_total AS tickets_total,
             argMax(t.tickets_total, t.date_local) OVER (PARTITION BY t.show_id) AS capacity
-        FROM {view} AS t
-        INNER JOIN {_zones(database)} ON t.event_id = z.event_id
-        WHERE t.show_id IN
+        FROM
         (
-            SELECT show_id FROM {view} WHERE show_starts_at > now()
-            GROUP BY show_id ORDER BY any(show_starts_at), show_id LIMIT {int(shows)}
-        )
-        AND t.days_before_show >= 0
+            SELECT *, dense_rank() OVER (ORDER BY show_starts_at, show_id) AS upcoming
+            FROM {qualified(database, "v_sell_through")}
+            WHERE show_starts_at > now()
+        ) AS t
+        INNER JOIN {_zones(database)} ON t.event_id = z.event_id
+        WHERE t.upcoming <= {int(shows)} AND t.days_before_show >= 0
         ORDER BY t.show_starts_at, t.show_id, t.days_before_show DESC"""
     return client.query_df(query)
 
