@@ -25,6 +25,9 @@ from typing import Any
 
 import yaml
 
+from qtickets_assets.lib.charts import UPCOMING_SHOWS  # the Dagster chart's "next shows"
+from qtickets_assets.lib.clickhouse.chart_data import NONE  # how the Dagster charts show an empty tag
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 VIEWS = ROOT / "clickhouse" / "views"
@@ -38,6 +41,8 @@ DASHBOARD_TITLE = "Qtickets: sales"
 DASHBOARD_SLUG = "qtickets-sales"
 TICKETS = ",d"
 RUBLES = ",.2f"
+WHOLE_RUBLES = ",.0f"
+PERCENT = ".1%"  # a share (0..1) as a percentage with one decimal
 # Filters shared by charts: upcoming and past shows (show_starts_at is a true UTC instant).
 UPCOMING = "show_starts_at > now()"
 PAST = "show_starts_at <= now()"
@@ -124,6 +129,8 @@ class Chart:
     width: int
     height: int
     description: str = ""
+    # False: the Period filter leaves the chart alone (its figures are not sums over the period).
+    follows_period: bool = True
     uuid: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -179,55 +186,130 @@ def by_day(key: str, title: str, metrics: list[dict[str, Any]], number_format: s
     return Chart(key, "v_sales_daily", title, "echarts_timeseries_bar", params, width=6, height=50)
 
 
-def sell_through() -> Chart:
+def adhoc_column(expression: str, label: str) -> dict[str, Any]:
+    """A column computed by SQL (a grouping or a table column), shown under `label`."""
+    return {"expressionType": "SQL", "sqlExpression": expression, "label": label}
+
+
+def or_none(column: str) -> str:
+    """The column's value, "(none)" when it is empty (an order without that tag)."""
+    return f"if({column} = '', '{NONE}', {column})"
+
+
+def sales_pace() -> Chart:
+    """The share of capacity each of the next shows has sold, by local day of payment.
+
+    The x axis is the local day, not days before the show: v_sales_pace has rows only on days
+    with sales, and Superset's line chart breaks a series at every x where it has no row. On
+    days the curve is built as a running sum of each day's tickets / capacity (Superset's
+    cumulative sum counts a day without sales as 0), which is exact up to today for every show.
+    "Next": the UPCOMING_SHOWS shows with the earliest start, then show_id (lib/charts.py's
+    choice), that have a capacity to compare with.
+    """
+    # The show's local start day is date_local + days_before_show. toDate(): Superset's query names
+    # its x axis `date_local` too, a DateTime (ClickHouse aliases are query-wide), to which "+ n"
+    # would add seconds.
+    show = adhoc_column(
+        "concat(event_name, ', ', city_name, ', ', formatDateTime(toDate(date_local) + days_before_show, "
+        "'%d.%m'), ' #', toString(show_id))",
+        "Show",
+    )
     params = {
         "x_axis": "date_local",
         "time_grain_sqla": "P1D",
-        "metrics": [sql_metric("max(share_sold) * 100", "Sold, %")],
-        "groupby": ["event_name", "show_id"],
-        "adhoc_filters": [where(UPCOMING)],
+        "metrics": [sql_metric("sum(tickets_paid) / max(capacity)", "Sold, share of capacity")],
+        "groupby": [show],
+        "adhoc_filters": [where(UPCOMING), where("capacity > 0")],
+        "series_limit": UPCOMING_SHOWS,
+        "series_limit_metric": sql_metric("min(tuple(show_starts_at, show_id))", "Start"),
+        "order_desc": False,
+        "rolling_type": "cumsum",
         "row_limit": 10000,
-        "series_limit": 20,
-        "y_axis_format": ",.1f",
+        "y_axis_format": PERCENT,
         "x_axis_time_format": "%Y-%m-%d",
         "show_legend": True,
+        # A list on the right, wide enough for "event, city, day #show" (Superset would truncate it).
+        "legendType": "plain",
+        "legendOrientation": "right",
+        "legendMargin": 460,
         "rich_tooltip": True,
-        "markerEnabled": True,
+        "tooltipSortByMetric": True,
+        "markerEnabled": False,
         "time_range": "No filter",
     }
-    return Chart("sell_through", "v_sell_through", "Sell-through of upcoming shows, % of capacity",
-                 "echarts_timeseries_line", params, width=12, height=60,
-                 description="One line per upcoming show: share of its capacity sold, "
-                 "by local day of the snapshot")  # fmt: skip
+    # A running sum over the Period filter's days would start from 0 on its first day, not from
+    # the share already sold: the chart is out of its scope.
+    title = f"Sales pace of the next {UPCOMING_SHOWS} shows, % of capacity"
+    return Chart("sales_pace", "v_sales_pace", title, "echarts_timeseries_line", params, width=12, height=60,
+                 description="One line per upcoming show (the next by start): the share of its capacity "
+                 "paid by the end of each local day", follows_period=False)  # fmt: skip
 
 
-def pie(key: str, title: str, column: str) -> Chart:
+def revenue_by(key: str, title: str, column: str, label: str) -> Chart:
+    """Revenue by a tag of v_sales_by_source as horizontal bars, the largest on top (as the Dagster
+    chart draws it): a pie's labels, in a third of the page, came out truncated."""
     params = {
-        "groupby": [column],
-        "metric": sum_of("revenue_paid", "Revenue"),
+        "x_axis": adhoc_column(or_none(column), label),
+        "metrics": [sum_of("revenue_paid", "Revenue, RUB")],
+        "groupby": [],
         "adhoc_filters": [],
         "row_limit": 100,
-        "sort_by_metric": True,
-        "number_format": RUBLES,
-        "label_type": "key_percent",
-        "show_labels": True,
-        "show_legend": True,
+        "orientation": "horizontal",
+        "x_axis_sort": "Revenue, RUB",
+        "x_axis_sort_asc": True,
+        "y_axis_format": WHOLE_RUBLES,  # also the axis's ticks, where kopecks are noise
+        "show_value": True,
+        "show_legend": False,
+        "rich_tooltip": True,
         "time_range": "No filter",
     }
-    return Chart(key, "v_sales_by_source", title, "pie", params, width=4, height=50)
+    return Chart(key, "v_sales_by_source", title, "echarts_timeseries_bar", params, width=4, height=50)
 
 
-def aggregate_table(key: str, view: str, title: str, groupby: list[str], metrics: list[dict[str, Any]],
-                    filters: list[dict[str, Any]], width: int) -> Chart:  # fmt: skip
+@dataclass(frozen=True)
+class Column:
+    """A table column: a view's column, or (with `expression`) SQL over the view's columns; shown
+    under `header`, numbers in the d3 format `number_format`."""
+
+    name: str
+    header: str
+    number_format: str | None = None
+    expression: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The name the query answers the column under (an expression's is its label)."""
+        return self.header if self.expression else self.name
+
+    def query_column(self) -> str | dict[str, Any]:
+        return adhoc_column(self.expression, self.header) if self.expression else self.name
+
+    def config(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"customColumnName": self.header}
+        if self.number_format:
+            shown["d3NumberFormat"] = self.number_format
+        return shown
+
+
+def column_config(columns: list[Column]) -> dict[str, dict[str, Any]]:
+    """The table's per-column headers and number formats (Superset's "Customize columns")."""
+    return {column.key: column.config() for column in columns}
+
+
+def aggregate_table(key: str, view: str, title: str, groupby: list[Column], metrics: list[dict[str, Any]],
+                    formats: list[str], filters: list[dict[str, Any]], width: int) -> Chart:  # fmt: skip
+    """Totals by `groupby`, largest first by the first metric; a metric's label is its header."""
+    shown = groupby + [Column(m["label"], m["label"], f) for m, f in zip(metrics, formats, strict=True)]
     params = {
         "query_mode": "aggregate",
-        "groupby": groupby,
+        "groupby": [column.query_column() for column in groupby],
         "metrics": metrics,
         "all_columns": [],
         "adhoc_filters": filters,
         "row_limit": 1000,
         "order_desc": True,
         "timeseries_limit_metric": metrics[0],
+        "column_config": column_config(shown),
         "include_search": True,
         "server_pagination": False,
         "time_range": "No filter",
@@ -235,14 +317,15 @@ def aggregate_table(key: str, view: str, title: str, groupby: list[str], metrics
     return Chart(key, view, title, "table", params, width=width, height=50)
 
 
-def raw_table(key: str, view: str, title: str, columns: list[str], order_by: list[tuple[str, bool]],
+def raw_table(key: str, view: str, title: str, columns: list[Column], order_by: list[tuple[Column, bool]],
               filters: list[dict[str, Any]]) -> Chart:  # fmt: skip
     params = {
         "query_mode": "raw",
-        "all_columns": columns,
-        "order_by_cols": [json.dumps([column, ascending]) for column, ascending in order_by],
+        "all_columns": [column.query_column() for column in columns],
+        "order_by_cols": [json.dumps([column.query_column(), ascending]) for column, ascending in order_by],
         "adhoc_filters": filters,
         "row_limit": 1000,
+        "column_config": column_config(columns),
         "include_search": True,
         "server_pagination": False,
         "time_range": "No filter",
@@ -250,26 +333,49 @@ def raw_table(key: str, view: str, title: str, columns: list[str], order_by: lis
     return Chart(key, view, title, "table", params, width=12, height=60)
 
 
+def before_any_snapshot_blank(column: str) -> str:
+    """v_sales_dashboard's inventory column, NULL (shown blank, not 0) before any snapshot."""
+    return f"if(inventory_updated_at IS NULL, NULL, {column})"
+
+
+def tables() -> list[Chart]:
+    event, city = Column("event_name", "Event"), Column("city_name", "City")
+    # 0 before any inventory snapshot (or for a deleted show): unknown, not sold out.
+    capacity = Column("capacity", "Capacity", TICKETS, "nullIf(capacity, 0)")
+    seats_left = Column("tickets_left", "Seats left", TICKETS, before_any_snapshot_blank("tickets_left"))
+    starts = Column("show_starts_at", "Starts, UTC")
+    return [
+        aggregate_table("by_promo_code", "v_sales_by_source", "Sales by promo code",
+                        [Column("promo_code", "Promo code")],
+                        [sum_of("tickets_paid", "Tickets"), sum_of("revenue_paid", "Revenue, RUB")],
+                        [TICKETS, RUBLES], [not_empty("promo_code")], width=4),
+        raw_table("attendance", "v_show_attendance", "Attendance of past shows",
+                  [event, city, starts, capacity, Column("tickets_paid", "Tickets paid", TICKETS),
+                   Column("tickets_scanned", "Scanned", TICKETS),
+                   Column("share_scanned", "Scanned, %", PERCENT)],
+                  [(starts, False)], [where(PAST)]),
+        raw_table("seats_left", "v_sales_dashboard", "Events: sales and seats left",
+                  [event, city, Column("tickets_sold_total", "Tickets sold", TICKETS),
+                   Column("revenue_total", "Revenue, RUB", RUBLES),
+                   Column("tickets_total", "Capacity", TICKETS, before_any_snapshot_blank("tickets_total")),
+                   seats_left, Column("inventory_updated_at", "Inventory as of, UTC")],
+                  # Closest to selling out first; events without a snapshot (NULL) last.
+                  [(seats_left, True)], []),
+    ]  # fmt: skip
+
+
 def all_charts() -> list[Chart]:
     tickets = [sum_of("tickets_paid", "Tickets paid"), sum_of("tickets_refunded", "Tickets refunded")]
     money = [sum_of("revenue_paid", "Revenue"), sum_of("amount_refunded", "Refunded")]
-    promo_metrics = [sum_of("tickets_paid", "Tickets"), sum_of("revenue_paid", "Revenue")]
     return [
         *headline_charts(),
         by_day("tickets_by_day", "Tickets paid and refunded by local day", tickets, TICKETS),
         by_day("money_by_day", "Revenue and refunds by local day, RUB", money, RUBLES),
-        sell_through(),
-        pie("by_source", "Revenue by UTM source", "utm_source"),
-        pie("by_payment_type", "Revenue by payment type", "payment_type"),
-        aggregate_table("by_promo_code", "v_sales_by_source", "Sales by promo code", ["promo_code"],
-                        promo_metrics, [not_empty("promo_code")], width=4),
-        raw_table("attendance", "v_show_attendance", "Attendance of past shows",
-                  ["event_name", "city_name", "show_starts_at", "capacity", "tickets_paid", "tickets_scanned",
-                   "share_scanned"], [("show_starts_at", False)], [where(PAST)]),
-        raw_table("seats_left", "v_sales_dashboard", "Events: sales and seats left",
-                  ["event_name", "city_name", "tickets_sold_total", "revenue_total", "tickets_total",
-                   "tickets_left", "inventory_updated_at"], [("tickets_left", True)], []),
-    ]  # fmt: skip
+        sales_pace(),
+        revenue_by("by_source", "Revenue by UTM source, RUB", "utm_source", "UTM source"),
+        revenue_by("by_payment_type", "Revenue by payment type, RUB", "payment_type", "Payment type"),
+        *tables(),
+    ]
 
 
 # --- query contexts -----------------------------------------------------------------------------------
@@ -278,18 +384,20 @@ def all_charts() -> list[Chart]:
 def query_columns(params: dict[str, Any]) -> list[Any]:
     """The query's columns as the frontend sends them: the time axis first (with its grain)."""
     columns: list[Any] = []
-    if "x_axis" in params:
+    axis = params.get("x_axis")
+    if isinstance(axis, str):  # a time axis, by its grain
         columns.append({"timeGrain": params["time_grain_sqla"], "columnType": "BASE_AXIS",
-                        "sqlExpression": params["x_axis"], "label": params["x_axis"],
-                        "expressionType": "SQL"})  # fmt: skip
+                        "sqlExpression": axis, "label": axis, "expressionType": "SQL"})  # fmt: skip
+    elif axis is not None:  # categories computed by SQL
+        columns.append({**axis, "columnType": "BASE_AXIS"})
     if params.get("query_mode") == "raw":
         return params["all_columns"]
     return columns + list(params.get("groupby", []))
 
 
-def query_metrics(params: dict[str, Any]) -> list[Any]:
+def query_metrics(params: dict[str, Any]) -> list[Any] | None:
     if params.get("query_mode") == "raw":
-        return []
+        return None  # as the frontend sends it: rows as they are ([] would GROUP BY every column)
     return params["metrics"] if "metrics" in params else [params["metric"]]
 
 
@@ -306,7 +414,7 @@ def query_context(chart: Chart, dataset_id: int = 0) -> dict[str, Any]:
         "annotation_layers": [],
         "row_limit": params.get("row_limit", 10000),
         "series_limit": params.get("series_limit", 0),
-        "order_desc": True,
+        "order_desc": params.get("order_desc", True),
         "url_params": {},
         "custom_params": {},
         "custom_form_data": {},
@@ -323,8 +431,13 @@ def query_context(chart: Chart, dataset_id: int = 0) -> dict[str, Any]:
             )
     if params.get("query_mode") == "raw":
         query["orderby"] = [json.loads(item) for item in params["order_by_cols"]]
-    elif query["metrics"] and chart.viz_type in {"pie", "table"}:
+    elif query["metrics"] and chart.viz_type == "table":
         query["orderby"] = [[query["metrics"][0], False]]
+    if "series_limit_metric" in params:
+        # The series (groupby) kept are the first `series_limit` by this metric.
+        query["series_columns"] = list(params["groupby"])
+        query["series_limit_metric"] = params["series_limit_metric"]
+        query["orderby"] = [[params["series_limit_metric"], not params["order_desc"]]]
     return {
         "datasource": {"id": dataset_id, "type": "table"},
         "force": False,
@@ -443,7 +556,13 @@ def rows_of(charts: list[Chart]) -> list[list[Chart]]:
     return rows
 
 
+def chart_ids(charts: list[Chart]) -> dict[str, int]:
+    """Each chart's id within the bundle (its place): the import maps them to Superset's ids."""
+    return {chart.key: number for number, chart in enumerate(charts, start=1)}
+
+
 def position(charts: list[Chart]) -> dict[str, Any]:
+    ids = chart_ids(charts)
     layout: dict[str, Any] = {
         "DASHBOARD_VERSION_KEY": "v2",
         "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
@@ -461,12 +580,13 @@ def position(charts: list[Chart]) -> dict[str, Any]:
             layout[chart_id] = {
                 "type": "CHART", "id": chart_id, "children": [], "parents": ["ROOT_ID", "GRID_ID", row_id],
                 "meta": {"width": chart.width, "height": chart.height, "uuid": chart.uuid,
-                         "sliceName": chart.title, "chartId": 0},
+                         "sliceName": chart.title, "chartId": ids[chart.key]},
             }  # fmt: skip
     return layout
 
 
-def native_filter(key: str, name: str, filter_type: str, column: str | None) -> dict[str, Any]:
+def native_filter(key: str, name: str, filter_type: str, column: str | None,
+                  excluded: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
     targets: list[dict[str, Any]] = [{}]
     if column is not None:
         targets = [{"datasetUuid": stable_uuid("dataset:v_sales_dashboard"), "column": {"name": column}}]
@@ -477,7 +597,7 @@ def native_filter(key: str, name: str, filter_type: str, column: str | None) -> 
         "targets": targets,
         "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
         "cascadeParentIds": [],
-        "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
+        "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded or []},
         "controlValues": (
             {
                 "enableEmptyFilter": False,
@@ -500,7 +620,13 @@ def dashboard_yaml(charts: list[Chart]) -> dict[str, Any]:
     filters = [
         # Applies to the charts whose dataset has a local day (date_local): the headline's fixed
         # "today" and "14 days" do not move with it.
-        native_filter("period", "Period (local days)", "filter_time", None),
+        native_filter(
+            "period",
+            "Period (local days)",
+            "filter_time",
+            None,
+            [chart_ids(charts)[chart.key] for chart in charts if not chart.follows_period],
+        ),
         native_filter("city", "City", "filter_select", "city_name"),
         native_filter("event", "Event", "filter_select", "event_name"),
     ]

@@ -23,19 +23,30 @@ VIEW_HEADER = re.compile(r"CREATE OR REPLACE VIEW \{database\}\.(\w+)\s*\((.*?)\
 COLUMN_LINE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+\S", re.M)
 IDENTIFIER = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 STRING_LITERAL = re.compile(r"'[^']*'")
+TYPED_COLUMN = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+(.+?)\s+COMMENT\s", re.M)
 SQL_WORDS = {"and", "or", "not", "if", "is", "null", "now", "today", "max", "min", "sum", "sumif", "count",
-             "todate", "tostring", "in"}  # fmt: skip
+             "todate", "tostring", "in", "concat", "formatdatetime", "tuple", "nullif"}  # fmt: skip
 
 
-def view_columns() -> dict[str, set[str]]:
-    """{view: its columns}, read from the typed column list of each view file (independently of
+def view_column_lists() -> dict[str, str]:
+    """{view: its typed column list}, from each view file (independently of
     dashboards/superset/build_bundle.py, which generates the datasets)."""
     views = {}
     for path in sorted(VIEWS.glob("*.sql")):
         match = VIEW_HEADER.search(path.read_text(encoding="utf-8"))
         assert match, f"{path.name}: no typed column list"
-        views[match[1]] = set(COLUMN_LINE.findall(match[2]))
+        views[match[1]] = match[2]
     return views
+
+
+def view_columns() -> dict[str, set[str]]:
+    """{view: its columns}."""
+    return {view: set(COLUMN_LINE.findall(body)) for view, body in view_column_lists().items()}
+
+
+def view_types() -> dict[str, dict[str, str]]:
+    """{view: {column: ClickHouse type}}."""
+    return {view: dict(TYPED_COLUMN.findall(body)) for view, body in view_column_lists().items()}
 
 
 def load(kind: str) -> dict[str, dict[str, Any]]:
@@ -58,24 +69,31 @@ def sql_identifiers(expression: str) -> set[str]:
     return set(IDENTIFIER.findall(STRING_LITERAL.sub("", expression).lower())) - SQL_WORDS
 
 
+def column_reads(column: str | dict[str, Any]) -> set[str]:
+    """The view columns a chart's column or metric reads: its name, or what its SQL reads."""
+    if isinstance(column, str):
+        return {column}
+    if column.get("expressionType") == "SIMPLE":
+        return {column["column"]["column_name"]}
+    return sql_identifiers(column["sqlExpression"])
+
+
+def chart_metrics(params: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(params.get("metrics", [])) + ([params["metric"]] if "metric" in params else [])
+
+
 def chart_columns(params: dict[str, Any]) -> set[str]:
-    """Every column a chart's form data names: axes, groupings, raw columns, metrics, filters."""
-    columns = set(params.get("groupby", [])) | set(params.get("all_columns", []))
-    if "x_axis" in params:
-        columns.add(params["x_axis"])
-    metrics = list(params.get("metrics", [])) + ([params["metric"]] if "metric" in params else [])
-    for metric in metrics:
-        if metric["expressionType"] == "SIMPLE":
-            columns.add(metric["column"]["column_name"])
-        else:
-            columns |= sql_identifiers(metric["sqlExpression"])
+    """Every column a chart's form data names: axes, groupings, raw columns, metrics, filters,
+    orderings (computed columns and SQL metrics by the columns their SQL reads)."""
+    named = [*params.get("groupby", []), *params.get("all_columns", []), *chart_metrics(params)]
+    named += [json.loads(item)[0] for item in params.get("order_by_cols", [])]
+    named += [params[key] for key in ("x_axis", "series_limit_metric") if key in params]
+    columns = set().union(*(column_reads(column) for column in named))
     for adhoc in params.get("adhoc_filters", []):
         if adhoc["expressionType"] == "SIMPLE":
             columns.add(adhoc["subject"])
         else:
             columns |= sql_identifiers(adhoc["sqlExpression"])
-    for item in params.get("order_by_cols", []):
-        columns.add(json.loads(item)[0])
     return columns
 
 
@@ -161,3 +179,53 @@ def test_the_committed_bundle_is_what_the_generator_writes(tmp_path: Path) -> No
     }
     committed = {str(p.relative_to(BUNDLE)): p.read_text() for p in BUNDLE.rglob("*.yaml")}
     assert written == committed
+
+
+def shown_columns(params: dict[str, Any]) -> list[tuple[str, set[str]]]:
+    """A table's columns as (the name its answer carries, the view columns it reads)."""
+    columns = params["all_columns"] if params["query_mode"] == "raw" else params["groupby"]
+    named = [(c if isinstance(c, str) else c["label"], column_reads(c)) for c in columns]
+    return named + [(metric["label"], column_reads(metric)) for metric in chart_metrics(params)]
+
+
+def expected_format(types: set[str]) -> tuple[str | None, str]:
+    """(d3 number format, what the header must say) of a column reading columns of `types`."""
+    if any(t.startswith("Decimal") for t in types):
+        return ",.2f", "RUB"  # money: thousands separated, kopecks, the currency in the header
+    if any("Float" in t for t in types):
+        return ".1%", "%"  # a share (0..1) as a percentage with one decimal
+    if any(re.search(r"\bU?Int", t) for t in types):
+        return ",d", ""  # a count (a computed one may test an instant, as "NULL before any snapshot")
+    if any("DateTime" in t for t in types):
+        return None, "UTC"  # an instant: the header says in which zone it is shown
+    return None, ""
+
+
+def test_tables_show_money_shares_counts_and_instants_formatted_under_a_header(bundle) -> None:
+    types = view_types()
+    tables = [chart for chart in bundle["charts"].values() if chart["viz_type"] == "table"]
+    assert len(tables) == 3
+    for chart in tables:
+        view = bundle["datasets"][chart["dataset_uuid"]]["table_name"]
+        config = chart["params"]["column_config"]
+        for name, reads in shown_columns(chart["params"]):
+            number_format, in_header = expected_format({types[view][c] for c in reads})
+            shown = config[name]
+            where = f"{chart['slice_name']}: {name}"
+            assert shown.get("d3NumberFormat") == number_format, where
+            assert in_header in shown["customColumnName"], where
+
+
+def test_the_period_filter_leaves_out_the_sales_pace_and_only_it(bundle) -> None:
+    """The pace is a running sum from each show's first sale: over a chosen period it would start
+    from 0 on the period's first day. The import maps the bundle's chart ids (distinct, in the
+    layout) to Superset's, so the filter's scope names the chart by its id in the layout."""
+    (dashboard,) = bundle["dashboards"].values()
+    placed = [item for item in dashboard["position"].values()
+              if isinstance(item, dict) and item.get("type") == "CHART"]  # fmt: skip
+    ids = {item["meta"]["chartId"]: bundle["charts"][item["meta"]["uuid"]]["slice_name"] for item in placed}
+    assert len(ids) == len(bundle["charts"])
+    filters = {f["name"]: f for f in dashboard["metadata"]["native_filter_configuration"]}
+    excluded = [ids[i] for i in filters["Period (local days)"]["scope"]["excluded"]]
+    assert excluded == ["Sales pace of the next 8 shows, % of capacity"]
+    assert filters["City"]["scope"]["excluded"] == filters["Event"]["scope"]["excluded"] == []
