@@ -31,6 +31,11 @@ FAST_FAILING_RUN = {
         }
     }
 }
+SALES_JOB = {
+    "repositoryLocationName": "qtickets_assets",
+    "repositoryName": "__repository__",
+    "jobName": "sales_job",
+}
 LAUNCH_RUN = """mutation($params: ExecutionParams!) {
   launchRun(executionParams: $params) { __typename ... on PythonError { message } }
 }"""
@@ -105,8 +110,7 @@ def launch_failing_sales_run(port: int, log: Path) -> None:
     sandbox_api = log.read_text().split("sandbox API at ", 1)[1].split()[0]
     faults = sandbox_api.removesuffix("/api/rest/v1") + "/_sandbox/faults"
     httpx.post(faults, json={"fault_503": 1.0}, timeout=10).raise_for_status()
-    selector = {"repositoryLocationName": "qtickets_assets", "repositoryName": "__repository__", "jobName": "sales_job"}
-    params = {"selector": selector, "runConfigData": FAST_FAILING_RUN}
+    params = {"selector": SALES_JOB, "runConfigData": FAST_FAILING_RUN}
     launched = graphql(port, LAUNCH_RUN, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     # A limit on waiting, not on speed: the run and its one retry (dagster.yaml) fail in seconds.

@@ -2,6 +2,8 @@
 
 import contextlib
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -190,6 +192,23 @@ def test_the_run_page_leads_with_our_own_message(failed_inventory_run):
         "the Qtickets API refused the token (HTTP 403 on GET /events)"
     )
     assert failure.step_failure_data.error.cls_name == "Failure"
+
+
+# As the code server evaluates the alert sensor: Python's logging not configured by anyone.
+ALERT_WITHOUT_LOGGING_CONFIGURED = """
+from qtickets_assets.defs.automation import sensors
+sensors.alert_log.error("ALERT qtickets-assets: run 1 of sales_job failed: fact_sales: unavailable")
+"""
+
+
+def test_the_alert_logger_prints_no_second_copy_of_the_line():
+    """`make dev`'s console printed every alert twice: bare (Python's last-resort handler) and as
+    the sensor's own log line; the console keeps the latter only."""
+    done = subprocess.run(
+        [sys.executable, "-c", ALERT_WITHOUT_LOGGING_CONFIGURED], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ALERT" not in done.stderr + done.stdout
 
 
 def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, webhook, failed_inventory_run):

@@ -1,6 +1,6 @@
 """Sensors: launch the sales run only when the API has something new, raise an alert on failure,
 and keep the dashboard following its upstreams. The first two start STOPPED: turn them on in the
-UI (Automation) or with `dagster sensor start NAME`."""
+UI (Automation) or with `dagster sensor start NAME` (DAGSTER_HOME set as `make dev` sets it)."""
 
 import json
 import logging
@@ -18,7 +18,11 @@ from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
 ALERT_WEBHOOK_ENV = "QTICKETS_ALERT_WEBHOOK_URL"
+# For a deployment that ships its Python logs (configure a handler for it). Unconfigured, as in the
+# code server that runs the sensor, it prints nothing: Python's last-resort handler would print each
+# alert a second time, bare, beside the console line of `context.log` (also the tick's log).
 alert_log = logging.getLogger("qtickets_assets.alerts")
+alert_log.addHandler(logging.NullHandler())
 
 
 # When the server ignores `orderBy`, the newest update time is unknown and a change of an old
