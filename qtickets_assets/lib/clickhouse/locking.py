@@ -25,11 +25,11 @@ from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError, ClickHous
 
 DEFAULT_LOCK_TIMEOUT = 600.0
 POLL_SECONDS = 0.1
-# Opening a directory held without our lock is tried again after these pauses (doubling up to the
-# last): each failed attempt costs an engine start, and chDB prints its refusal on stderr. While
-# the directory's own lock shows the other process still there, no attempt is made at all.
+# A directory held without our lock is not opened while its own lock shows the holder (each refused
+# attempt costs an engine start, and chDB prints its refusal on stderr); an attempt refused all the
+# same is tried again after these pauses (doubling up to the last).
 FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS = 0.25, 5.0
-# How often a refused wait looks at that lock (a cheap flock probe, nothing printed).
+# How often a wait looks at that lock (a cheap flock probe, nothing printed).
 WATCH_SECONDS = 0.25
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,8 +62,8 @@ def busy_message(data_dir: Path, waited: float | None = None) -> str:
 def status_file_locked(data_dir: Path) -> bool:
     """Whether another process holds ClickHouse's own lock on `<dir>/status` (chDB opened without ours).
 
-    Only meaningful after opening failed: while this process has the directory open, the probe
-    would see its own engine's lock.
+    Not meaningful while this process has the directory open: the probe would see its own
+    engine's lock (`held_by_another_process` rules that out).
     """
     status = data_dir / "status"
     if not status.exists():
@@ -110,23 +110,25 @@ def directory_lock(data_dir: Path, timeout: float) -> Iterator[Path]:
 
 
 def retry_while_busy(data_dir: Path, open_directory: Callable[[], T], deadline: float, waited: float) -> T:
-    """`open_directory()`, tried again while it raises `ClickHouseBusyError` (a process holds the
-    directory without our lock: a notebook or SQL client using chDB directly) until the monotonic
-    `deadline`; then the busy message naming the whole wait (`waited` seconds in all). Between
-    attempts it waits for the holder's lock on the directory to go (`held_by_another_process`)."""
-    pause = FIRST_RETRY_SECONDS
+    """`open_directory()` once no other process holds the directory without our lock (a notebook or
+    SQL client using chDB directly: `held_by_another_process`), until the monotonic `deadline`;
+    then the busy message naming the whole wait (`waited` seconds in all). The holder is watched
+    through the directory's own lock, so chDB is not started (nor prints its refusal) while it
+    stays; an attempt refused all the same is tried again after pauses that double."""
+    pause, next_attempt, warned = FIRST_RETRY_SECONDS, 0.0, False
     while True:
-        try:
-            return open_directory()
-        except ClickHouseBusyError:
-            if pause == FIRST_RETRY_SECONDS:
-                log.warning(f"{busy_message(data_dir)}; waiting up to {waited:g} s (CLICKHOUSE_LOCK_TIMEOUT)")
-            _sleep_until(deadline, pause)
-            while held_by_another_process(data_dir) and time.monotonic() < deadline:
-                _sleep_until(deadline, WATCH_SECONDS)
-            if time.monotonic() >= deadline:
-                raise ClickHouseBusyError(busy_message(data_dir, waited)) from None
-            pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+        if time.monotonic() >= next_attempt and not held_by_another_process(data_dir):
+            try:
+                return open_directory()
+            except ClickHouseBusyError:
+                next_attempt = time.monotonic() + pause
+                pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+        if time.monotonic() >= deadline:
+            raise ClickHouseBusyError(busy_message(data_dir, waited)) from None
+        if not warned:
+            log.warning(f"{busy_message(data_dir)}; waiting up to {waited:g} s (CLICKHOUSE_LOCK_TIMEOUT)")
+            warned = True
+        _sleep_until(deadline, WATCH_SECONDS)
 
 
 def _sleep_until(deadline: float, seconds: float) -> None:
