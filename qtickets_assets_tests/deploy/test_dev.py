@@ -15,22 +15,8 @@ import pytest
 
 from qtickets_assets import demo
 from qtickets_assets.settings import REPO_ROOT
+from qtickets_assets_tests.reliability.helpers import FAST_FAILING_RUN
 
-# The sales run the test makes fail: few, quick API retries, so that it and its run retry (which
-# reuses this config) end in seconds while the API answers 503.
-FAST_FAILING_RUN = {
-    "resources": {
-        "qtickets": {
-            "config": {
-                "base_url": {"env": "QTICKETS_BASE_URL"},
-                "token": {"env": "QTICKETS_TOKEN"},
-                "timeout_seconds": 0.5,
-                "max_retries": 1,
-                "max_total_wait_seconds": 1.0,
-            }
-        }
-    }
-}
 SALES_JOB = {
     "repositoryLocationName": "qtickets_assets",
     "repositoryName": "__repository__",

@@ -18,21 +18,7 @@ from dagster._core.storage.tags import (
 from qtickets_assets.lib import failures
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all
-
-# Few, quick API retries inside the run: the run fails in seconds when the API stays down.
-FAST_RESOURCE = {
-    "resources": {
-        "qtickets": {
-            "config": {
-                "base_url": {"env": "QTICKETS_BASE_URL"},
-                "token": {"env": "QTICKETS_TOKEN"},
-                "timeout_seconds": 0.5,
-                "max_retries": 1,
-                "max_total_wait_seconds": 1.0,
-            }
-        }
-    }
-}
+from qtickets_assets_tests.reliability.helpers import FAST_FAILING_RUN
 
 
 @pytest.fixture
@@ -52,7 +38,7 @@ def failed_sales_run(
             f"chdb://{tmp_path / 'ch'}",
             job_name="sales_job",
             instance=instance,
-            run_config=FAST_RESOURCE,
+            run_config=FAST_FAILING_RUN,
         )
     assert not result.success
     run = instance.get_run_by_id(result.run_id)
