@@ -34,7 +34,7 @@ def test_dashboard_table_aligns_numbers_keeps_kopecks_and_sums_the_summary() -> 
 
 def test_dashboard_prints_a_dash_for_the_seats_of_an_event_without_a_live_show() -> None:
     """No inventory snapshot (no live show): the view's 0 seats, 0 left would read as sold out."""
-    lines = demo.format_dashboard(DASHBOARD).splitlines()
+    lines = demo.format_dashboard(DASHBOARD, 1_346).splitlines()
     assert lines[2].split()[-2:] == ["1,820", "1,549"]
     assert lines[3].split()[-2:] == ["—", "—"]
     assert lines[3].endswith("—") and len(lines[3]) == len(lines[2]), "seats stay right-aligned"
