@@ -59,6 +59,9 @@ DAILY_HEADERS = {
 }
 DAYS_SHOWN = 7
 DEV_PORT = 3000
+# `make dev`'s webserver and daemon: warnings and errors only (a sensor's or the daemon's failure);
+# their INFO (every tick, skip reasons, launches) is on the UI's Automation and Runs pages.
+DEV_LOG_LEVEL = "warning"
 # `make dev` stopped by SIGTERM or Ctrl-C: how long dg dev may take to stop its processes.
 DEV_STOP_GRACE_SECONDS = 30
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -129,7 +132,8 @@ def run_dev(port: int = DEV_PORT) -> int:
             f"{sandbox_state_path(env['CLICKHOUSE_URL'])}; make clean starts a new one)\n"
             f"new sales, refunds and cancellations: curl -X POST {control} "
             """-d '{"new_orders": 20, "refunds": 3, "cancellations": 2, "scans": 10}'\n"""
-            f"starting dg dev on http://127.0.0.1:{port} (Ctrl-C stops both)",
+            f"starting dg dev on http://127.0.0.1:{port} (Ctrl-C stops both); the console shows runs "
+            "(their steps' lines, failures), alerts and warnings; sensor ticks are in the UI",
             flush=True,
         )
         return run_until_stopped(dev_command(port), cwd=dagster_home, env=env)
@@ -139,12 +143,19 @@ def dev_command(port: int) -> list[str]:
     """`dg dev` on workspace.yaml (the project's one code location, under the same name). Left to
     find the project itself, dg moves into the repository, where Dagster warns about our
     dagster.yaml (the template copied into DAGSTER_HOME); given the workspace, dg stays in
-    DAGSTER_HOME, where that file is the one in use."""
+    DAGSTER_HOME, where that file is the one in use.
+
+    The webserver and the daemon log at DEV_LOG_LEVEL: at INFO the daemon writes ~6 lines a minute
+    while nothing happens (each tick of views_follow_upstreams, of every running sensor, the run
+    queue), which buries what matters. Runs log to the console on their own (dagster.yaml's
+    python_logs: our steps' lines and failures), and so do the code servers (the alert line)."""
     return [
         str(BIN / "dg"),
         "dev",
         "--port",
         str(port),
+        "--log-level",
+        DEV_LOG_LEVEL,
         "--workspace",
         str(settings.REPO_ROOT / "workspace.yaml"),
     ]

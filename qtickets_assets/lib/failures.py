@@ -41,9 +41,11 @@ def known_failure(error: Exception) -> dg.Failure:
     permanent = retry_cannot_fix(error)
     if permanent:
         _no_run_retry()
+    # Whether a retry can help, not whether one happens: the run page shows this on the retry's
+    # own failure too, and on runs nothing retries (`dg launch`), where "retried" read as a fact.
     return dg.Failure(
         description=str(error),
-        metadata={"cause": type(error).__name__, "retried": not permanent},
+        metadata={"cause": type(error).__name__, "retry_can_help": not permanent},
         allow_retries=not permanent,
     )
 

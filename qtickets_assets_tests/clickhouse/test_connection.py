@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import subprocess
 import sys
 import threading
@@ -30,6 +31,11 @@ else:
     raw = clickhouse_connect.get_client(dsn=url)  # kept referenced: collecting it would close it
 print("ready", flush=True)
 time.sleep(hold)
+print("letting go", flush=True)  # before: its lock goes while the directory closes
+if mode == "locked":
+    ctx.__exit__(None, None, None)
+else:
+    raw.close()
 """
 
 
@@ -44,6 +50,13 @@ def holder(url: str, mode: str, hold: float = 60.0) -> Iterator[subprocess.Popen
     finally:
         process.kill()
         process.wait()
+
+
+def has_let_go(process: subprocess.Popen[str]) -> bool:
+    """Whether the holder had begun to close the directory (its line is already in the pipe)."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 0)
+    return bool(ready) and process.stdout.readline().strip() == "letting go"
 
 
 def test_directory_held_by_another_run_gives_clear_message_after_timeout(chdb_url: str) -> None:
@@ -82,8 +95,18 @@ def test_a_directory_opened_without_the_lock_is_waited_for(chdb_url: str) -> Non
         holder(chdb_url, "unlocked", hold=3) as process,
         open_client(chdb_url, DATABASE, lock_timeout=120) as client,
     ):
-        assert process.poll() is not None, "opened while the other process still held it"
+        assert has_let_go(process), "opened while the other process still held it"
         assert client.command("SELECT 40 + 2") == 42
+
+
+def test_waiting_for_a_plain_chdb_client_prints_no_refusal_of_chdb(chdb_url: str, capfd) -> None:
+    """chDB prints "Cannot lock file …/status" on stderr at every refused open: a run waiting for a
+    notebook filled `make dev`'s console with it (~125 lines in 10 minutes). The wait watches the
+    directory's own lock instead and opens it once free; our one line says what it waits for."""
+    with holder(chdb_url, "unlocked", hold=4), open_client(chdb_url, DATABASE, lock_timeout=120) as client:
+        assert client.command("SELECT 40 + 2") == 42
+    printed = capfd.readouterr().err
+    assert "Cannot lock file" not in printed
 
 
 def test_processes_take_turns_instead_of_failing(chdb_url: str) -> None:

@@ -1,5 +1,6 @@
 """`make dev` (`python -m qtickets_assets.demo dev`): the web UI starts without Dagster's warning
-about our dagster.yaml, and a SIGTERM stops the whole process tree."""
+about our dagster.yaml, its console stays quiet while nothing happens yet shows a failed run, and a
+SIGTERM stops the whole process tree."""
 
 import os
 import signal
@@ -12,7 +13,22 @@ from pathlib import Path
 import httpx
 import pytest
 
+from qtickets_assets import demo
 from qtickets_assets.settings import REPO_ROOT
+from qtickets_assets_tests.reliability.helpers import FAST_FAILING_RUN
+
+SALES_JOB = {
+    "repositoryLocationName": "qtickets_assets",
+    "repositoryName": "__repository__",
+    "jobName": "sales_job",
+}
+LAUNCH_RUN = """mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) { __typename ... on PythonError { message } }
+}"""
+SALES_RUNS = """{ runsOrError(filter: {pipelineName: "sales_job"}) {
+  ... on Runs { results { runId status } }
+} }"""
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
 def free_port() -> int:
@@ -60,8 +76,44 @@ def wait_for_webserver(port: int, dev: subprocess.Popen[bytes]) -> None:
     pytest.fail(f"dg dev never served on port {port} (exit code {dev.poll()})")
 
 
+def test_dev_logs_the_webserver_and_daemon_at_warning_level() -> None:
+    """At INFO an idle `make dev` wrote ~6 daemon lines a minute (every automation tick)."""
+    command = demo.dev_command(3012)
+    assert command[command.index("--log-level") + 1] == "warning"
+
+
+def graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/graphql", json={"query": query, "variables": variables or {}}, timeout=30
+    )
+    answer.raise_for_status()
+    return answer.json()["data"]
+
+
+def launch_failing_sales_run(port: int, log: Path) -> None:
+    """sales_job while the sandbox answers every request with 503 (its fault route, from the URL
+    `make dev` printed), as the UI's Launchpad launches it; then waits for it and its retry."""
+    sandbox_api = log.read_text().split("sandbox API at ", 1)[1].split()[0]
+    faults = sandbox_api.removesuffix("/api/rest/v1") + "/_sandbox/faults"
+    httpx.post(faults, json={"fault_503": 1.0}, timeout=10).raise_for_status()
+    params = {"selector": SALES_JOB, "runConfigData": FAST_FAILING_RUN}
+    launched = graphql(port, LAUNCH_RUN, {"params": params})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    # A limit on waiting, not on speed: the run and its one retry (dagster.yaml) fail in seconds.
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        statuses = [run["status"] for run in graphql(port, SALES_RUNS)["runsOrError"]["results"]]
+        if len(statuses) == 2 and set(statuses) <= FINISHED:
+            return
+        time.sleep(2)
+    pytest.fail(f"the failing sales run and its retry did not finish: {statuses}")
+
+
 @pytest.mark.slow
-def test_dev_starts_without_the_dagster_yaml_warning_and_sigterm_stops_every_process(tmp_path) -> None:
+def test_dev_is_quiet_shows_a_failed_run_and_sigterm_stops_every_process(tmp_path) -> None:
+    """One `make dev` for three promises (starting it is the expensive part): no Dagster warning
+    about our dagster.yaml and none of the daemon's or webserver's INFO lines; a failed run's
+    cause still reaches the console; SIGTERM leaves no process behind."""
     port = free_port()
     env = {
         **os.environ,
@@ -76,6 +128,7 @@ def test_dev_starts_without_the_dagster_yaml_warning_and_sigterm_stops_every_pro
         )  # fmt: skip
     try:
         wait_for_webserver(port, dev)
+        launch_failing_sales_run(port, log)
         tree = descendants(dev.pid)
         commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text() for pid in tree if alive(pid))
         assert all(name in commands for name in ("dg\0dev", "dagster_webserver", "dagster._daemon", "grpc"))
@@ -91,3 +144,13 @@ def test_dev_starts_without_the_dagster_yaml_warning_and_sigterm_stops_every_pro
     assert dev.returncode == 0
     output = log.read_text()
     assert "Found a dagster instance configuration value" not in output, output[-3000:]
+    # Logged by the webserver at INFO before it serves, so present whenever INFO is printed.
+    assert "Serving dagster-webserver" not in output, output[-3000:]
+    assert " - dagster.daemon.AssetDaemon - INFO - " not in output, output[-3000:]
+    # The run and its retry: each step failure's line, then (after a blank line) our cause under
+    # Dagster's prefix.
+    lines = [line for line in output.splitlines() if line.strip()]
+    causes = [lines[i + 1] for i, line in enumerate(lines) if "fact_sales - STEP_FAILURE - " in line]
+    assert len(causes) == 2, output[-3000:]
+    prefix = "dagster._core.definitions.events.Failure: the Qtickets API is unavailable: GET /"
+    assert all(cause.startswith(prefix) for cause in causes), causes

@@ -2,6 +2,8 @@
 
 import contextlib
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ import pytest
 
 from qtickets_assets.defs.automation import sensors
 from qtickets_assets.defs.automation.sensors import new_orders_sensor, run_failure_alert
+from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all
@@ -56,7 +59,7 @@ def test_new_orders_sensor_runs_sales_only_when_orders_change():
 
         quiet, requests = evaluate(sandbox, first.cursor)
         assert not requested(quiet)
-        assert "has not loaded it; asking again later" in quiet.skip_reason.skip_message
+        assert "has not loaded it (see its run); asking again at " in quiet.skip_reason.skip_message
         assert requests <= MAX_REQUESTS_PER_EVALUATION
 
         sandbox.advance(new_orders=5)
@@ -192,6 +195,23 @@ def test_the_run_page_leads_with_our_own_message(failed_inventory_run):
     assert failure.step_failure_data.error.cls_name == "Failure"
 
 
+# As the code server evaluates the alert sensor: Python's logging not configured by anyone.
+ALERT_WITHOUT_LOGGING_CONFIGURED = """
+from qtickets_assets.defs.automation import sensors
+sensors.alert_log.error("ALERT qtickets-assets: run 1 of sales_job failed: fact_sales: unavailable")
+"""
+
+
+def test_the_alert_logger_prints_no_second_copy_of_the_line():
+    """`make dev`'s console printed every alert twice: bare (Python's last-resort handler) and as
+    the sensor's own log line; the console keeps the latter only."""
+    done = subprocess.run(
+        [sys.executable, "-c", ALERT_WITHOUT_LOGGING_CONFIGURED], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ALERT" not in done.stderr + done.stdout
+
+
 def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, webhook, failed_inventory_run):
     monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
     context = failure_context(failed_inventory_run)
@@ -200,6 +220,23 @@ def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, we
     [record] = [r for r in caplog.records if r.name == "qtickets_assets.alerts"]
     assert webhook.posts == [{"text": record.getMessage()}]
     assert record.getMessage().startswith(expected_line(context))
+
+
+def test_a_change_whose_run_failed_says_when_it_is_asked_for_again():
+    """The tick after a failed run named the request's time to the microsecond and "asking again
+    later"; it now says when."""
+    api = OrderMarker(max_id=1603002, max_updated_at=datetime(2026, 12, 5, 18, 4, 23, tzinfo=UTC))
+    loaded = OrderMarker(max_id=1602990, max_updated_at=datetime(2026, 12, 5, 17, 6, 8, tzinfo=UTC))
+    requested_at = datetime(2026, 12, 5, 18, 5, 50, 243728, tzinfo=UTC)
+    cursor = json.dumps({**sensors.marker_state(api), "requested_at": requested_at.isoformat()})
+    decision = sensors.decide(cursor, api, loaded, requested_at + timedelta(minutes=4))
+    assert not decision.request
+    assert decision.reason == (
+        "the run requested at 2026-12-05T18:05:50+00:00 for {'max_id': 1603002, 'max_updated_at': "
+        "'2026-12-05T18:04:23+00:00'} has not loaded it (see its run); asking again at "
+        "2026-12-05T18:15:50+00:00"
+    )
+    assert sensors.decide(cursor, api, loaded, requested_at + timedelta(minutes=10)).request
 
 
 def test_new_orders_sensor_skips_an_account_without_orders():

@@ -16,6 +16,21 @@ from qtickets_assets_tests.graph.mart import DATABASE, materialize_all
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DG = Path(sys.executable).with_name("dg")
+# A run configured with few, quick API retries: it fails in seconds while the API stays down (a run
+# retry reuses the config, so it fails as quickly).
+FAST_FAILING_RUN = {
+    "resources": {
+        "qtickets": {
+            "config": {
+                "base_url": {"env": "QTICKETS_BASE_URL"},
+                "token": {"env": "QTICKETS_TOKEN"},
+                "timeout_seconds": 0.5,
+                "max_retries": 1,
+                "max_total_wait_seconds": 1.0,
+            }
+        }
+    }
+}
 # Every table and view the loader writes, history and helper tables included.
 ALL_TABLES = [
     "dim_events",

@@ -1,6 +1,6 @@
 """Sensors: launch the sales run only when the API has something new, raise an alert on failure,
 and keep the dashboard following its upstreams. The first two start STOPPED: turn them on in the
-UI (Automation) or with `dagster sensor start NAME`."""
+UI (Automation) or with `dagster sensor start NAME` (DAGSTER_HOME set as `make dev` sets it)."""
 
 import json
 import logging
@@ -18,7 +18,11 @@ from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
 ALERT_WEBHOOK_ENV = "QTICKETS_ALERT_WEBHOOK_URL"
+# For a deployment that ships its Python logs (configure a handler for it). Unconfigured, as in the
+# code server that runs the sensor, it prints nothing: Python's last-resort handler would print each
+# alert a second time, bare, beside the console line of `context.log` (also the tick's log).
 alert_log = logging.getLogger("qtickets_assets.alerts")
+alert_log.addHandler(logging.NullHandler())
 
 
 # When the server ignores `orderBy`, the newest update time is unknown and a change of an old
@@ -111,13 +115,24 @@ def decide(
     elif known:
         # Behind: a change not requested yet, or one whose run failed (asked for again in a while).
         request = changed or since_request is None or since_request >= AGAIN_INTERVAL
-        reason = f"the run requested at {last_request} for {state} has not loaded it; asking again later"
+        reason = not_loaded_reason(last_request, state)
     else:
         request = changed or since_request is None or since_request >= BLIND_INTERVAL
         reason = f"no new order id since {state} (the server ignores orderBy: a run every 10 minutes)"
     # The request time makes every run key unique, also when the visible state did not change.
     cursor = {**state, "requested_at": now.isoformat()} if request else previous
     return Decision(request, json.dumps(cursor), reason)
+
+
+def not_loaded_reason(last_request: str | None, state: dict[str, Any]) -> str:
+    """The skip message while a requested change is not loaded: when it is asked for again."""
+    if last_request is None:
+        return f"the API shows {state}, which no successful load has reached"
+    requested = datetime.fromisoformat(last_request)
+    return (
+        f"the run requested at {requested.isoformat(timespec='seconds')} for {state} has not loaded "
+        f"it (see its run); asking again at {(requested + AGAIN_INTERVAL).isoformat(timespec='seconds')}"
+    )
 
 
 @dg.run_failure_sensor(

@@ -25,9 +25,12 @@ from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError, ClickHous
 
 DEFAULT_LOCK_TIMEOUT = 600.0
 POLL_SECONDS = 0.1
-# Opening a directory held without our lock is tried again after these pauses (doubling up to the
-# last): each failed attempt costs an engine start, and chDB prints its refusal on stderr.
+# A directory held without our lock is not opened while its own lock shows the holder (each refused
+# attempt costs an engine start, and chDB prints its refusal on stderr); an attempt refused all the
+# same is tried again after these pauses (doubling up to the last).
 FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS = 0.25, 5.0
+# How often a wait looks at that lock (a cheap flock probe, nothing printed).
+WATCH_SECONDS = 0.25
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -59,8 +62,8 @@ def busy_message(data_dir: Path, waited: float | None = None) -> str:
 def status_file_locked(data_dir: Path) -> bool:
     """Whether another process holds ClickHouse's own lock on `<dir>/status` (chDB opened without ours).
 
-    Only meaningful after opening failed: while this process has the directory open, the probe
-    would see its own engine's lock.
+    Not meaningful while this process has the directory open: the probe would see its own
+    engine's lock (`held_by_another_process` rules that out).
     """
     status = data_dir / "status"
     if not status.exists():
@@ -75,14 +78,27 @@ def status_file_locked(data_dir: Path) -> bool:
     return False
 
 
+def held_by_another_process(data_dir: Path) -> bool:
+    """Whether a process other than this one holds `<dir>/status` (chDB opened without our lock).
+
+    Only when no other thread of this process is inside our directory lock: that thread's engine
+    holds the status file too, and this process then opens the directory by joining it."""
+    return _file_lock(data_dir).lock_counter <= 1 and status_file_locked(data_dir)
+
+
+def _file_lock(data_dir: Path) -> FileLock:
+    lock_path = data_dir.with_name(data_dir.name + ".lock")
+    # One instance per path (is_singleton) whose holds are shared by threads (thread_local=False):
+    # a second thread of this process joins the first holder instead of queueing behind it.
+    return FileLock(lock_path, thread_local=False, is_singleton=True, poll_interval=POLL_SECONDS)
+
+
 @contextmanager
 def directory_lock(data_dir: Path, timeout: float) -> Iterator[Path]:
     """Hold `<data_dir>.lock` exclusively (shared by threads of this process); yields the lock path."""
     lock_path = data_dir.with_name(data_dir.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    # One instance per path (is_singleton) whose holds are shared by threads (thread_local=False):
-    # a second thread of this process joins the first holder instead of queueing behind it.
-    lock = FileLock(lock_path, thread_local=False, is_singleton=True, poll_interval=POLL_SECONDS)
+    lock = _file_lock(data_dir)
     try:
         lock.acquire(timeout=timeout)
     except Timeout:
@@ -94,18 +110,27 @@ def directory_lock(data_dir: Path, timeout: float) -> Iterator[Path]:
 
 
 def retry_while_busy(data_dir: Path, open_directory: Callable[[], T], deadline: float, waited: float) -> T:
-    """`open_directory()`, tried again while it raises `ClickHouseBusyError` (a process holds the
-    directory without our lock: a notebook or SQL client using chDB directly) until the monotonic
-    `deadline`; then the busy message naming the whole wait (`waited` seconds in all)."""
-    pause = FIRST_RETRY_SECONDS
+    """`open_directory()` once no other process holds the directory without our lock (a notebook or
+    SQL client using chDB directly: `held_by_another_process`), until the monotonic `deadline`;
+    then the busy message naming the whole wait (`waited` seconds in all). The holder is watched
+    through the directory's own lock, so chDB is not started (nor prints its refusal) while it
+    stays; an attempt refused all the same is tried again after pauses that double."""
+    pause, next_attempt, warned = FIRST_RETRY_SECONDS, 0.0, False
     while True:
-        try:
-            return open_directory()
-        except ClickHouseBusyError:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ClickHouseBusyError(busy_message(data_dir, waited)) from None
-            if pause == FIRST_RETRY_SECONDS:
-                log.warning(f"{busy_message(data_dir)}; waiting up to {waited:g} s (CLICKHOUSE_LOCK_TIMEOUT)")
-            time.sleep(min(pause, left))
-            pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+        if time.monotonic() >= next_attempt and not held_by_another_process(data_dir):
+            try:
+                return open_directory()
+            except ClickHouseBusyError:
+                next_attempt = time.monotonic() + pause
+                pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+        if time.monotonic() >= deadline:
+            raise ClickHouseBusyError(busy_message(data_dir, waited)) from None
+        if not warned:
+            log.warning(f"{busy_message(data_dir)}; waiting up to {waited:g} s (CLICKHOUSE_LOCK_TIMEOUT)")
+            warned = True
+        _sleep_until(deadline, WATCH_SECONDS)
+
+
+def _sleep_until(deadline: float, seconds: float) -> None:
+    """`seconds`, or until the monotonic `deadline` if that comes first."""
+    time.sleep(max(0.0, min(seconds, deadline - time.monotonic())))
