@@ -72,7 +72,7 @@ def test_dg_launch_all_assets_builds_the_mart_equal_to_truth(tmp_path, monkeypat
         assert process.returncode == 0, process.stderr[-3000:]
         assert sandbox.token not in process.stdout + process.stderr, "the token was logged"
         # The subprocess has ended, so its engine released the directory: read it back here.
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)
 
     # The run is in the instance's history, every asset materialized and every check passed.
     monkeypatch.setenv("DAGSTER_HOME", str(home))

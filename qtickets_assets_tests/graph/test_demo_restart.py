@@ -28,4 +28,4 @@ def test_a_restarted_demo_sandbox_keeps_the_world_and_the_mart_stays_exact(tmp_p
         assert result.success
         [sales] = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["fact_sales"]]
         assert sales.materialization.metadata["write_mode"].value == "upsert", "an incremental run"
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)

@@ -59,11 +59,11 @@ def test_transient_faults_and_ignored_filters_still_give_exact_truth(tmp_path, w
         # Set after start: run_sandbox's own `seed` (the world's) shadows the fault injector's.
         sandbox.set_faults(**faults, seed=3)
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, **FAST))
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)
 
         sandbox.advance(new_orders=40, refunds=15, cancellations=10)
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, **FAST))
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)
 
         injected = sandbox.stats()
     assert 7.0 in waits, "a 429's Retry-After: 7 was not honoured"
@@ -99,11 +99,11 @@ def test_a_run_that_fails_on_a_fault_changes_nothing_and_the_next_run_catches_up
             assert cause in message and detail in message, f"{name}: unclear failure:\n{message}"
             assert sandbox.token not in message
             assert mart_state(url) == before, f"{name}: a failed run changed the mart"
-        assert_mart_equals_truth(url, earlier_truth)
+        assert_mart_equals_truth(url, lambda: earlier_truth)
 
         sandbox.set_faults(**NO_FAULTS)
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, **FAST))
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)
 
 
 def test_the_api_failing_mid_crawl_writes_no_partial_table(tmp_path, waits):
@@ -142,4 +142,4 @@ def test_the_api_failing_mid_crawl_writes_no_partial_table(tmp_path, waits):
 
         sandbox.set_faults(fault_503=0.0, latency_ms=0)
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, **FAST))
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)

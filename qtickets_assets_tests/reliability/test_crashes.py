@@ -112,11 +112,11 @@ def test_killed_runs_leave_the_mart_usable_and_the_next_run_converges(tmp_path):
 
         # The next run converges: exact truth, no duplicate, despite the leftovers.
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url))
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)
         assert_no_duplicates(url)
 
         # A leftover staging table does not get in the way of later replaces either.
         sandbox.advance(new_orders=10, refunds=3, cancellations=2)
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, full_refresh=True))
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)
         assert_no_duplicates(url)

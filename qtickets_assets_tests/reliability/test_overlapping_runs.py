@@ -46,7 +46,7 @@ def test_three_simultaneous_full_syncs_end_with_exact_truth_and_no_duplicates(tm
         with dg.DagsterInstance.from_config(str(home)) as instance:
             statuses = [run.status for run in instance.get_runs()]
         assert statuses == [dg.DagsterRunStatus.SUCCESS] * 3, statuses
-        assert_mart_equals_truth(url, sandbox.truth())  # unique keys, exact values
+        assert_mart_equals_truth(url, sandbox.truth)  # unique keys, exact values
         shows = len(sandbox.truth()["fact_inventory_latest"])
     counts = row_counts(url)
     assert counts["fact_sales"] == len(sandbox.truth()["fact_sales"])

@@ -89,7 +89,7 @@ def test_full_sync_leaves_the_token_nowhere_and_stores_no_personal_data(tmp_path
     with run_sandbox(size="small", seed=4, token=token) as sandbox:
         done = dg_launch(dg_env(sandbox.base_url, token, url, home))
         assert done.returncode == 0 and "RUN_SUCCESS" in done.stderr + done.stdout, done.stderr[-3000:]
-        assert_mart_equals_truth(url, sandbox.truth())
+        assert_mart_equals_truth(url, sandbox.truth)
         pii = client_pii(sandbox.base_url, token)
 
     # The token: not in what the operator saw, not in Dagster's storage, not in ClickHouse.
