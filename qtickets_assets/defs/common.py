@@ -1,8 +1,11 @@
 """What every mart asset shares: owners, kinds, the DDL's column schema, the write mode, and how
 our own errors reach the run page."""
 
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, TypedDict
+
+import dagster as dg
 
 from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
@@ -20,29 +23,47 @@ API_TAGS = {"qtickets/api": "true"}
 API_POOL = "qtickets_api"
 
 
+# What an asset step yields: its outputs (stored by the IO manager as they are yielded), then the
+# results of its checks (defs/quality/checks.py).
+StepEvent = dg.Output[Any] | dg.MaterializeResult[None] | dg.AssetCheckResult
+
+
+def selected_outputs(
+    context: dg.AssetExecutionContext, build: Mapping[str, Callable[[], Any]]
+) -> Iterator[dg.Output[Any]]:
+    """The outputs of a subsettable step that its run selected, each built only when selected."""
+    for name, make in build.items():
+        if dg.AssetKey(name) in context.selected_asset_keys:
+            yield dg.Output(make(), output_name=name)
+
+
 def table_metadata(table: str, write_mode: WriteMode) -> dict[str, Any]:
     """Definition metadata: the column schema from the DDL and how the IO manager writes the table."""
     return {**column_schema_metadata(table), "write_mode": write_mode}
 
 
 class AssetArgs(TypedDict):
-    """The keyword arguments `table_asset` fills in, typed so that `@dg.asset(**...)` type-checks."""
+    """The keyword arguments `table_asset` fills in, typed so that `dg.AssetOut(**...)` type-checks."""
 
     description: str
     metadata: dict[str, Any]
     owners: list[str]
     kinds: set[str]
     code_version: str
+    is_required: bool
 
 
 def table_asset(table: str, write_mode: WriteMode, description: str, *, kind: str = "python") -> AssetArgs:
-    """What `@dg.asset` or `dg.AssetOut` needs for a mart table written by the IO manager."""
+    """What `dg.AssetOut` needs for a mart table written by the IO manager."""
     return AssetArgs(
         description=description,
         metadata=table_metadata(table, write_mode),
         owners=OWNERS,
         kinds={"clickhouse", kind},
         code_version="1",
+        # Dagster counts an asset's output as selected when only one of its checks is (run alone
+        # from the UI); the step then writes nothing, which a required output would not allow.
+        is_required=False,
     )
 
 

@@ -22,7 +22,7 @@ NEW_KEY = 999_999_999
 
 
 def every_check() -> set[tuple[str, str]]:
-    return {(c.asset_key.to_user_string(), c.name) for d in defs().asset_checks for c in d.check_specs}
+    return {(c.asset_key.to_user_string(), c.name) for d in defs().assets for c in d.check_specs}
 
 
 def failing(evaluations: dict) -> set[tuple[str, str]]:
@@ -249,7 +249,14 @@ def test_failing_blocking_check_stops_the_dashboard_in_the_same_run(mart):
     materialized = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
     assert "fact_sales" in materialized, "the sales step itself should have run"
     assert {"dim_events", "fact_inventory_latest"} <= materialized
-    assert "v_sales_dashboard" not in materialized
+    # The checks ran in fact_sales' own step, after the table was written; their failure fails that
+    # step, and the views' step (every view reads fact_sales, directly or not) is skipped.
+    assert not {name for name in materialized if name.startswith("v_")}
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    assert failure.step_key == "fact_sales"
+    assert "fact_sales: status_allowed" in failure.step_failure_data.error.message
+    started = {event.step_key for event in result.all_events if event.is_step_start}
+    assert "fact_sales" in started and "views" not in started
     evaluations = by_check(result)
     assert failing(evaluations) == {("fact_sales", "status_allowed")}
     assert evaluations["fact_sales", "status_allowed"].severity == dg.AssetCheckSeverity.ERROR
@@ -260,8 +267,16 @@ def test_one_check_runs_alone_and_revenue_reconciles_alone_leaves_clickhouse_clo
     """An asset's checks share a step, but the UI can run one of them: only it is evaluated."""
     status = dg.AssetCheckKey(dg.AssetKey("fact_sales"), "status_allowed")
     result = mart.run(dg.AssetSelection.checks(status))
+    assert result.success
     assert [(e.asset_key, e.check_name) for e in result.get_asset_check_evaluations()] == [
         (status.asset_key, status.name)
+    ]
+    # The check runs in fact_sales' step, which then reads no orders and writes nothing.
+    assert not result.get_asset_materialization_events()
+    assert not [
+        event
+        for event in result.all_events
+        if event.is_successful_output and event.step_output_data.output_name == "fact_sales"
     ]
 
     def closed(self):
@@ -283,7 +298,7 @@ def test_a_check_that_cannot_run_fails_its_step_without_hiding_the_others(mart, 
     result = mart.run(dg.AssetSelection.all_asset_checks())
     assert not result.success
     [failure] = [event for event in result.all_events if event.is_step_failure]
-    assert failure.step_key == "fact_sales_checks"
+    assert failure.step_key == "fact_sales"  # the checks run in the step that writes their asset
     assert "status query broke" in failure.step_failure_data.error.to_string()
     evaluations = by_check(result)
     assert set(evaluations) == every_check() - {("fact_sales", "status_allowed")}
@@ -307,3 +322,51 @@ def test_a_warning_check_that_cannot_run_warns_without_failing_its_step(mart, mo
     warning = evaluations["fact_sales", "event_ids_known"]
     assert warning.severity == dg.AssetCheckSeverity.WARN
     assert meta(warning, "error") == "RuntimeError: events lookup broke"
+
+
+def test_an_asset_materializes_without_its_checks_and_a_view_alone(mart):
+    """The steps are subsettable both ways: an asset without its checks (its step evaluates none),
+    and one view out of the views' step (only it is refreshed, with its own checks)."""
+    result = mart.run(dg.AssetSelection.assets("fact_inventory_latest").without_checks())
+    assert result.success
+    assert [m.asset_key.to_user_string() for m in result.get_asset_materialization_events()] == [
+        "fact_inventory_latest"
+    ]
+    assert not result.get_asset_check_evaluations()
+
+    view = dg.AssetSelection.assets("v_sell_through")
+    result = mart.run(view | view.checks())
+    assert result.success
+    [refreshed] = result.get_asset_materialization_events()
+    assert refreshed.asset_key == dg.AssetKey("v_sell_through")
+    metadata = refreshed.materialization.metadata
+    assert metadata["dagster/row_count"].value == mart.value("SELECT count() FROM {db}.v_sell_through")
+    assert set(by_check(result)) == {
+        ("v_sell_through", "schema_matches_ddl"),
+        ("v_sell_through", "no_duplicate_keys"),
+    }
+
+
+def test_a_failing_blocking_check_of_a_view_holds_back_the_views_that_read_it(mart):
+    """The views share one step: a view whose blocking check fails is not followed, in that step, by
+    the views that read it (as separate steps were skipped), and the step fails; the others refresh."""
+    view = (VIEWS_DIR / "020_v_sales.sql").read_text()
+    assert "fact_sales AS s FINAL" in view
+    [broken] = render(view.replace("fact_sales AS s FINAL", "fact_sales AS s"), DATABASE)
+    with open_client(mart.url, DATABASE) as client:
+        client.command(broken)
+    basket_id = mart.value("SELECT min(basket_id) FROM {db}.fact_sales")
+    mart.sql(f"INSERT INTO {{db}}.fact_sales SELECT * FROM {{db}}.fact_sales WHERE basket_id = {basket_id}")
+
+    result = mart.run(dg.AssetSelection.groups("views"))
+    assert not result.success
+    materialized = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    assert materialized == {"v_sales_dashboard", "v_sales", "v_sell_through", "v_show_attendance"}
+    evaluations = by_check(result)
+    assert failing(evaluations) == {("v_sales", "no_duplicate_keys")}
+    assert meta(evaluations["v_sales", "no_duplicate_keys"], "duplicate_keys") == 1
+    # Neither the held-back views nor their checks were evaluated.
+    assert {asset for asset, _ in evaluations} == materialized
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    assert failure.step_key == "views"
+    assert "v_sales: no_duplicate_keys" in failure.step_failure_data.error.message

@@ -1,12 +1,22 @@
 """Events and their shows (one crawl of GET /events: each page is heavy, seat maps ride along),
 and the discounts and promo codes, all rebuilt whole on every load."""
 
-import dagster as dg
-import pandas as pd
+from collections.abc import Iterator
 
-from qtickets_assets.defs.common import API_POOL, DIMENSIONS, failures_explained, table_asset
+import dagster as dg
+
+from qtickets_assets.defs.common import (
+    API_POOL,
+    DIMENSIONS,
+    StepEvent,
+    failures_explained,
+    selected_outputs,
+    table_asset,
+)
+from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sync import QticketsSyncResource
 from qtickets_assets.lib import frames
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
 
 @dg.multi_asset(
@@ -25,17 +35,28 @@ from qtickets_assets.lib import frames
             )
         ),
     },
+    check_specs=check_specs("dim_events", "dim_shows"),
+    can_subset=True,
     group_name=DIMENSIONS,
     pool=API_POOL,
 )
 def dim_events_and_dim_shows(
-    context: dg.AssetExecutionContext, sync: QticketsSyncResource
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with failures_explained():
-        events = sync.for_run(context).events()
-    deleted = sum(event.deleted_at is not None for event in events)
-    context.log.info(f"read {len(events)} events ({deleted} deleted) from the Qtickets API")
-    return frames.events_frame(events), frames.shows_frame(events)
+    context: dg.AssetExecutionContext, sync: QticketsSyncResource, clickhouse: ClickHouseResource
+) -> Iterator[StepEvent]:
+    # Nothing to read when only checks are selected (a check run alone from the UI).
+    if context.selected_asset_keys:
+        with failures_explained():
+            events = sync.for_run(context).events()
+        deleted = sum(event.deleted_at is not None for event in events)
+        context.log.info(f"read {len(events)} events ({deleted} deleted) from the Qtickets API")
+        yield from selected_outputs(
+            context,
+            {
+                "dim_events": lambda: frames.events_frame(events),
+                "dim_shows": lambda: frames.shows_frame(events),
+            },
+        )
+    yield from check_written(context, clickhouse, "dim_events", "dim_shows")
 
 
 @dg.multi_asset(
@@ -55,13 +76,23 @@ def dim_events_and_dim_shows(
             )
         ),
     },
+    check_specs=check_specs("dim_discounts", "dim_promo_codes"),
+    can_subset=True,
     group_name=DIMENSIONS,
     pool=API_POOL,
 )
 def dim_discounts_and_dim_promo_codes(
-    context: dg.AssetExecutionContext, sync: QticketsSyncResource
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with failures_explained():
-        discounts, promo_codes = sync.for_run(context).references()
-    context.log.info(f"read {len(discounts)} discounts and {len(promo_codes)} promo codes")
-    return frames.discounts_frame(discounts), frames.promo_codes_frame(promo_codes)
+    context: dg.AssetExecutionContext, sync: QticketsSyncResource, clickhouse: ClickHouseResource
+) -> Iterator[StepEvent]:
+    if context.selected_asset_keys:
+        with failures_explained():
+            discounts, promo_codes = sync.for_run(context).references()
+        context.log.info(f"read {len(discounts)} discounts and {len(promo_codes)} promo codes")
+        yield from selected_outputs(
+            context,
+            {
+                "dim_discounts": lambda: frames.discounts_frame(discounts),
+                "dim_promo_codes": lambda: frames.promo_codes_frame(promo_codes),
+            },
+        )
+    yield from check_written(context, clickhouse, "dim_discounts", "dim_promo_codes")

@@ -1,8 +1,10 @@
-"""Asset checks on the mart: one step per checked asset, not one per check.
+"""Asset checks on the mart, run inside the step that writes their asset, not in steps of their own.
 
-Each step of a run costs Dagster ~70-100 ms, and each open of embedded ClickHouse ~50 ms more, so an
-asset's rules run together in one `@dg.multi_asset_check` that opens the mart once. It can still
-run a single check (from the UI, say): it evaluates only the selected ones.
+Each step of a run costs Dagster ~15-100 ms, and each open of embedded ClickHouse ~50-80 ms more, so
+an asset's rules are `check_specs` of its own definition and run in its step, right after its output
+is stored, on one open of the mart. The definitions are subsettable: the UI can still run a single
+check (the step then writes nothing and evaluates only the selected ones), or materialize an asset
+without its checks.
 
 Checks that guard the dashboard's correctness are blocking: when one fails with ERROR, Dagster
 fails the step after it has recorded every result, and the assets downstream of the checked asset
@@ -11,7 +13,7 @@ are not materialized in the same run. A non-blocking check only warns.
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import dagster as dg
@@ -196,58 +198,84 @@ def rules_by_asset() -> dict[str, list[Rule]]:
     return by_asset
 
 
-def asset_checks(asset: str, checks: Sequence[Rule]) -> dg.AssetChecksDefinition:
-    """One step that evaluates the selected `checks` of `asset`, opening ClickHouse at most once."""
-    specs = [
+def check_specs(*assets: str) -> list[dg.AssetCheckSpec]:
+    """The checks of `assets`, for the `check_specs` of the definition that writes them."""
+    by_asset = rules_by_asset()
+    return [
         dg.AssetCheckSpec(rule.name, asset=asset, description=rule.description, blocking=rule.blocking)
-        for rule in checks
+        for asset in assets
+        for rule in by_asset[asset]
     ]
 
-    @dg.multi_asset_check(name=f"{asset}_checks", specs=specs, can_subset=True)
-    def _checks(
-        context: dg.AssetCheckExecutionContext, clickhouse: ClickHouseResource
-    ) -> Iterator[dg.AssetCheckResult]:
-        key = dg.AssetKey(asset)
-        selected = [
-            rule for rule in checks if dg.AssetCheckKey(key, rule.name) in context.selected_asset_check_keys
-        ]
-        results: list[dg.AssetCheckResult] = []
-        errors: list[Exception] = []
-        # Opened once for the step, and not at all when only revenue_reconciles (the instance) is run.
-        with clickhouse.open() if any(rule.sql for rule in selected) else nullcontext() as client:
-            for rule in selected:
-                try:
-                    passed, metadata = rule.evaluate(client, clickhouse.database, context.instance)
-                except Exception as error:
-                    # One broken query must not hide the other rules' results.
-                    context.log.exception(f"check {rule.name} of {asset} could not be evaluated")
-                    if rule.blocking:
-                        errors.append(error)
-                        continue
-                    # A warning-only check that cannot run warns; it must not hold back the
-                    # assets downstream, which a failed step would.
-                    passed, metadata = False, {"error": f"{type(error).__name__}: {error}"}
-                results.append(
-                    dg.AssetCheckResult(
-                        asset_key=key,
-                        check_name=rule.name,
-                        passed=passed,
-                        severity=dg.AssetCheckSeverity.ERROR if rule.blocking else dg.AssetCheckSeverity.WARN,
-                        metadata=metadata,
-                    )
-                )
-        yield from results
-        if errors:
-            # A blocking check that could not run fails its step, which holds back the assets
-            # downstream of `asset` in this run, as a failed blocking check does.
-            with failures_explained():
-                raise errors[0]
 
-    return _checks
+def selected_rules(context: dg.AssetExecutionContext, asset: str) -> list[Rule]:
+    # The table is read when the step runs (a few objects), as the definitions are built: the rules'
+    # functions are the ones `rules` holds then.
+    key = dg.AssetKey(asset)
+    return [
+        rule
+        for rule in rules_by_asset()[asset]
+        if dg.AssetCheckKey(key, rule.name) in context.selected_asset_check_keys
+    ]
 
 
-@dg.definitions
-def quality_checks() -> dg.Definitions:
-    return dg.Definitions(
-        asset_checks=[asset_checks(asset, checks) for asset, checks in rules_by_asset().items()]
-    )
+@dataclass
+class Checked:
+    """What the selected checks of one asset found: their results, and the blocking ones that could
+    not be evaluated (they fail the step once every result is recorded)."""
+
+    results: list[dg.AssetCheckResult] = field(default_factory=list)
+    errors: list[Exception] = field(default_factory=list)
+
+    @property
+    def holds_back_downstream(self) -> bool:
+        failed = any(not r.passed and r.severity == dg.AssetCheckSeverity.ERROR for r in self.results)
+        return failed or bool(self.errors)
+
+
+def evaluate(context: dg.AssetExecutionContext, asset: str, client: Client | None, database: str) -> Checked:
+    """The selected checks of `asset`; `client` may be None when none of them reads the mart."""
+    checked = Checked()
+    for rule in selected_rules(context, asset):
+        try:
+            passed, metadata = rule.evaluate(client, database, context.instance)
+        except Exception as error:
+            # One broken query must not hide the other rules' results.
+            context.log.exception(f"check {rule.name} of {asset} could not be evaluated")
+            if rule.blocking:
+                checked.errors.append(error)
+                continue
+            # A warning-only check that cannot run warns; it must not hold back the assets
+            # downstream, which a failed step would.
+            passed, metadata = False, {"error": f"{type(error).__name__}: {error}"}
+        checked.results.append(
+            dg.AssetCheckResult(
+                asset_key=dg.AssetKey(asset),
+                check_name=rule.name,
+                passed=passed,
+                severity=dg.AssetCheckSeverity.ERROR if rule.blocking else dg.AssetCheckSeverity.WARN,
+                metadata=metadata,
+            )
+        )
+    return checked
+
+
+def raise_first(errors: Sequence[Exception]) -> None:
+    """A blocking check that could not run fails its step, which holds back the assets downstream
+    in this run, as a failed blocking check does (Dagster fails the step after its results)."""
+    if errors:
+        with failures_explained():
+            raise errors[0]
+
+
+def check_written(
+    context: dg.AssetExecutionContext, clickhouse: ClickHouseResource, *assets: str
+) -> Iterator[dg.AssetCheckResult]:
+    """The selected checks of `assets`, run in their own step once its outputs are stored: Dagster
+    writes a yielded Output through the IO manager before the step's generator resumes."""
+    reads_mart = any(rule.sql for asset in assets for rule in selected_rules(context, asset))
+    # Opened once for all of them, and not at all when only the instance is read (revenue_reconciles).
+    with clickhouse.open() if reads_mart else nullcontext() as client:
+        checked = [evaluate(context, asset, client, clickhouse.database) for asset in assets]
+    yield from (result for one in checked for result in one.results)
+    raise_first([error for one in checked for error in one.errors])

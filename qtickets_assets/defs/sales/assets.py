@@ -1,14 +1,17 @@
 """Tickets sold: one row per basket, loaded incrementally and upserted by basket_id."""
 
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import dagster as dg
-import pyarrow as pa
 
-from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, failures_explained, table_asset
+from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
 from qtickets_assets.defs.sync import QticketsSyncResource, SalesSyncConfig
 from qtickets_assets.lib.clickhouse.io_manager import LOAD_LEDGER
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.orders import with_local_dates
 
 SALES_ASSET = table_asset(
@@ -25,20 +28,37 @@ SALES_ASSET = table_asset(
 SALES_ASSET["metadata"][LOAD_LEDGER] = "sales_loads"
 
 
-@dg.asset(
+@dg.multi_asset(
+    name="fact_sales",
+    outs={
+        "fact_sales": dg.AssetOut(
+            **SALES_ASSET,
+            freshness_policy=dg.FreshnessPolicy.time_window(
+                fail_window=timedelta(minutes=40), warn_window=timedelta(minutes=20)
+            ),
+        )
+    },
     # After the events when both run (a full sync): event_ids_known then sees this run's events,
     # and the tickets' calendar days are read in the zones this run loaded.
     deps=["dim_events"],
-    **SALES_ASSET,
+    check_specs=check_specs("fact_sales"),
+    can_subset=True,
     group_name=FACTS,
     pool=API_POOL,
-    freshness_policy=dg.FreshnessPolicy.time_window(
-        fail_window=timedelta(minutes=40), warn_window=timedelta(minutes=20)
-    ),
 )
 def fact_sales(
-    context: dg.AssetExecutionContext, config: SalesSyncConfig, sync: QticketsSyncResource
-) -> dg.Output[pa.RecordBatchReader]:
+    context: dg.AssetExecutionContext,
+    config: SalesSyncConfig,
+    sync: QticketsSyncResource,
+    clickhouse: ClickHouseResource,
+) -> Iterator[StepEvent]:
+    # Nothing to read when only checks are selected (a check run alone from the UI).
+    if context.selected_asset_keys:
+        yield load_sales(context, sync)
+    yield from check_written(context, clickhouse, "fact_sales")
+
+
+def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) -> dg.Output[Any]:
     # `config` is read by the run's first API step, which starts this crawl (defs/sync.py).
     with failures_explained():
         run_sync = sync.for_run(context)
@@ -48,6 +68,7 @@ def fact_sales(
     context.log.info(f"{mode}: {spooled.orders_read} orders, {spooled.tickets} tickets")
     return dg.Output(
         with_local_dates(spooled, calendar),
+        output_name="fact_sales",
         metadata={
             "write_mode": mode,
             "orders_read": spooled.orders_read,
