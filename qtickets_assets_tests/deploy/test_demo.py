@@ -89,7 +89,7 @@ def test_demo_runs_a_full_sync_and_prints_the_dashboard(tmp_path) -> None:
     assert sum(int(line.split()[1].replace(",", "")) for line in days) == week[0]
     assert sum(Decimal(line.split()[2].replace(",", "")) for line in days) == week[1]
     assert sum(int(line.split()[3].replace(",", "")) for line in days) == week[2]
-    checks = len([spec for check in defs().asset_checks for spec in check.check_specs])
+    checks = len([spec for assets_def in defs().assets for spec in assets_def.check_specs])
     assert lines[-3] == f"{checks} of {checks} checks passed"
     report = tmp_path / "report.html"
     assert lines[-1] == f"The report, charts and the dashboard in one file: {report}"

@@ -209,8 +209,8 @@ def check_specs(*assets: str) -> list[dg.AssetCheckSpec]:
 
 
 def selected_rules(context: dg.AssetExecutionContext, asset: str) -> list[Rule]:
-    # The table is read when the step runs (a few objects), as the definitions are built: the rules'
-    # functions are the ones `rules` holds then.
+    # The table is rebuilt here (a few objects) so that a rule calls the function `rules` holds when
+    # the step runs, as when each step built its own.
     key = dg.AssetKey(asset)
     return [
         rule
