@@ -228,7 +228,10 @@ def views(context: dg.AssetExecutionContext, clickhouse: ClickHouseResource) -> 
         for view in VIEW_LIST:
             if held_back.intersection(view.deps):
                 # As Dagster skips the steps downstream of a failed blocking check.
-                context.log.warning(f"{view.name} not refreshed: a blocking check of a view it reads failed")
+                if view in selected:
+                    context.log.warning(
+                        f"{view.name} not refreshed: a blocking check of a view it reads failed"
+                    )
                 held_back.add(view.name)
                 continue
             if view in selected:
