@@ -17,6 +17,7 @@ from dataclasses import asdict
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.sandbox.compare import Rows, TableDifference, compare_mart_now, rows_as_truth
 from qtickets_assets.sandbox.process import SandboxControl
+from qtickets_assets.sandbox.truth import no_cyclic_gc
 
 DATABASE = "qtickets"
 
@@ -26,7 +27,9 @@ def mart_differences(
 ) -> list[TableDifference]:
     control = SandboxControl(sandbox_url)
     try:
-        with open_client(clickhouse_url, database) as client:
+        # The large mart and its truth are millions of dicts and tuples, none in a cycle (as in
+        # sandbox/truth.py): the cyclic collector would walk them over and over and find nothing.
+        with open_client(clickhouse_url, database) as client, no_cyclic_gc():
 
             def read_table(table: str) -> Rows:
                 result = client.query(f"SELECT * FROM {database}.{table}")

@@ -288,8 +288,11 @@ def exact(mart: Mart, sandbox: RemoteSandbox) -> dict[str, str]:
     started = time.monotonic()
     command = [sys.executable, "-m", "bench.exact", "--clickhouse-url", mart.clickhouse_url]
     done = subprocess.run(
-        [*command, "--sandbox-url", sandbox.base_url], cwd=ROOT, check=True, capture_output=True, text=True
+        [*command, "--sandbox-url", sandbox.base_url], cwd=ROOT, capture_output=True, text=True
     )
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.splitlines()[-30:])
+        raise SystemExit(f"the comparison with the truth exited {done.returncode}:\n{tail}")
     tables = [json.loads(line) for line in done.stdout.splitlines()]
     found = {t["table"]: "" if t["count"] == 0 else t["message"] for t in tables}
     wrong = sum(1 for message in found.values() if message)
