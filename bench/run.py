@@ -2,16 +2,19 @@
 
 Each scenario group starts the sandbox as a process of its own (`python -m qtickets_assets.sandbox
 serve`, log-normal latency around `--latency-ms`, see qtickets_assets/sandbox/latency.py) and drives
-it over its control routes (stats, reset, advance), so its CPU is not the client's. Each run is
-`dg launch` as a subprocess with a fresh chDB directory and DAGSTER_HOME; the bench samples the
-RSS of the run's process tree from /proc and reads the sandbox's stats after it (see
-bench/figures.py for what each figure means).
+it over its control routes (stats, reset, advance, truth), so its CPU is not the client's. Each run
+is `dg launch` as a subprocess with a fresh chDB directory and DAGSTER_HOME; the bench reads the
+machine's 1-minute load average just before it, samples the RSS of the run's process tree from
+/proc during it, and reads the sandbox's stats and the run's event log (entries and steps, from its
+DAGSTER_HOME) after it (see bench/figures.py for what each figure means).
 
 Scenarios (groups share a sandbox and a mart, in this order):
     fixed        full sync of the small sandbox, no latency: the fixed cost of a run
-    medium       full sync of the medium sandbox; then `incremental`: sales_job with nothing
-                 changed, and with 1% of orders changed (sandbox advance)
-    large        full sync of the large sandbox; then `inventory`: a seat snapshot of every live show
+    medium       full sync of the medium sandbox; then sales_job with nothing changed, and with 1%
+                 of orders changed (sandbox advance)
+    large        full sync of the large sandbox, then every table and view of its mart compared with
+                 the sandbox's truth (`bench/exact.py`, outside the run's figures); then a seat
+                 snapshot of every live show (`inventory_raw`)
     dashboard    v_sales_dashboard over 1,000,000 generated tickets (see bench/dashboard.py), once
     decode       the client's CPU per orders page, validated vs native, and the fact_sales write's
                  calendar per page vs per block, on the medium world without HTTP (bench/decode.py)
@@ -34,12 +37,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.figures import HEADER, Run, Summary, detail_line, table_line, targets
+from bench.figures import HEADER, Run, Summary, detail_line, exact_lines, table_line, targets
 from qtickets_assets.sandbox.process import RemoteSandbox, spawn_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +128,25 @@ def _rss(pid: int) -> tuple[int, int, int]:
     return kib("VmRSS"), kib("VmHWM"), kib("RssAnon")
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average: how busy the 2 cores already were when a run started."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def run_log(dagster_home: Path) -> tuple[int, int]:
+    """(entries in the event log, steps started) of the newest run in `dagster_home`: each entry is a
+    write the run waited for, each step a process-free but not cost-free unit of Dagster's work."""
+    import dagster as dg  # here, not at the top: only the bench's own process pays for it
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        runs = instance.get_runs(limit=1)
+        if not runs:
+            raise SystemExit(f"no run recorded in {dagster_home}")
+        entries = instance.all_logs(runs[0].run_id)
+    kinds = Counter(entry.dagster_event_type for entry in entries if entry.is_dagster_event)
+    return len(entries), kinds[dg.DagsterEventType.STEP_START]
+
+
 # -- running ------------------------------------------------------------------------------------
 
 
@@ -170,6 +193,7 @@ def launch(mart: Mart, sandbox: RemoteSandbox, setting: Setting, scenario: str, 
     )
     sandbox.reset_stats()
     sandbox_cpu = sandbox.cpu_seconds()
+    load = load_average()
     log_path = mart.dir / f"{scenario}.log"
     command = [dg_executable(), "launch", *selection, "--config-json", INFO_LOGS]
     with open(log_path, "w") as log:
@@ -183,9 +207,13 @@ def launch(mart: Mart, sandbox: RemoteSandbox, setting: Setting, scenario: str, 
         raise SystemExit(
             f"{scenario}: dg launch exited {code}; last lines of {log_path}:\n" + "\n".join(tail)
         )
+    events, steps = run_log(mart.dagster_home)
     run = Run(
         scenario=scenario,
         wall_s=wall,
+        load_avg=load,
+        events=events,
+        steps=steps,
         concurrency=setting.concurrency,
         stats=sandbox.stats(),
         sandbox_cpu_s=sandbox.cpu_seconds() - sandbox_cpu,
@@ -193,7 +221,11 @@ def launch(mart: Mart, sandbox: RemoteSandbox, setting: Setting, scenario: str, 
         peak_process_mb=memory.peak_process / 2**20,
         peak_anon_mb=memory.peak_tree_anon / 2**20,
     )
-    print(f"  {scenario}: wall {wall:.1f} s, {run.stats['total_requests']} requests", flush=True)
+    print(
+        f"  {scenario}: wall {wall:.1f} s (load average {load:.2f} before), "
+        f"{run.stats['total_requests']} requests, {events} events, {steps} steps",
+        flush=True,
+    )
     return run
 
 
@@ -231,9 +263,9 @@ def group_medium(setting: Setting) -> list[Run]:
     sales = ["--job", "sales_job"]
     with served(setting, "medium", setting.latency_ms) as sandbox:
         full = launch(mart, sandbox, setting, "full sync, medium", ALL)
-        unchanged = launch(mart, sandbox, setting, "incremental, nothing changed", sales)
+        unchanged = launch(mart, sandbox, setting, "sales job, nothing changed", sales)
         note = change_one_percent(sandbox)
-        changed = launch(mart, sandbox, setting, "incremental, 1% changed", sales)
+        changed = launch(mart, sandbox, setting, "sales job, 1% changed", sales)
         changed.note = note
     return [full, unchanged, changed]
 
@@ -242,9 +274,31 @@ def group_large(setting: Setting) -> list[Run]:
     mart = Mart(setting.scratch, f"large-{setting.repeat}")
     with served(setting, "large", setting.latency_ms) as sandbox:
         full = launch(mart, sandbox, setting, "full sync, large", ALL)
+        full.exact = exact(mart, sandbox)
         inventory = launch(mart, sandbox, setting, "inventory snapshot", ["--assets", "inventory_raw"])
         inventory.note = f"{sandbox.expected_requests()['seat_maps']} live shows"
     return [full, inventory]
+
+
+def exact(mart: Mart, sandbox: RemoteSandbox) -> dict[str, str]:
+    """{table: "" when exact, else what differs} for every table and view the truth has.
+
+    A subprocess (`bench/exact.py`), after the run and outside its figures: chDB opens one directory
+    per process, and the inventory snapshot's `dg launch` needs this one next."""
+    started = time.monotonic()
+    command = [sys.executable, "-m", "bench.exact", "--clickhouse-url", mart.clickhouse_url]
+    done = subprocess.run(
+        [*command, "--sandbox-url", sandbox.base_url], cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.splitlines()[-30:])
+        raise SystemExit(f"the comparison with the truth exited {done.returncode}:\n{tail}")
+    tables = [json.loads(line) for line in done.stdout.splitlines()]
+    found = {t["table"]: "" if t["count"] == 0 else t["message"] for t in tables}
+    wrong = sum(1 for message in found.values() if message)
+    verdict = "every table exact" if not wrong else f"{wrong} of {len(found)} tables differ"
+    print(f"  compared with the truth in {time.monotonic() - started:.0f} s: {verdict}", flush=True)
+    return found
 
 
 def dashboard(scratch: Path, rows: int) -> str:
@@ -305,7 +359,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only", nargs="+", choices=GROUPS, default=list(GROUPS), help="scenario groups to run"
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each group; figures are their medians")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each group; figures are their medians")
     parser.add_argument("--latency-ms", type=int, default=40, help="median latency per API request")
     parser.add_argument("--latency-model", choices=["lognormal", "constant"], default="lognormal")
     parser.add_argument("--concurrency", type=int, default=8, help="QTICKETS_MAX_CONCURRENCY for the runs")
@@ -346,6 +400,7 @@ def report(args: argparse.Namespace, summaries: dict[str, Summary], extra: list[
             "",
             *(detail_line(s) for s in summaries.values()),
             "",
+            *exact_lines(summaries),
             *targets(summaries, args.concurrency),
             "",
             *extra,

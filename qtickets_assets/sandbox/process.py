@@ -3,7 +3,8 @@
 `with spawn_sandbox(size="medium", latency_ms=40) as sb: ...` starts `python -m qtickets_assets.sandbox
 serve` on a free loopback port, waits until it listens, and stops it on exit. Its CPU is then its
 own process's, not the caller's (an in-process `run_sandbox` shares the caller's GIL), and the
-`RemoteSandbox` reads its stats, advances it and resets it over HTTP as any client could.
+`RemoteSandbox` reads its stats and its truth, advances it and resets it over HTTP as any client
+could (`SandboxControl`: the same routes of any sandbox, in a process of its own or not).
 """
 
 from __future__ import annotations
@@ -23,18 +24,21 @@ READY = re.compile(r"sandbox listening on (\S+)")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class RemoteSandbox:
-    """A running sandbox process: its API's address and token, and its control routes."""
+def control_url(base_url: str) -> str:
+    """The control routes' address of the sandbox whose API is at `base_url`."""
+    return base_url.removesuffix("/api/rest/v1") + "/_sandbox"
 
-    def __init__(self, proc: subprocess.Popen[str], base_url: str, token: str) -> None:
-        self.proc, self.base_url, self.token = proc, base_url, token
-        self._control = httpx.Client(base_url=base_url.removesuffix("/api/rest/v1") + "/_sandbox", timeout=60)
 
-    def __repr__(self) -> str:
-        return f"RemoteSandbox(base_url={self.base_url!r}, pid={self.proc.pid}, token=***)"
+class SandboxControl:
+    """A sandbox's control routes over HTTP (no token: they never touch the API's data as a client would)."""
 
-    def _call(self, method: str, name: str, body: dict[str, Any] | None = None) -> Any:
-        response = self._control.request(method, f"/{name}", json=body)
+    def __init__(self, base_url: str) -> None:
+        self._control = httpx.Client(base_url=control_url(base_url), timeout=300)
+
+    def _call(
+        self, method: str, name: str, body: dict[str, Any] | None = None, params: dict[str, int] | None = None
+    ) -> Any:
+        response = self._control.request(method, f"/{name}", json=body, params=params)
         response.raise_for_status()
         return response.json()
 
@@ -57,14 +61,30 @@ class RemoteSandbox:
         """size, seed, and how many events and orders the world holds now."""
         return dict(self._call("GET", "world"))
 
+    def truth(self, as_of: int | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The mart a correct loader builds from the world as it is now (`sandbox/truth.py`), "today"
+        taken at `as_of` (epoch seconds; default: the sandbox's wall clock)."""
+        return dict(self._call("GET", "truth", params=None if as_of is None else {"as_of": as_of}))
+
+    def close(self) -> None:
+        self._control.close()
+
+
+class RemoteSandbox(SandboxControl):
+    """A running sandbox process: its API's address and token, and its control routes."""
+
+    def __init__(self, proc: subprocess.Popen[str], base_url: str, token: str) -> None:
+        super().__init__(base_url)
+        self.proc, self.base_url, self.token = proc, base_url, token
+
+    def __repr__(self) -> str:
+        return f"RemoteSandbox(base_url={self.base_url!r}, pid={self.proc.pid}, token=***)"
+
     def cpu_seconds(self) -> float:
         """User and system CPU time the sandbox process has used so far."""
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-    def close(self) -> None:
-        self._control.close()
 
 
 def serve_command(size: str, seed: int, latency_ms: int, args: Sequence[str]) -> list[str]:

@@ -1,9 +1,6 @@
 """Test helpers: run the whole asset graph in-process against a sandbox and read the mart back."""
 
 import os
-from collections.abc import Iterable
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 from unittest import mock
 
@@ -11,32 +8,10 @@ import dagster as dg
 
 from qtickets_assets.definitions import defs
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.sandbox.compare import rows_as_truth
 from qtickets_assets.sandbox.testing import SandboxHandle
 
 DATABASE = "qtickets"
-# Columns the sandbox's truth leaves out: when the loader ran, and fact_sales' version column.
-RUN_DEPENDENT = {
-    "fact_inventory_latest": {"snapshot_at"},
-    "v_sales_dashboard": {"inventory_updated_at", "sales_updated_at"},
-    "fact_sales": {"updated_at"},
-    "v_sales": {"updated_at"},
-}
-KEYS = {
-    "dim_events": ("event_id",),
-    "dim_discounts": ("discount_id",),
-    "dim_promo_codes": ("promo_code_id",),
-    "fact_inventory_latest": ("show_id",),
-    "fact_sales": ("basket_id",),
-    "v_sales_dashboard": ("event_id",),
-    "v_sales": ("basket_id",),
-    "v_sales_daily": ("event_id", "show_id", "date_local"),
-    "v_show_attendance": ("show_id",),
-    "v_sales_pace": ("show_id", "date_local"),
-    "v_sales_by_source": (
-        "event_id", "date_local", "utm_source", "utm_medium", "utm_campaign", "promo_code", "payment_type",
-        "site_host",
-    ),
-}  # fmt: skip
 
 
 def materialize_all(
@@ -70,35 +45,7 @@ def read_mart(clickhouse_url: str, table: str) -> list[dict[str, Any]]:
     """The table as an analyst reads it (plain SELECT), in the sandbox truth's format."""
     with open_client(clickhouse_url, DATABASE) as client:
         result = client.query(f"SELECT * FROM {DATABASE}.{table}")
-        return [
-            {name: _as_truth(name, value) for name, value in zip(result.column_names, row, strict=True)}
-            for row in result.result_rows
-        ]
-
-
-def comparable(rows: Iterable[dict[str, Any]], table: str) -> dict[tuple, dict[str, Any]]:
-    """Rows keyed by the table's natural key, run-dependent columns left out."""
-    keyed = {}
-    for row in rows:
-        key = tuple(row[column] for column in KEYS[table])
-        assert key not in keyed, f"duplicate key {key} in {table}"
-        left_out = RUN_DEPENDENT.get(table, set())
-        keyed[key] = {name: value for name, value in row.items() if name not in left_out}
-    return keyed
-
-
-def _as_truth(name: str, value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, datetime):
-        return (
-            (value if value.tzinfo else value.replace(tzinfo=UTC))
-            .astimezone(UTC)
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-        )
-    return value
+        return rows_as_truth(result.column_names, result.result_rows)
 
 
 class Mart:

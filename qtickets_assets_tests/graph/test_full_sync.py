@@ -7,36 +7,19 @@ import pytest
 
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.sandbox import compare
 from qtickets_assets.sandbox.testing import run_sandbox
-from qtickets_assets_tests.graph.mart import DATABASE, KEYS, comparable, materialize_all, read_mart
+from qtickets_assets_tests.graph.mart import DATABASE, materialize_all, read_mart
 
-TABLES = list(KEYS)  # every table and view the sandbox has a truth of
+TABLES = list(compare.TABLES)  # every table and view the sandbox has a truth of
 
 
 def assert_mart_equals_truth(clickhouse_url: str, truth_now: Callable[[], dict]) -> None:
-    """Every row of every table and view the sandbox has a truth of, exactly (a view's descriptive
-    columns the truth does not list, such as event names, are left out of the comparison).
-
-    The views' "today" is the query's now() and the truth's the moment it is computed: when a local
-    midnight (in any event's zone) falls between the two, they disagree once. So a comparison that
-    fails is made once more with a truth taken after it; a real difference fails both."""
-    try:
-        assert_mart_equals(clickhouse_url, truth_now())
-    except AssertionError:
-        assert_mart_equals(clickhouse_url, truth_now())
-
-
-def assert_mart_equals(clickhouse_url: str, truth: dict) -> None:
-    for table in TABLES:
-        expected = comparable(truth[table], table)
-        columns = set(next(iter(expected.values()), {}))
-        stored = {
-            key: {name: value for name, value in row.items() if name in columns}
-            for key, row in comparable(read_mart(clickhouse_url, table), table).items()
-        }
-        assert stored.keys() == expected.keys(), f"{table}: different keys"
-        wrong = {key: (stored[key], expected[key]) for key in expected if stored[key] != expected[key]}
-        assert not wrong, f"{table}: {len(wrong)} rows differ, e.g. {next(iter(wrong.items()))}"
+    """Every row of every table and view the sandbox has a truth of, exactly (see
+    `compare.compare_mart_now`: a comparison that fails is made once more with a later truth)."""
+    differences = compare.compare_mart_now(lambda table: read_mart(clickhouse_url, table), truth_now)
+    wrong = [d.message() for d in differences if not d.exact]
+    assert not wrong, "; ".join(wrong)
 
 
 def assert_row_counts_are_table_sizes(clickhouse_url: str, result) -> None:
