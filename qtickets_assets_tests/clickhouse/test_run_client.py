@@ -25,7 +25,8 @@ SALES = sales_frame([{"basket_id": 1}, {"basket_id": 2}, {"basket_id": 3}])
 def dim_events(context: dg.AssetExecutionContext, clickhouse: ClickHouseResource) -> pd.DataFrame:
     """Its first attempt fails half way through an INSERT inside the engine; the retry succeeds."""
     with clickhouse.open() as client:
-        client.command(f"CREATE TABLE IF NOT EXISTS {DATABASE}.scratch (n UInt64) ENGINE = MergeTree ORDER BY n")
+        scratch = f"CREATE TABLE IF NOT EXISTS {DATABASE}.scratch (n UInt64) ENGINE = MergeTree ORDER BY n"
+        client.command(scratch)
         if context.retry_number == 0:
             client.command(
                 f"INSERT INTO {DATABASE}.scratch SELECT number + throwIf(number = 50000, 'failed mid-write') "

@@ -2,11 +2,11 @@
 `pa.RecordBatchReader`, e.g. from `lib/spool.py`) to the table named by the asset key, per the DDL;
 or fill it from the mart itself (`writers.InsertSelect`: a table derived from other tables).
 
-Writes go through the `clickhouse` resource (`resource.py`): in a run, the run's one shared client.
-The data is checked and converted before the client is asked for, so a mismatch writes nothing. A stream's columns are
-checked up front and its values block by block as they are read: an append or upsert reads every
-block before its one INSERT, and a replace drops its staging copy, so a bad value anywhere in the
-stream also leaves the table as it was.
+Writes go through the `clickhouse` resource (`resource.py`): in a run, the run's one shared
+client. The data is checked and converted before the client is asked for, so a mismatch writes
+nothing. A stream's columns are checked up front and its values block by block as they are read:
+an append or upsert reads every block before its one INSERT, and a replace drops its staging copy,
+so a bad value anywhere in the stream also leaves the table as it was.
 """
 
 from collections.abc import Callable, Iterator
