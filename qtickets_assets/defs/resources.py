@@ -15,9 +15,10 @@ def resources() -> dg.Definitions:
     url = settings.clickhouse_url()
     database = settings.clickhouse_database()
     # No default for the API root: sandbox data must never slip into a real mart by accident.
-    # Bound "at launch" (with these values as defaults): the run's crawls (`sync`) then use the
-    # run's own `qtickets` and `clickhouse`, with any run config given to them (timeouts, retries);
-    # fully configured nested resources would keep the values given here.
+    # Bound "at launch" (with these values as defaults): the run's crawls (`sync`) and the IO
+    # manager then use the run's own `qtickets` and `clickhouse`, with any run config given to them
+    # (timeouts, retries), so every step and write of a run shares one ClickHouse client
+    # (lib/clickhouse/resource.py); fully configured nested resources would keep the values given here.
     qtickets = QticketsResource.configure_at_launch(
         base_url=dg.EnvVar("QTICKETS_BASE_URL"),
         token=dg.EnvVar("QTICKETS_TOKEN"),
@@ -29,7 +30,7 @@ def resources() -> dg.Definitions:
             "qtickets": qtickets,
             "clickhouse": clickhouse,
             "sync": QticketsSyncResource(qtickets=qtickets, clickhouse=clickhouse),
-            "io_manager": ClickHouseIOManager(url=url, database=database),
+            "io_manager": ClickHouseIOManager(clickhouse=clickhouse),
         },
         # Steps run one after another in the run's process, while the run's crawls run beside them
         # on one client (defs/sync.py): QTICKETS_MAX_CONCURRENCY requests in flight in all, and an

@@ -35,7 +35,7 @@ def revenue(fact_sales: pd.DataFrame) -> dg.MaterializeResult:
 
 
 def test_materialization_records_row_count_schema_and_preview(chdb_url: str) -> None:
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     result = dg.materialize([fact_sales, revenue], resources={"io_manager": io_manager})
     metadata = result.asset_materializations_for_node("fact_sales")[0].metadata
     assert metadata["dagster/row_count"].value == 3
@@ -55,7 +55,7 @@ def test_materialization_records_row_count_schema_and_preview(chdb_url: str) -> 
 
 
 def test_second_upsert_run_leaves_one_row_per_basket(chdb_url: str) -> None:
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     for _ in range(2):
         assert dg.materialize([fact_sales], resources={"io_manager": io_manager}).success
     with ClickHouseResource(url=chdb_url, database=DATABASE).open() as client:
@@ -68,7 +68,7 @@ def test_mismatched_output_fails_the_run_and_writes_nothing(chdb_url: str) -> No
     def bad_sales() -> pd.DataFrame:
         return SALES.drop(columns=["price"])
 
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     with pytest.raises(dg.Failure, match=r"missing column price Decimal\(12, 2\)") as caught:
         dg.materialize([bad_sales], resources={"io_manager": io_manager})
     # The run page leads with its message alone: the chain is dropped, the error's type kept as metadata.
@@ -84,7 +84,7 @@ def test_unknown_write_mode_is_refused(chdb_url: str) -> None:
     def odd_sales() -> pd.DataFrame:
         return SALES
 
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     with pytest.raises(Exception, match=r"unknown write_mode 'merge'; use one of replace, append, upsert"):
         dg.materialize([odd_sales], resources={"io_manager": io_manager})
 
@@ -107,7 +107,7 @@ def test_an_arrow_table_output_is_written_exactly_and_checked_like_a_frame(chdb_
             arrow_sales.schema.get_field_index("price"), "price", pa.array([0.29, 1.5, 2.0])
         )
 
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     assert dg.materialize([sales_as_arrow], resources={"io_manager": io_manager}).success
     with pytest.raises(dg.Failure, match=r"column price Decimal\(12, 2\) is double; give money as"):
         dg.materialize([float_money], resources={"io_manager": io_manager})

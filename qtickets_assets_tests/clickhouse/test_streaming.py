@@ -108,7 +108,7 @@ def test_a_spooled_stream_is_written_exactly_in_blocks_or_at_once(
 
     original = Client.insert_arrow
     monkeypatch.setattr(Client, "insert_arrow", counting)
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     result = dg.materialize([streamed_sales], resources={"io_manager": io_manager})
     assert (
         result.asset_materializations_for_node("fact_sales")[0].metadata["dagster/row_count"].value == 4_500
@@ -136,7 +136,7 @@ def test_a_bad_value_late_in_a_stream_leaves_the_table_as_it_was(
 
         return sales
 
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     assert dg.materialize([asset_of(good)], resources={"io_manager": io_manager}).success
     with pytest.raises(dg.Failure, match=r"column status LowCardinality\(String\) has 100 NULL"):
         dg.materialize(
@@ -160,7 +160,7 @@ def test_a_stream_with_wrong_columns_is_refused_before_anything_is_written(chdb_
     def no_price() -> pa.RecordBatchReader:
         return spooled([page])
 
-    io_manager = ClickHouseIOManager(url=chdb_url, database=DATABASE)
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
     with pytest.raises(dg.Failure, match=r"missing column price Decimal\(12, 2\)"):
         dg.materialize([no_price], resources={"io_manager": io_manager})
     with ClickHouseResource(url=chdb_url, database=DATABASE).open() as client:

@@ -4,7 +4,10 @@ for `mart` works on its own copy of that chDB directory (corrupting it as it lik
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
+import clickhouse_connect
 import pytest
 
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
@@ -12,10 +15,23 @@ from qtickets_assets_tests.graph.mart import Mart, materialize_all
 
 
 @pytest.fixture(scope="session")
-def clean_mart(tmp_path_factory) -> Iterator[tuple[SandboxHandle, Path]]:
+def clean_mart_client_opens() -> list[str]:
+    """The ClickHouse clients (chDB DSNs) opened while the clean mart's full sync ran."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def clean_mart(tmp_path_factory, clean_mart_client_opens) -> Iterator[tuple[SandboxHandle, Path]]:
     directory = tmp_path_factory.mktemp("clean") / "ch"
+    get_client = clickhouse_connect.get_client
+
+    def counted(**settings: Any) -> Any:
+        clean_mart_client_opens.append(settings.get("dsn", "server"))
+        return get_client(**settings)
+
     with run_sandbox(size="small", seed=7) as sandbox:
-        result = materialize_all(sandbox.base_url, sandbox.token, f"chdb://{directory}")
+        with mock.patch.object(clickhouse_connect, "get_client", counted):
+            result = materialize_all(sandbox.base_url, sandbox.token, f"chdb://{directory}")
         assert result.success
         assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
         yield sandbox, directory

@@ -23,7 +23,7 @@ def test_another_configuration_gets_definitions_built_for_it():
     assert after is not before
     # Bound at launch (defs/resources.py): the value is the default the run's config starts from.
     assert after.resources["clickhouse"].data["database"] == "elsewhere"
-    assert after.resources["io_manager"].database == "elsewhere"
+    assert after.resources["io_manager"].clickhouse.data["database"] == "elsewhere"
     assert defs() is before
 
 

@@ -2,14 +2,12 @@
 `pa.RecordBatchReader`, e.g. from `lib/spool.py`) to the table named by the asset key, per the DDL;
 or fill it from the mart itself (`writers.InsertSelect`: a table derived from other tables).
 
-The data is checked and converted before any connection is opened, so a mismatch writes nothing
-and an embedded directory is held only while rows are actually written. A stream's columns are
-checked up front and its values block by block as they are read: an append or upsert reads every
-block before its one INSERT, and a replace drops its staging copy, so a bad value anywhere in the
-stream also leaves the table as it was.
+Writes go through the `clickhouse` resource (`resource.py`): in a run, the run's one shared
+client. The data is checked and converted before the client is asked for, so a mismatch writes
+nothing. A stream's columns are checked up front and its values block by block as they are read:
+an append or upsert reads every block before its one INSERT, and a replace drops its staging copy,
+so a bad value anywhere in the stream also leaves the table as it was.
 """
-
-from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,7 +22,7 @@ from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
-from qtickets_assets.lib.clickhouse.resource import open_migrated
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.clickhouse.writers import (
     InsertSelect,
     ReplaceWriter,
@@ -147,10 +145,16 @@ LOAD_LEDGER = "load_ledger"
 
 class ClickHouseIOManager(dg.ConfigurableIOManager):
     """Asset key's last component = table; `metadata={"write_mode": "replace"|"append"|"upsert"}`,
-    and optionally `{LOAD_LEDGER: "<ledger table>"}`."""
+    and optionally `{LOAD_LEDGER: "<ledger table>"}`. Writes through `clickhouse`: bound to the
+    run's `clickhouse` resource (defs/resources.py), the run's steps and writes share one client."""
 
-    url: str
-    database: str = "qtickets"
+    # Read by Dagster when the class is made (no `from __future__ import annotations` in this
+    # module): the run's `clickhouse` is handed in, not a copy of it.
+    clickhouse: dg.ResourceDependency[ClickHouseResource]
+
+    @property
+    def database(self) -> str:
+        return self.clickhouse.database
 
     def handle_output(
         self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | pa.RecordBatchReader | InsertSelect
@@ -169,7 +173,7 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
         rows = obj if isinstance(obj, InsertSelect) else _DdlBlocks(obj, table_schema(table))
         writer = writer_for(mode)
         measure = DRIFT_MEASURES.get(table)
-        with open_migrated(self.url, self.database) as client:
+        with self.clickhouse.open() as client:
             if isinstance(writer, ReplaceWriter) and measure is not None:
                 writer.write(
                     client, self.database, table, rows, before_swap=self._drift_reporter(context, measure)
@@ -203,5 +207,5 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table = context.asset_key.path[-1]
         columns = (context.definition_metadata or {}).get("columns")
-        with failures.explained(), open_migrated(self.url, self.database) as client:
+        with failures.explained(), self.clickhouse.open() as client:
             return read_table(client, self.database, table, list(columns) if columns else None)
