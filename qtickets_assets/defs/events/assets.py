@@ -2,11 +2,9 @@
 and the discounts and promo codes, all rebuilt whole on every load."""
 
 import dagster as dg
-import pandas as pd
 
-from qtickets_assets.defs.common import API_POOL, DIMENSIONS, failures_explained, table_asset
+from qtickets_assets.defs.common import API_POOL, DIMENSIONS, Frame, failures_explained, table_asset
 from qtickets_assets.defs.sync import QticketsSyncResource
-from qtickets_assets.lib import frames
 
 
 @dg.multi_asset(
@@ -30,7 +28,9 @@ from qtickets_assets.lib import frames
 )
 def dim_events_and_dim_shows(
     context: dg.AssetExecutionContext, sync: QticketsSyncResource
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[Frame, Frame]:
+    from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
+
     with failures_explained():
         events = sync.for_run(context).events()
     deleted = sum(event.deleted_at is not None for event in events)
@@ -60,7 +60,9 @@ def dim_events_and_dim_shows(
 )
 def dim_discounts_and_dim_promo_codes(
     context: dg.AssetExecutionContext, sync: QticketsSyncResource
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[Frame, Frame]:
+    from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
+
     with failures_explained():
         discounts, promo_codes = sync.for_run(context).references()
     context.log.info(f"read {len(discounts)} discounts and {len(promo_codes)} promo codes")

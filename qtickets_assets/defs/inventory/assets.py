@@ -3,11 +3,9 @@
 from datetime import timedelta
 
 import dagster as dg
-import pandas as pd
 
-from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, Frame, failures_explained, table_asset
 from qtickets_assets.defs.sync import QticketsSyncResource
-from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.clickhouse.writers import InsertSelect
@@ -31,7 +29,9 @@ INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
     pool=API_POOL,
     freshness_policy=INVENTORY_FRESHNESS,
 )
-def inventory_raw(context: dg.AssetExecutionContext, sync: QticketsSyncResource) -> pd.DataFrame:
+def inventory_raw(context: dg.AssetExecutionContext, sync: QticketsSyncResource) -> Frame:
+    from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
+
     # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
     with failures_explained():
         snapshot = sync.for_run(context).snapshot()

@@ -3,13 +3,11 @@
 from datetime import timedelta
 
 import dagster as dg
-import pyarrow as pa
 
-from qtickets_assets.defs.common import API_POOL, FACTS, failures_explained, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, ArrowStream, failures_explained, table_asset
 from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
 from qtickets_assets.defs.sync import QticketsSyncResource, SalesSyncConfig
 from qtickets_assets.lib.clickhouse.io_manager import LOAD_LEDGER
-from qtickets_assets.lib.orders import with_local_dates
 
 SALES_ASSET = table_asset(
     "fact_sales",
@@ -38,7 +36,9 @@ SALES_ASSET["metadata"][LOAD_LEDGER] = "sales_loads"
 )
 def fact_sales(
     context: dg.AssetExecutionContext, config: SalesSyncConfig, sync: QticketsSyncResource
-) -> dg.Output[pa.RecordBatchReader]:
+) -> dg.Output[ArrowStream]:
+    from qtickets_assets.lib.orders import with_local_dates  # Arrow-heavy, in the run only
+
     # `config` is read by the run's first API step, which starts this crawl (defs/sync.py).
     with failures_explained():
         run_sync = sync.for_run(context)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import dagster as dg
-from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.migrations import apply_migrations
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 
 @contextmanager
