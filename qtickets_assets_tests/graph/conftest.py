@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
@@ -12,13 +13,20 @@ from qtickets_assets_tests.graph.mart import Mart, materialize_all
 
 
 @pytest.fixture(scope="session")
-def clean_mart(tmp_path_factory) -> Iterator[tuple[SandboxHandle, Path]]:
+def clean_sync(tmp_path_factory) -> Iterator[tuple[SandboxHandle, Path, dg.ExecuteInProcessResult]]:
+    """The full sync that built the clean mart, with its run's result (events, step order)."""
     directory = tmp_path_factory.mktemp("clean") / "ch"
     with run_sandbox(size="small", seed=7) as sandbox:
         result = materialize_all(sandbox.base_url, sandbox.token, f"chdb://{directory}")
         assert result.success
         assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
-        yield sandbox, directory
+        yield sandbox, directory, result
+
+
+@pytest.fixture(scope="session")
+def clean_mart(clean_sync) -> tuple[SandboxHandle, Path]:
+    sandbox, directory, _ = clean_sync
+    return sandbox, directory
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ SALES_ASSET = table_asset(
     "(v_sales_dashboard.sales_updated_at).",
 )
 SALES_ASSET["metadata"][LOAD_LEDGER] = "sales_loads"
+PRIORITY_TAG = "dagster/priority"  # a step's: ready steps start highest first (0 unless tagged)
+WAITS_FOR_THE_LONGEST_CRAWL = -1
 
 
 @dg.asset(
@@ -30,6 +32,10 @@ SALES_ASSET["metadata"][LOAD_LEDGER] = "sales_loads"
     **SALES_ASSET,
     group_name=FACTS,
     pool=API_POOL,
+    # Last among the steps ready to run: this step waits for the orders crawl, the longest, while
+    # the run's one process could write what the shorter crawls brought (the seat snapshot, the
+    # inventory and its views). The in-process executor starts the ready step of highest priority.
+    op_tags={PRIORITY_TAG: str(WAITS_FOR_THE_LONGEST_CRAWL)},
     freshness_policy=dg.FreshnessPolicy.time_window(
         fail_window=timedelta(minutes=40), warn_window=timedelta(minutes=20)
     ),
