@@ -8,10 +8,15 @@ webserver, the daemon or a code server, which load the same definitions.
 import contextlib
 import functools
 import gc
+import importlib
 from typing import Any
 
 import dagster as dg
-import pyarrow as pa
+
+# What every run's steps use (each write goes through the IO manager into ClickHouse) and the
+# definitions no longer import (defs/common.py): imported as the run starts, so that it is frozen
+# with the rest below instead of walked by every full collection.
+RUN_MODULES = ("pandas", "pyarrow", "clickhouse_connect.driver")
 
 YOUNG_GENERATION_THRESHOLD = 10_000  # allocations between collections of the youngest generation (700)
 
@@ -19,10 +24,12 @@ YOUNG_GENERATION_THRESHOLD = 10_000  # allocations between collections of the yo
 @functools.cache  # once per process
 def tune_run_process() -> None:
     """The run's garbage collector and Arrow's allocator, set as the run starts."""
-    # At this point the process holds ~290k objects (Dagster, pandas, chDB, the definitions) that
+    # At this point the process holds ~290k objects (Dagster, pandas, Arrow, the driver, the definitions) that
     # live as long as the run. Frozen, the cyclic GC stops walking them in every full collection and
     # again at interpreter exit: a medium full sync saves ~0.7 s at exit and ~1.3 s of collections
     # during its crawl (bench/RESULTS.md, round 5). Garbage is collected first so none is frozen.
+    for name in RUN_MODULES:
+        importlib.import_module(name)
     gc.collect()
     gc.freeze()
     # A crawl allocates thousands of short-lived objects per page (parsed JSON, records). At the
@@ -32,6 +39,8 @@ def tune_run_process() -> None:
     # Arrow's default pool (mimalloc) keeps much of what a write frees and asks for fresh memory for
     # the next block: a large sync's peak was ~35 MB higher with it than with jemalloc (round 6).
     # A pyarrow built without jemalloc keeps its default.
+    import pyarrow as pa
+
     with contextlib.suppress(NotImplementedError):
         pa.set_memory_pool(pa.jemalloc_memory_pool())
 

@@ -11,15 +11,18 @@ shows and calendar when the events are not in the run) is read before they start
 
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from pydantic import PrivateAttr
 
-from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
-from qtickets_assets.lib.sync import AccountSync, SyncPlan
+
+if TYPE_CHECKING:  # the crawls (pandas, Arrow) are imported by the run's first API step
+    from qtickets_assets.lib import tickets
+    from qtickets_assets.lib.sync import AccountSync, SyncPlan
 
 # Which crawl writes which asset, and the step that writes it.
 CRAWL_OF_ASSET = {
@@ -66,19 +69,23 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     qtickets: dg.ResourceDependency[QticketsResource]
     clickhouse: dg.ResourceDependency[ClickHouseResource]
-    _sync: AccountSync | None = PrivateAttr(default=None)
+    _sync: "AccountSync | None" = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    def for_run(self, context: dg.AssetExecutionContext) -> AccountSync:
+    def for_run(self, context: dg.AssetExecutionContext) -> "AccountSync":
         with self._lock:
             if self._sync is None:
+                from qtickets_assets.lib.sync import AccountSync
+
                 plan = self._plan(planned_assets(context), sales_config(context))
                 self._sync = AccountSync(self.qtickets.client(), plan).start()
             return self._sync
 
-    def calendar(self, sync: AccountSync, event_ids: frozenset[int]) -> tickets.Calendar:
+    def calendar(self, sync: "AccountSync", event_ids: frozenset[int]) -> "tickets.Calendar":
         """The zones the tickets' days are read in: this run's events, else the
         stored ones; an event neither knows (new since the last events load) is asked for alone."""
+        from qtickets_assets.lib import tickets
+
         if sync.plan.events:
             calendar = tickets.Calendar.of_events(sync.events())
         else:
@@ -92,7 +99,9 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         if self._sync is not None:
             self._sync.close()
 
-    def _plan(self, assets: set[str], config: SalesSyncConfig) -> SyncPlan:
+    def _plan(self, assets: set[str], config: SalesSyncConfig) -> "SyncPlan":
+        from qtickets_assets.lib.sync import SyncPlan
+
         crawls = {CRAWL_OF_ASSET[name] for name in assets if name in CRAWL_OF_ASSET}
         events, snapshot, sales = "events" in crawls, "snapshot" in crawls, "sales" in crawls
         with self.clickhouse.open() as client:

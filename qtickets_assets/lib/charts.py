@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import pandas as pd
-from clickhouse_connect.driver.client import Client
-
 from qtickets_assets.lib.clickhouse import chart_data, mart
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from clickhouse_connect.driver.client import Client
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

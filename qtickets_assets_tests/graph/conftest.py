@@ -8,6 +8,7 @@ from typing import Any
 from unittest import mock
 
 import clickhouse_connect
+import dagster as dg
 import pytest
 
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
@@ -21,7 +22,10 @@ def clean_mart_client_opens() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def clean_mart(tmp_path_factory, clean_mart_client_opens) -> Iterator[tuple[SandboxHandle, Path]]:
+def clean_sync(
+    tmp_path_factory, clean_mart_client_opens
+) -> Iterator[tuple[SandboxHandle, Path, dg.ExecuteInProcessResult]]:
+    """The full sync that built the clean mart, with its run's result (events, step order)."""
     directory = tmp_path_factory.mktemp("clean") / "ch"
     get_client = clickhouse_connect.get_client
 
@@ -34,7 +38,13 @@ def clean_mart(tmp_path_factory, clean_mart_client_opens) -> Iterator[tuple[Sand
             result = materialize_all(sandbox.base_url, sandbox.token, f"chdb://{directory}")
         assert result.success
         assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
-        yield sandbox, directory
+        yield sandbox, directory, result
+
+
+@pytest.fixture(scope="session")
+def clean_mart(clean_sync) -> tuple[SandboxHandle, Path]:
+    sandbox, directory, _ = clean_sync
+    return sandbox, directory
 
 
 @pytest.fixture

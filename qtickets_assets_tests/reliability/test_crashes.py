@@ -95,20 +95,25 @@ def test_killed_runs_leave_the_mart_usable_and_the_next_run_converges(tmp_path):
         assert_lock_free(url)
         assert mart_state(url) == before, "a run killed mid-crawl changed the mart"
 
-        # 2. Killed half way through the incremental insert into fact_sales (the first step).
+        # 2. Killed half way through the incremental insert into fact_sales (the step that waits for
+        #    the orders crawl runs after the inventory's, which this run has written whole).
         run_and_kill(sandbox, url, tmp_path, "insert", Path.exists)
         assert_lock_free(url)
         after_insert_kill = mart_state(url)
         assert after_insert_kill["fact_sales"] != before["fact_sales"], "the kill point was not mid-insert"
+        assert len(after_insert_kill["inventory_raw"]) == 2 * len(before["inventory_raw"])
 
         # 3. Killed after filling fact_inventory_latest's staging table, before the EXCHANGE: the
-        #    table analysts read is the previous one, whole (the new snapshot is in the history).
+        #    table analysts read is the previous one (run 2's), whole (the new snapshot is in the
+        #    history: one snapshot more than after run 2, each the size of the first).
         run_and_kill(sandbox, url, tmp_path, "staging", Path.exists)
         assert_lock_free(url)
         assert staging_tables(url), "the kill point was not between staging and swap"
         after_staging_kill = mart_state(url)
-        assert after_staging_kill["fact_inventory_latest"] == before["fact_inventory_latest"]
-        assert len(after_staging_kill["inventory_raw"]) == 2 * len(before["inventory_raw"])
+        assert after_staging_kill["fact_inventory_latest"] == after_insert_kill["fact_inventory_latest"]
+        assert len(after_staging_kill["inventory_raw"]) == len(after_insert_kill["inventory_raw"]) + len(
+            before["inventory_raw"]
+        )
 
         # The next run converges: exact truth, no duplicate, despite the leftovers.
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url))

@@ -15,7 +15,6 @@ from qtickets_assets.defs.common import (
 )
 from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sync import QticketsSyncResource
-from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
 
@@ -45,6 +44,8 @@ def dim_events_and_dim_shows(
 ) -> Iterator[StepEvent]:
     # Nothing to read when only checks are selected (a check run alone from the UI).
     if context.selected_asset_keys:
+        from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
+
         with failures_explained():
             events = sync.for_run(context).events()
         deleted = sum(event.deleted_at is not None for event in events)
@@ -85,6 +86,8 @@ def dim_discounts_and_dim_promo_codes(
     context: dg.AssetExecutionContext, sync: QticketsSyncResource, clickhouse: ClickHouseResource
 ) -> Iterator[StepEvent]:
     if context.selected_asset_keys:
+        from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
+
         with failures_explained():
             discounts, promo_codes = sync.for_run(context).references()
         context.log.info(f"read {len(discounts)} discounts and {len(promo_codes)} promo codes")

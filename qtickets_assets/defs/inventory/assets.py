@@ -8,7 +8,6 @@ import dagster as dg
 from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, failures_explained, table_asset
 from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sync import QticketsSyncResource
-from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.clickhouse.writers import InsertSelect
@@ -44,6 +43,8 @@ def inventory_raw(
 ) -> Iterator[StepEvent]:
     # Nothing to read when only checks are selected (a check run alone from the UI).
     if context.selected_asset_keys:
+        from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
+
         # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
         with failures_explained():
             snapshot = sync.for_run(context).snapshot()

@@ -15,15 +15,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 import dagster as dg
-from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.defs.common import failures_explained
 from qtickets_assets.defs.quality import rules
 from qtickets_assets.defs.quality.rules import Outcome
 from qtickets_assets.lib.clickhouse.io_manager import DRIFT_NOT_MEASURED, DRIFT_PREFIX
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 UNIQUE_KEYS: dict[str, Sequence[str]] = {
     "dim_events": ["event_id"],
@@ -61,11 +64,11 @@ class Rule:
 
     name: str
     description: str
-    sql: Callable[[Client, str], Outcome] | None = None
+    sql: Callable[["Client", str], Outcome] | None = None
     history: Callable[[dg.DagsterInstance], Outcome] | None = None
     blocking: bool = True
 
-    def evaluate(self, client: Client | None, database: str, instance: dg.DagsterInstance) -> Outcome:
+    def evaluate(self, client: "Client | None", database: str, instance: dg.DagsterInstance) -> Outcome:
         if self.sql is None:
             assert self.history is not None, f"rule {self.name} has neither sql nor history"
             return self.history(instance)

@@ -2,12 +2,15 @@
 `Outcome`, whether the table keeps the rule and metadata for the check's page. Counts are numbers
 (Dagster plots them across runs); samples of offending keys are text. No Dagster here."""
 
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from __future__ import annotations
 
-from clickhouse_connect.driver.client import Client
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qtickets_assets.lib.clickhouse import mart
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 SALES_STATUSES = ("paid", "unpaid", "cancelled", "refunded")
 

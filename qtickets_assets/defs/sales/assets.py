@@ -12,7 +12,6 @@ from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
 from qtickets_assets.defs.sync import QticketsSyncResource, SalesSyncConfig
 from qtickets_assets.lib.clickhouse.io_manager import LOAD_LEDGER
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
-from qtickets_assets.lib.orders import with_local_dates
 
 SALES_ASSET = table_asset(
     "fact_sales",
@@ -26,6 +25,8 @@ SALES_ASSET = table_asset(
     "(v_sales_dashboard.sales_updated_at).",
 )
 SALES_ASSET["metadata"][LOAD_LEDGER] = "sales_loads"
+PRIORITY_TAG = "dagster/priority"  # a step's: ready steps start highest first (0 unless tagged)
+WAITS_FOR_THE_LONGEST_CRAWL = -1
 
 
 @dg.multi_asset(
@@ -45,6 +46,10 @@ SALES_ASSET["metadata"][LOAD_LEDGER] = "sales_loads"
     can_subset=True,
     group_name=FACTS,
     pool=API_POOL,
+    # Last among the steps ready to run: this step waits for the orders crawl, the longest, while
+    # the run's one process could write what the shorter crawls brought (the seat snapshot, the
+    # inventory and its views). The in-process executor starts the ready step of highest priority.
+    op_tags={PRIORITY_TAG: str(WAITS_FOR_THE_LONGEST_CRAWL)},
 )
 def fact_sales(
     context: dg.AssetExecutionContext,
@@ -59,6 +64,8 @@ def fact_sales(
 
 
 def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) -> dg.Output[Any]:
+    from qtickets_assets.lib.orders import with_local_dates  # Arrow-heavy, in the run only
+
     # `config` is read by the run's first API step, which starts this crawl (defs/sync.py).
     with failures_explained():
         run_sync = sync.for_run(context)

@@ -2,21 +2,25 @@
 its upstream tables (eagerly, see automation/sensors.py) and refreshes what the UI shows of it: the
 row count, a preview of its first rows and its headline figures."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pandas as pd
-from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.defs.common import OWNERS, VIEWS, StepEvent, failures_explained
 from qtickets_assets.defs.quality.checks import check_specs, evaluate, raise_first
-from qtickets_assets.lib import charts, figures
+from qtickets_assets.lib import charts
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from clickhouse_connect.driver.client import Client
 
 PREVIEW_ROWS = 10
 
@@ -169,6 +173,8 @@ VIEW_LIST = [
 
 
 def preview_markdown(view: View, rows: pd.DataFrame) -> str:
+    from qtickets_assets.lib import figures  # with pandas, only in a run (see defs/common.py)
+
     return figures.text_table(rows, view.preview, tablefmt="pipe") if len(rows) else "_no rows yet_"
 
 

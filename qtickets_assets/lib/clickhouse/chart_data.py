@@ -7,12 +7,14 @@ so a chart shows exactly what its view says (the tests compare them with the vie
 from __future__ import annotations
 
 from datetime import date
-
-import pandas as pd
-from clickhouse_connect.driver.client import Client
+from typing import TYPE_CHECKING
 
 from qtickets_assets.lib.clickhouse.connection import query_row
 from qtickets_assets.lib.clickhouse.writers import qualified
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from clickhouse_connect.driver.client import Client
 
 DEFAULT_ZONE = "Europe/Moscow"  # the loader's zone for an event without a city (lib/tickets.py)
 TOP = 10
@@ -75,6 +77,8 @@ def revenue_by_sources(
         ORDER BY breakdown, min(rank)"""
     rows = client.query_df(query, parameters={"first": first, "last": last})
     if rows.empty:  # no sale in the period: clickhouse-connect returns no columns either
+        import pandas as pd  # only here: the definitions import this module (lib/charts.py)
+
         rows = pd.DataFrame(columns=["breakdown", "label", "revenue_paid", "tickets_paid"])
     return {
         column: rows[rows["breakdown"] == column].drop(columns="breakdown").reset_index(drop=True)

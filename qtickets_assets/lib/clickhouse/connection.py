@@ -10,10 +10,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
-
-import clickhouse_connect
-from clickhouse_connect.driver.client import Client
+from typing import TYPE_CHECKING, Any
 
 from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError, ClickHouseConfigError, ClickHouseError
 from qtickets_assets.lib.clickhouse.locking import (
@@ -24,6 +21,9 @@ from qtickets_assets.lib.clickhouse.locking import (
     status_file_locked,
 )
 from qtickets_assets.lib.clickhouse.url import ClickHouseTarget, parse_clickhouse_url
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 __all__ = ["ClickHouseTarget", "open_client", "parse_clickhouse_url", "query_row", "quote_identifier"]
 
@@ -57,6 +57,10 @@ def query_row(client: Client, query: str, parameters: dict[str, Any] | None = No
 
 
 def _open_chdb(target: ClickHouseTarget) -> Client:
+    # The driver (and Arrow, which it loads) only where a connection is opened: the definitions,
+    # which the webserver, the daemon and every sensor tick load, never open one.
+    import clickhouse_connect
+
     assert target.path is not None
     try:
         return clickhouse_connect.get_client(dsn=f"chdb://{target.path}")
@@ -89,6 +93,8 @@ def _server_error(target: ClickHouseTarget, exc: Exception) -> ClickHouseConfigE
 
 
 def _open_server(target: ClickHouseTarget) -> Client:
+    import clickhouse_connect  # see _open_chdb
+
     try:
         return clickhouse_connect.get_client(
             host=target.host,

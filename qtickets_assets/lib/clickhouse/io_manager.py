@@ -10,16 +10,13 @@ so a bad value anywhere in the stream also leaves the table as it was.
 """
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pandas as pd
 import pyarrow as pa
-from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse import mart
-from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
@@ -30,6 +27,10 @@ from qtickets_assets.lib.clickhouse.writers import (
     qualified,
     writer_for,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from clickhouse_connect.driver.client import Client
 
 PREVIEW_ROWS = 5
 # A full rebuild of these tables is measured against what the incremental loads had stored,
@@ -64,6 +65,12 @@ class _DdlBlocks:
     """The output as DDL-typed Arrow blocks, counted and its first rows kept for the metadata."""
 
     def __init__(self, obj: object, schema: TableSchema) -> None:
+        # pandas and the converters here, not at the top: the definitions load this module (the
+        # IO manager's class), and the webserver, the daemon and sensor ticks load the definitions.
+        import pandas as pd
+
+        from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
+
         self.schema, self.rows, self.head = schema, 0, pa.table({})
         if isinstance(obj, pd.DataFrame):
             self._data: pa.Table | pa.RecordBatchReader = frame_to_arrow(obj, schema)
@@ -79,6 +86,8 @@ class _DdlBlocks:
             )
 
     def __iter__(self) -> Iterator[pa.Table]:
+        from qtickets_assets.lib.clickhouse.convert import conform_arrow  # see __init__
+
         for block in in_blocks(self._data):
             if isinstance(self._data, pa.RecordBatchReader):  # a table was conformed whole above
                 block = conform_arrow(block, self.schema)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-import pandas as pd
-from clickhouse_connect.driver.client import Client
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qtickets_assets.lib.clickhouse.connection import query_row
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.writers import qualified
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from clickhouse_connect.driver.client import Client
 
 SAMPLE = 5
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
-
-from clickhouse_connect.driver.client import Client
+from typing import TYPE_CHECKING
 
 from qtickets_assets.lib.clickhouse.connection import query_row, quote_identifier
 from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, VIEWS_DIR, ddl_files
 from qtickets_assets.lib.clickhouse.errors import MigrationError
 from qtickets_assets.lib.clickhouse.sqltext import split_statements
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 LEDGER = "schema_migrations"
 

@@ -18,13 +18,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import dagster as dg
-from clickhouse_connect.driver.client import Client
 from pydantic import PrivateAttr
 
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.migrations import apply_migrations
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 
 @contextmanager

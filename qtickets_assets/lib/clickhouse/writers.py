@@ -22,13 +22,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, TypeAlias
 
 import pyarrow as pa
-from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.lib.clickhouse.connection import quote_identifier
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 WriteMode = Literal["replace", "append", "upsert"]
 # Rows per INSERT. The engine needs ~4× a block's size while it sorts and compresses it (and chDB
