@@ -11,6 +11,8 @@ fails the step after it has recorded every result, and the assets downstream of 
 are not materialized in the same run. A non-blocking check only warns.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -64,11 +66,11 @@ class Rule:
 
     name: str
     description: str
-    sql: Callable[["Client", str], Outcome] | None = None
+    sql: Callable[[Client, str], Outcome] | None = None
     history: Callable[[dg.DagsterInstance], Outcome] | None = None
     blocking: bool = True
 
-    def evaluate(self, client: "Client | None", database: str, instance: dg.DagsterInstance) -> Outcome:
+    def evaluate(self, client: Client | None, database: str, instance: dg.DagsterInstance) -> Outcome:
         if self.sql is None:
             assert self.history is not None, f"rule {self.name} has neither sql nor history"
             return self.history(instance)

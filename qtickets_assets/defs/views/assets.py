@@ -2,8 +2,8 @@
 its upstream tables (eagerly, see automation/sensors.py) and refreshes what the UI shows of it: the
 row count, a preview of its first rows and its headline figures."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster reads the step's `context` annotation as a class,
+# so the annotations naming pandas or the client (imported only for mypy) are quoted.
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -35,10 +35,10 @@ class View:
     order_by: str
     preview: dict[str, str]
     computed: dict[str, str] = field(default_factory=dict)
-    headline: Callable[[Client, str], dict[str, Any]] = field(default=lambda client, database: {})
+    headline: "Callable[[Client, str], dict[str, Any]]" = field(default=lambda client, database: {})
 
 
-def dashboard_headline(client: Client, database: str) -> dict[str, Any]:
+def dashboard_headline(client: "Client", database: str) -> dict[str, Any]:
     tickets, revenue = mart.dashboard_totals(client, database)
     # Revenue as a number, so the UI can plot it across runs (the preview keeps it to the kopeck).
     return {"tickets_sold_total": tickets, "revenue_total": dg.MetadataValue.float(float(revenue))}
@@ -172,7 +172,7 @@ VIEW_LIST = [
 ]
 
 
-def preview_markdown(view: View, rows: pd.DataFrame) -> str:
+def preview_markdown(view: View, rows: "pd.DataFrame") -> str:
     from qtickets_assets.lib import figures  # with pandas, only in a run (see defs/common.py)
 
     return figures.text_table(rows, view.preview, tablefmt="pipe") if len(rows) else "_no rows yet_"
@@ -195,7 +195,7 @@ def view_spec(view: View) -> dg.AssetSpec:
 
 
 def refreshed(
-    view: View, client: Client, database: str, drawing: Future[list[charts.Chart]]
+    view: View, client: "Client", database: str, drawing: Future[list[charts.Chart]]
 ) -> dg.MaterializeResult[None]:
     """What the UI shows of `view`: its row count, a preview of its first rows, headline figures, charts."""
     rows = mart.view_rows(client, database, view.name, view.order_by, PREVIEW_ROWS, view.computed)

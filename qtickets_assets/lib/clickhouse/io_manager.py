@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 PREVIEW_ROWS = 5
 # A full rebuild of these tables is measured against what the incremental loads had stored,
 # between filling the staging copy and the swap (the only moment both are there).
-DRIFT_MEASURES: dict[str, Callable[[Client, str, str], mart.SalesDrift | None]] = {
+DRIFT_MEASURES: "dict[str, Callable[[Client, str, str], mart.SalesDrift | None]]" = {
     "fact_sales": mart.sales_drift
 }
 # Materialization metadata: `DRIFT_PREFIX + field` per SalesDrift field (numbers, which Dagster
@@ -98,7 +98,7 @@ class _DdlBlocks:
 
 
 def table_metadata(
-    client: Client, database: str, table: str, rows_written: int, head: pa.Table
+    client: "Client", database: str, table: str, rows_written: int, head: pa.Table
 ) -> dict[str, Any]:
     """After a write: the table's size as an analyst counts it (FINAL where versions may wait for
     a merge), the rows this run wrote, the schema and the first rows written."""
@@ -128,7 +128,9 @@ def drift_line(table: str, drift: mart.SalesDrift | None) -> str:
     )
 
 
-def read_table(client: Client, database: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_table(
+    client: "Client", database: str, table: str, columns: list[str] | None = None
+) -> "pd.DataFrame":
     """The table as a DataFrame (UTC-aware timestamps); ReplacingMergeTree tables read with FINAL."""
     schema = table_schema(table)
     selected = columns or schema.column_names
@@ -158,7 +160,8 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
     run's `clickhouse` resource (defs/resources.py), the run's steps and writes share one client."""
 
     # Read by Dagster when the class is made (no `from __future__ import annotations` in this
-    # module): the run's `clickhouse` is handed in, not a copy of it.
+    # module, so the annotations naming pandas or the client, imported only for mypy, are quoted):
+    # the run's `clickhouse` is handed in, not a copy of it.
     clickhouse: dg.ResourceDependency[ClickHouseResource]
 
     @property
@@ -166,13 +169,13 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
         return self.clickhouse.database
 
     def handle_output(
-        self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | pa.RecordBatchReader | InsertSelect
+        self, context: dg.OutputContext, obj: "pd.DataFrame | pa.Table | pa.RecordBatchReader | InsertSelect"
     ) -> None:
         with failures.explained():
             self._write(context, obj)
 
     def _write(
-        self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | pa.RecordBatchReader | InsertSelect
+        self, context: dg.OutputContext, obj: "pd.DataFrame | pa.Table | pa.RecordBatchReader | InsertSelect"
     ) -> None:
         table = context.asset_key.path[-1]
         mode = _write_mode(context)
@@ -201,11 +204,11 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
             context.add_output_metadata(table_metadata(client, self.database, table, written, head))
 
     def _drift_reporter(
-        self, context: dg.OutputContext, measure: Callable[[Client, str, str], mart.SalesDrift | None]
-    ) -> Callable[[Client, str], None]:
+        self, context: dg.OutputContext, measure: "Callable[[Client, str, str], mart.SalesDrift | None]"
+    ) -> "Callable[[Client, str], None]":
         table = context.asset_key.path[-1]
 
-        def report(client: Client, staging: str) -> None:
+        def report(client: "Client", staging: str) -> None:
             drift = measure(client, self.database, staging)
             line = drift_line(table, drift)
             (context.log.warning if drift is not None and drift.tickets else context.log.info)(line)
@@ -213,7 +216,7 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
 
         return report
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+    def load_input(self, context: dg.InputContext) -> "pd.DataFrame":
         table = context.asset_key.path[-1]
         columns = (context.definition_metadata or {}).get("columns")
         with failures.explained(), self.clickhouse.open() as client:
