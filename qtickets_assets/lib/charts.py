@@ -15,8 +15,8 @@ imported, and a view's charts drawn, on a thread of their own while the view ste
 chDB (which releases the GIL); no layout engine (it measures every text at each draw, and makes
 savefig draw twice): margins are fixed in inches, the labels' room measured once; bars are one
 PolyCollection per series, not a Rectangle each; titles sit at a fixed height; SVG, its texts as
-text: nothing is rasterised (Agg drew and PNG-encoded every pixel, ~0.2 s of CPU for the five
-views), and the images are sharp at any zoom and smaller (~25-40 KB each against 40-75 KB).
+text: nothing is rasterised (Agg drew and PNG-encoded every pixel, ~0.16 s of CPU for the five
+views), and the images are sharp at any zoom and smaller (~20-40 KB each against 40-75 KB).
 """
 
 from __future__ import annotations
