@@ -7,7 +7,7 @@ pays matplotlib's import as a run's first chart does:
 
 - the breakdown, in CPU seconds of the process (chDB's query threads included; steadier than wall
   time on a shared machine), one part after the other, no overlap credited: importing matplotlib,
-  the charts' queries, building the figures, drawing them and encoding the PNGs, base64;
+  the charts' queries, building the figures, drawing them (SVG), base64;
 - in the run: the wall time of a run of the view assets with their charts, and without (the
   views without charts), taking turns. Their difference is what the charts add to the
   run, the import's overlap with the steps' queries included.
@@ -46,7 +46,7 @@ PARTS = {
     "import_s": "import matplotlib",
     "queries_s": "queries",
     "build_s": "building the figures",
-    "png_s": "drawing + PNG encoding",
+    "svg_s": "drawing + SVG",
     "base64_s": "base64",
 }
 
@@ -89,17 +89,17 @@ def breakdown(url: str) -> dict[str, float]:
     started = time.process_time()
     charts.load_matplotlib().result()
     parts["import_s"] = time.process_time() - started
-    render = charts._png
+    render = charts._svg
 
-    def timed_png(figure: Any) -> bytes:
+    def timed_svg(figure: Any) -> bytes:
         started = time.process_time()
         try:
             return render(figure)
         finally:
-            parts["png_s"] += time.process_time() - started
+            parts["svg_s"] += time.process_time() - started
 
     views = {view.name: view for view in VIEW_LIST}
-    with mock.patch.object(charts, "_png", timed_png), open_client(url, DATABASE) as client:
+    with mock.patch.object(charts, "_svg", timed_svg), open_client(url, DATABASE) as client:
         for name, made in charts.VIEW_CHARTS.items():
             view = views[name]  # the step's own queries first, untimed, as in a run (chDB warms up)
             mart.view_rows(client, DATABASE, name, view.order_by, PREVIEW_ROWS, view.computed)
@@ -108,9 +108,9 @@ def breakdown(url: str) -> dict[str, float]:
             period = charts.Period.ending(chart_data.local_today(client, DATABASE))
             figures = made.read(client, DATABASE, period)
             parts["queries_s"] += time.process_time() - started
-            started, drawing_before = time.process_time(), parts["png_s"]
+            started, drawing_before = time.process_time(), parts["svg_s"]
             drawn = charts.draw(made, figures, period)
-            parts["build_s"] += time.process_time() - started - (parts["png_s"] - drawing_before)
+            parts["build_s"] += time.process_time() - started - (parts["svg_s"] - drawing_before)
             started = time.process_time()
             "\n\n".join(chart.markdown() for chart in drawn)
             parts["base64_s"] += time.process_time() - started

@@ -1,4 +1,4 @@
-"""One self-contained HTML file of the mart: every view's charts (PNGs inlined as data: URIs) and
+"""One self-contained HTML file of the mart: every view's charts (SVGs inlined as data: URIs) and
 the sales dashboard as a table. No script, stylesheet or font is fetched: it opens offline.
 
 `python -m qtickets_assets.report [--out PATH]` reads the mart named by CLICKHOUSE_URL and

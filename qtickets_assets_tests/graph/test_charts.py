@@ -1,6 +1,6 @@
 """The views' charts and the one-file report (issue 20), on a copy of the session's clean mart:
 what each chart plots equals the view's own rows for the period (aggregated here in Python),
-its titles carry the period and units, every view's materialization carries its PNG, and the
+its titles carry the period and units, every view's materialization carries its image, and the
 report holds the same charts and the dashboard's figures."""
 
 import base64
@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from xml.etree import ElementTree
 
 import dagster as dg
 import pandas as pd
@@ -26,8 +27,8 @@ from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.resource import open_migrated
 from qtickets_assets_tests.graph.mart import DATABASE, Mart
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-IMAGE = re.compile(r"!\[[^\]]+\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)")
+SVG = "http://www.w3.org/2000/svg"
+IMAGE = re.compile(r"!\[[^\]]+\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)")
 
 
 @pytest.fixture
@@ -146,13 +147,13 @@ def test_the_dashboard_chart_plots_the_top_events(client, period):
 def drawn_texts(monkeypatch, draw) -> list[str]:
     """Every title, axis label, tick label, legend entry and text of the figures `draw` renders."""
     figures = []
-    render = charts._png
+    render = charts._svg
 
     def keep(figure):
         figures.append(figure)
         return render(figure)
 
-    monkeypatch.setattr(charts, "_png", keep)
+    monkeypatch.setattr(charts, "_svg", keep)
     draw()
     texts = []
     for figure in figures:
@@ -205,13 +206,13 @@ def test_the_charts_are_drawn_while_the_step_goes_on(monkeypatch, client):
     """A view step reads its charts' figures in its own thread, and another thread draws them while
     the step runs its other queries (chDB releases the GIL: the two overlap)."""
     drawn_on = []
-    render = charts._png
+    render = charts._svg
 
     def draw(figure):
         drawn_on.append(threading.current_thread())
         return render(figure)
 
-    monkeypatch.setattr(charts, "_png", draw)
+    monkeypatch.setattr(charts, "_svg", draw)
     drawing = charts.start_drawing(client, DATABASE, "v_sales_daily")
 
     assert len(drawing.result()) == 1
@@ -225,7 +226,25 @@ def test_an_empty_mart_says_there_is_nothing_to_show(monkeypatch, tmp_path):
             assert any(text.startswith("Nothing to show: ") for text in texts), view
 
 
+def svg_texts(image: bytes) -> str:
+    """The texts an SVG image shows, as the browser draws them (its <text> elements)."""
+    root = ElementTree.fromstring(image)
+    assert root.tag == f"{{{SVG}}}svg"
+    assert root.get("width", "").endswith("px") and root.get("height", "").endswith("px")
+    return " | ".join("".join(text.itertext()) for text in root.iter(f"{{{SVG}}}text"))
+
+
 def test_every_views_materialization_carries_its_charts(mart):
+    with open_client(mart.url, DATABASE) as client:
+        top = chart_data.top_events(client, DATABASE, charts.TOP_EVENTS).iloc[0]
+    shown = {  # a text each image must show, as text (Russian names too)
+        "v_sales_daily": "Tickets per day (refunds below the axis)",
+        "v_sell_through": "% of seats sold",
+        "v_sales_by_source": f"by promo code (top {chart_data.TOP})",
+        "v_show_attendance": "% of paid tickets scanned (scanned of paid)",
+        "v_sales_dashboard": f"{charts._short(top.event_name)}, {top.city_name}",
+    }
+
     result = mart.run(dg.AssetSelection.groups(VIEWS))
 
     assert result.success
@@ -233,10 +252,11 @@ def test_every_views_materialization_carries_its_charts(mart):
         event.asset_key.to_user_string(): event.materialization.metadata
         for event in result.get_asset_materialization_events()
     }
-    for view in charts.VIEW_CHARTS:
+    assert set(shown) == set(charts.VIEW_CHARTS)
+    for view, text in shown.items():
         images = IMAGE.findall(materialized[view]["charts"].value)
         assert len(images) == 1, view
-        assert base64.b64decode(images[0]).startswith(PNG_SIGNATURE), view
+        assert text in svg_texts(base64.b64decode(images[0])), view
     assert "charts" not in materialized["v_sales"]
 
 
@@ -250,7 +270,7 @@ def test_the_report_holds_the_charts_and_the_dashboards_figures(mart, tmp_path):
     )
     events = int(mart.value("SELECT count() FROM {db}.v_sales_dashboard"))
     assert f"{events} events, {tickets:,} tickets sold, revenue {revenue:,.2f} ₽" in page
-    assert page.count('src="data:image/png;base64,') == len(charts.VIEW_CHARTS)
+    assert page.count('src="data:image/svg+xml;base64,') == len(charts.VIEW_CHARTS)
     assert page.count("<tr>") == events + 1  # every event, under one header row
     assert not re.search(r"(src|href)=\"https?:", page), "the report fetches nothing"
 
