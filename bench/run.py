@@ -417,14 +417,22 @@ def main(argv: list[str] | None = None) -> None:
     )
     scratch = Path(tempfile.mkdtemp(prefix="qtickets-bench-"))
     extra: list[str] = []
+    failed: list[str] = []
     try:
         runs = run_groups(args, scratch)
-        if "dashboard" in args.only:
-            print("== dashboard", flush=True)
-            extra.append(dashboard(scratch, args.dashboard_rows))
-        if "decode" in args.only:
-            print("== decode", flush=True)
-            extra.append(decode())
+        tools = {"dashboard": lambda: dashboard(scratch, args.dashboard_rows), "decode": decode}
+        for name, tool in tools.items():
+            if name in args.only:
+                print(f"== {name}", flush=True)
+                # The scenario runs above took many minutes: a failing tool is reported, not
+                # allowed to lose their figures.
+                try:
+                    extra.append(tool())
+                except subprocess.CalledProcessError as error:
+                    failed.append(name)
+                    extra.append(
+                        f"`bench.{name}` failed (exit {error.returncode}):\n\n    {error.stderr[-1500:]}"
+                    )
     finally:
         if args.keep:
             print(f"scratch kept at {scratch}")
@@ -436,6 +444,8 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + text)
     args.output.write_text(text)
     args.output.with_suffix(".json").write_text(json.dumps([asdict(run) for run in runs], indent=1))
+    if failed:
+        raise SystemExit(f"bench: {', '.join(failed)} failed; the other figures are in {args.output}")
 
 
 if __name__ == "__main__":
