@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import dagster as dg
 
@@ -15,19 +15,9 @@ from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 # The webserver, the daemon, a code server and every sensor tick load these definitions, and none
 # of them runs an asset: pandas, chDB (clickhouse-connect) and matplotlib are imported only where a
 # run uses them (inside steps, the IO manager's writes, lib/ functions), never by `defs/` at import
-# (test_definitions_load_light). Dagster resolves an asset's annotations when the definitions load,
-# so what a step returns is annotated with these names: the real classes for mypy, `Any` for
-# Dagster (the IO manager checks what it is handed: a DataFrame, an Arrow table or stream).
+# (test_definitions_load_light).
 if TYPE_CHECKING:
-    import pandas as pd
-    import pyarrow as pa
-
     from qtickets_assets.lib.clickhouse.writers import WriteMode
-
-    Frame: TypeAlias = pd.DataFrame
-    ArrowStream: TypeAlias = pa.RecordBatchReader
-else:
-    Frame = ArrowStream = Any
 
 OWNERS = ["team:analytics-engineering"]
 # Asset groups are the mart's layers, so the lineage reads left to right: what describes events,
