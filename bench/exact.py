@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from functools import partial
 
 from qtickets_assets.lib.clickhouse.connection import open_client
-from qtickets_assets.sandbox.compare import Rows, TableDifference, compare_mart_now, rows_as_truth
+from qtickets_assets.sandbox.compare import TableDifference, compare_mart_now, mart_rows
 from qtickets_assets.sandbox.process import SandboxControl
 from qtickets_assets.sandbox.truth import no_cyclic_gc
 
@@ -30,12 +31,7 @@ def mart_differences(
         # The large mart and its truth are millions of dicts and tuples, none in a cycle (as in
         # sandbox/truth.py): the cyclic collector would walk them over and over and find nothing.
         with open_client(clickhouse_url, database) as client, no_cyclic_gc():
-
-            def read_table(table: str) -> Rows:
-                result = client.query(f"SELECT * FROM {database}.{table}")
-                return rows_as_truth(result.column_names, result.result_rows)
-
-            return compare_mart_now(read_table, control.truth)
+            return compare_mart_now(partial(mart_rows, client, database), control.truth)
     finally:
         control.close()
 

@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -430,9 +431,8 @@ def main(argv: list[str] | None = None) -> None:
                     extra.append(tool())
                 except subprocess.CalledProcessError as error:
                     failed.append(name)
-                    extra.append(
-                        f"`bench.{name}` failed (exit {error.returncode}):\n\n    {error.stderr[-1500:]}"
-                    )
+                    stderr = textwrap.indent(error.stderr[-1500:], "    ")
+                    extra.append(f"`bench.{name}` failed (exit {error.returncode}):\n\n{stderr}")
     finally:
         if args.keep:
             print(f"scratch kept at {scratch}")

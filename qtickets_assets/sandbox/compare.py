@@ -1,7 +1,7 @@
 """A mart against the sandbox's truth, table by table: what the tests assert and `make bench` reports.
 
-Plain Python over rows: the caller reads the mart (the sandbox never imports the loader's `lib/`)
-and hands each table's rows here, already in the truth's format (`rows_as_truth`).
+Plain Python over rows: the caller opens the mart (the sandbox never imports the loader's `lib/`)
+and reads each table with `mart_rows`, in the truth's format.
 """
 
 from __future__ import annotations
@@ -57,6 +57,13 @@ def as_truth(value: Any) -> Any:
 def rows_as_truth(column_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Rows:
     """A query's result (`SELECT * FROM table`) as the truth's rows."""
     return [{name: as_truth(value) for name, value in zip(column_names, row, strict=True)} for row in rows]
+
+
+def mart_rows(client: Any, database: str, table: str) -> Rows:
+    """The table as an analyst reads it (plain SELECT) on an open clickhouse-connect `client`, in
+    the truth's format."""
+    result = client.query(f"SELECT * FROM {database}.{table}")
+    return rows_as_truth(result.column_names, result.result_rows)
 
 
 def comparable(rows: Iterable[dict[str, Any]], table: str) -> Keyed:

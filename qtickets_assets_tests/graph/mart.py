@@ -8,7 +8,7 @@ import dagster as dg
 
 from qtickets_assets.definitions import defs
 from qtickets_assets.lib.clickhouse.connection import open_client
-from qtickets_assets.sandbox.compare import rows_as_truth
+from qtickets_assets.sandbox.compare import mart_rows
 from qtickets_assets.sandbox.testing import SandboxHandle
 
 DATABASE = "qtickets"
@@ -44,8 +44,7 @@ def materialize_all(
 def read_mart(clickhouse_url: str, table: str) -> list[dict[str, Any]]:
     """The table as an analyst reads it (plain SELECT), in the sandbox truth's format."""
     with open_client(clickhouse_url, DATABASE) as client:
-        result = client.query(f"SELECT * FROM {DATABASE}.{table}")
-        return rows_as_truth(result.column_names, result.result_rows)
+        return mart_rows(client, DATABASE, table)
 
 
 class Mart:

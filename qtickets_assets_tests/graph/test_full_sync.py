@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -17,7 +18,9 @@ TABLES = list(compare.TABLES)  # every table and view the sandbox has a truth of
 def assert_mart_equals_truth(clickhouse_url: str, truth_now: Callable[[], dict]) -> None:
     """Every row of every table and view the sandbox has a truth of, exactly (see
     `compare.compare_mart_now`: a comparison that fails is made once more with a later truth)."""
-    differences = compare.compare_mart_now(lambda table: read_mart(clickhouse_url, table), truth_now)
+    # One open of the mart for every table, not one each (~70 ms an open).
+    with open_client(clickhouse_url, DATABASE) as client:
+        differences = compare.compare_mart_now(partial(compare.mart_rows, client, DATABASE), truth_now)
     wrong = [d.message() for d in differences if not d.exact]
     assert not wrong, "; ".join(wrong)
 

@@ -47,8 +47,8 @@ WAITS_FOR_THE_LONGEST_CRAWL = -1
     group_name=FACTS,
     pool=API_POOL,
     # Last among the steps ready to run: this step waits for the orders crawl, the longest, while
-    # the run's one process could write what the shorter crawls brought (the seat snapshot, the
-    # inventory and its views). The in-process executor starts the ready step of highest priority.
+    # the run's one process could write what the shorter crawls brought (the seat snapshot and the
+    # newest inventory). The in-process executor starts the ready step of highest priority.
     op_tags={PRIORITY_TAG: str(WAITS_FOR_THE_LONGEST_CRAWL)},
 )
 def fact_sales(
