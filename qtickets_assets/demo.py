@@ -237,17 +237,9 @@ def format_dashboard(dashboard: pd.DataFrame, sold_all_events: int) -> str:
         f"({sold_all_events:,} including deleted events), "
         f"revenue {sum(dashboard['revenue_total'], Decimal(0)):,.2f}"
     )
-    return f"{figures.text_table(seats_unknown_as_dash(dashboard), DASHBOARD_HEADERS)}\n\n{summary}"
-
-
-def seats_unknown_as_dash(dashboard: pd.DataFrame) -> pd.DataFrame:
-    """Seats and seats left as missing (printed "—") for events without an inventory snapshot (no
-    live show): the view's 0 there would read as sold out."""
-    shown = dashboard.copy()
-    unknown = shown["inventory_updated_at"].isna()
-    for column in ("tickets_total", "tickets_left"):
-        shown[column] = shown[column].astype("Int64").mask(unknown)
-    return shown
+    return (
+        f"{figures.text_table(figures.seats_unknown_as_missing(dashboard), DASHBOARD_HEADERS)}\n\n{summary}"
+    )
 
 
 def check_summary(dagster_home: Path) -> str:

@@ -55,7 +55,7 @@ def render(url: str, database: str) -> str:
         f"<p>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the mart's views.</p>",
         f"<h2>Sales dashboard ({html.escape(database)}.v_sales_dashboard)</h2>",
         f'<p class="totals">{len(dashboard)} events, {tickets:,} tickets sold, revenue {revenue:,.2f} ₽</p>',
-        figures.text_table(dashboard, DASHBOARD_HEADERS, tablefmt="html"),
+        figures.text_table(figures.seats_unknown_as_missing(dashboard), DASHBOARD_HEADERS, tablefmt="html"),
     ]
     for view, view_charts in sections:
         parts.append(f"<h2>{html.escape(database)}.{view}</h2>")

@@ -53,6 +53,16 @@ def _is_number(series: pd.Series) -> bool:
     return bool(len(values)) and all(isinstance(v, Decimal) for v in values)
 
 
+def seats_unknown_as_missing(dashboard: pd.DataFrame) -> pd.DataFrame:
+    """v_sales_dashboard's rows with seats and seats left missing (shown "—") for the events
+    without an inventory snapshot (no live show): the view's 0 there would read as sold out."""
+    shown = dashboard.copy()
+    unknown = shown["inventory_updated_at"].isna()
+    for column in ("tickets_total", "tickets_left"):
+        shown[column] = shown[column].astype("Int64").mask(unknown)
+    return shown
+
+
 def text_table(frame: pd.DataFrame, headers: Mapping[str, str], *, tablefmt: str = "simple") -> str:
     """`frame`'s columns named in `headers` (in that order, under those titles), numbers
     right-aligned; "pipe" makes the Markdown the UI renders."""

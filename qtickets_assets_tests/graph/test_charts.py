@@ -272,7 +272,31 @@ def test_the_report_holds_the_charts_and_the_dashboards_figures(mart, tmp_path):
     assert f"{events} events, {tickets:,} tickets sold, revenue {revenue:,.2f} ₽" in page
     assert page.count('src="data:image/svg+xml;base64,') == len(charts.VIEW_CHARTS)
     assert page.count("<tr>") == events + 1  # every event, under one header row
+    # An event without an inventory snapshot (no live show) shows its seats as unknown, as `make
+    # demo` prints them: the view's 0 seats, 0 left would read as sold out.
+    unknown = mart.value(
+        "SELECT min(event_id) FROM {db}.v_sales_dashboard WHERE inventory_updated_at IS NULL"
+    )
+    known = mart.value(
+        "SELECT min(event_id) FROM {db}.v_sales_dashboard WHERE inventory_updated_at IS NOT NULL"
+    )
+    assert unknown and known, "the clean mart has events with and without a snapshot"
+    assert report_row(page, unknown)[-2:] == ["—", "—"]
+    seats, left = (
+        int(mart.value(f"SELECT {column} FROM {{db}}.v_sales_dashboard WHERE event_id = {known}"))
+        for column in ("tickets_total", "tickets_left")
+    )
+    assert report_row(page, known)[-2:] == [f"{seats:,}", f"{left:,}"]
     assert not re.search(r"(src|href)=\"https?:", page), "the report fetches nothing"
+
+
+def report_row(page: str, event_id: int) -> list[str]:
+    """The cells of the report's dashboard row of `event_id`, as the browser shows them (trimmed)."""
+    rows = [
+        re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    ]
+    [row] = [cells for cells in rows if cells and cells[0] == str(event_id)]
+    return row
 
 
 def test_loading_the_definitions_does_not_import_matplotlib():
