@@ -84,7 +84,7 @@ class AccountSync:
         self._shows.put(_DONE)
         for future in self._results.values():
             future.cancel()
-        self.client.close()  # pending requests are cancelled; running ones end with an error
+        self.client.close()  # requests not yet sent fail at once, so every crawl ends
         self._threads.shutdown(wait=True, cancel_futures=True)
         sales = self._results.get("sales")
         if sales is not None and sales.done() and not sales.cancelled() and sales.exception() is None:

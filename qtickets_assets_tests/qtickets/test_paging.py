@@ -5,7 +5,7 @@ import threading
 import httpx
 import pytest
 
-from qtickets_assets.lib.qtickets.errors import QticketsProtocolError
+from qtickets_assets.lib.qtickets.errors import QticketsClosed, QticketsError, QticketsProtocolError
 
 from .fakes import FakeApi, json_response, make_client, raw_event, raw_order
 
@@ -170,3 +170,47 @@ def test_a_slow_seat_map_holds_back_only_itself() -> None:
             if len(order) == 29:  # shows 1..29
                 others_handed_on.set()
     assert sorted(order) == list(range(30)) and order[-1] == 0
+
+
+def test_closing_the_client_ends_a_crawl_waiting_for_its_last_pages() -> None:
+    """A run whose step failed closes its client while the orders crawl waits for pages already
+    submitted (the run then never ended: `dg launch` hung after the step failure). Pages requested
+    before the close may still arrive; the ones not yet sent fail at once with a clear error."""
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 226)])  # 5 pages of 50
+    real_route = api._route
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def held_pages(request: httpx.Request) -> httpx.Response:
+        if not request.content.endswith(b'"page":1}'):
+            entered.release()
+            release.wait(timeout=30)
+        return real_route(request)
+
+    api._route = held_pages  # type: ignore[method-assign]
+    client = make_client(api, max_concurrency=2)  # pages 2..5 submitted at once: 2 sent, 2 queued
+    pages: list[int] = []
+    failure: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            pages.extend(page[0].id for page in client.iter_order_pages())
+        except QticketsError as exc:
+            failure.append(exc)
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    assert entered.acquire(timeout=10) and entered.acquire(timeout=10), "two pages should be in flight"
+    closer = threading.Thread(target=client.close, daemon=True)
+    closer.start()
+    while not client._api._closing:  # close() has begun: it now waits for the two in flight
+        closer.join(timeout=0.01)
+    release.set()
+    consumer.join(timeout=10)
+    closer.join(timeout=10)
+    assert not consumer.is_alive(), "the crawl still waits 10 s after its client was closed"
+    assert not closer.is_alive()
+    # Page 1, then pages 2 and 3 (in flight at the close) as they arrive, until a queued page fails.
+    assert pages[0] == 1 and set(pages) <= {1, 51, 101}
+    assert [type(exc) for exc in failure] == [QticketsClosed]
+    assert str(failure[0]) == "GET /orders was not sent: the Qtickets client is closing"
+    assert sorted(body["page"] for body in api.bodies("/orders")) == [1, 2, 3]

@@ -71,7 +71,12 @@ class QticketsClient:
         self.close()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop: pages and seat maps not yet requested fail at once with QticketsClosed, so whoever
+        still waits on them gets that error; requests in flight end as they would."""
+        # Not shutdown(cancel_futures=True): a future cancelled that way never wakes a
+        # concurrent.futures.wait() on it, and a crawl waiting for its last pages hung for good.
+        self._api.refuse_new_requests()
+        self._pool.shutdown(wait=True)
         self._api.close()
 
     # -- lists -----------------------------------------------------------------------------------

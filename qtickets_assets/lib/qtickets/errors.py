@@ -11,6 +11,10 @@ class QticketsError(Exception):
     """Base class of everything the Qtickets client raises."""
 
 
+class QticketsClosed(QticketsError):
+    """A request was not sent because the client is closing (whoever read its results stopped)."""
+
+
 class QticketsConfigError(QticketsError):
     """The client was configured with a missing or malformed QTICKETS_BASE_URL or QTICKETS_TOKEN."""
 

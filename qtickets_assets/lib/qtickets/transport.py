@@ -19,6 +19,7 @@ import orjson
 from . import retry
 from .errors import (
     QticketsAuthError,
+    QticketsClosed,
     QticketsConfigError,
     QticketsError,
     QticketsNotFound,
@@ -83,6 +84,7 @@ class ApiTransport:
         self.root = display_root(base_url.strip())
         self._policy = policy
         self._in_flight = threading.BoundedSemaphore(max_concurrency)
+        self._closing = False
         self._http = httpx.Client(
             base_url=base_url.strip().rstrip("/") + "/",
             auth=_BearerToken(token.strip()),
@@ -96,7 +98,13 @@ class ApiTransport:
     def __repr__(self) -> str:
         return f"ApiTransport({self.root!r})"
 
+    def refuse_new_requests(self) -> None:
+        """From now on a request not yet sent (or a retry not yet waited for) raises QticketsClosed;
+        requests in flight end as they would."""
+        self._closing = True
+
     def close(self) -> None:
+        self._closing = True
         self._http.close()
 
     def get_json(
@@ -109,6 +117,8 @@ class ApiTransport:
         content = orjson.dumps(body) if body is not None else None
         attempts, protocol_failures, waited = 0, 0, 0.0
         while True:
+            if self._closing:
+                raise QticketsClosed(f"GET {path} was not sent: the Qtickets client is closing")
             attempts += 1
             try:
                 return self._attempt(path, content, fast)
