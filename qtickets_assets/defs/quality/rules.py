@@ -32,7 +32,7 @@ def no_duplicate_keys(client: Client, database: str, table: str, key: Sequence[s
         {
             "key": ", ".join(key),
             "duplicate_keys": duplicates.keys,
-            "rows_checked": mart.scoped_rows(client, database, table),
+            "rows_checked": duplicates.rows,
             "duplicates_sample": str(duplicates.sample),
         },
     )

@@ -229,6 +229,19 @@ def view_rows(
     )
 
 
+ROWS_IN_VIEW = "_rows_in_view"  # the count view_head adds to a view's first rows
+
+
+def view_head(
+    client: Client, database: str, view: str, order_by: str, limit: int, computed: Mapping[str, str]
+) -> tuple[pd.DataFrame, int]:
+    """`view_rows` limited to the first `limit`, and how many rows the view has: one query, since
+    each query computes a view anew (a separate count() was a third of a view's preview time)."""
+    rows = view_rows(client, database, view, order_by, limit, {**computed, ROWS_IN_VIEW: "count() OVER ()"})
+    total = int(rows.pop(ROWS_IN_VIEW).iloc[0]) if len(rows) else 0
+    return rows, total
+
+
 # -- what the checks ask --------------------------------------------------------------------------
 
 
@@ -302,20 +315,32 @@ def scoped_rows(client: Client, database: str, table: str) -> int:
 class Duplicates(NamedTuple):
     keys: int  # keys seen more than once
     sample: list[tuple[Any, ...]]  # a few of them, with their number of copies
+    rows: int  # the rows looked at (the scope of `scoped_rows`)
 
 
 def duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]) -> Duplicates:
-    """Keys that appear more than once to an analyst's plain SELECT (no FINAL)."""
+    """Keys that appear more than once to an analyst's plain SELECT (no FINAL).
+
+    One pass counts the rows and the repeated keys; the sample is read only when there are some.
+    A view is computed anew by each query, so this matters: three passes were ~60 % of the views
+    step's checks on the medium mart."""
     columns = ", ".join(key)
     grouped = (
         f"SELECT {columns}, count() AS copies FROM {qualified(database, table)} "
-        f"WHERE {_scope(database, table)} GROUP BY {columns} HAVING copies > 1"
+        f"WHERE {_scope(database, table)} GROUP BY {columns}"
     )
-    keys = int(_scalar(client, f"SELECT count() FROM ({grouped})"))
-    sample = [
-        tuple(row) for row in client.query(f"{grouped} ORDER BY copies DESC LIMIT {SAMPLE}").result_rows
-    ]
-    return Duplicates(keys, sample)
+    rows, keys = client.query(f"SELECT sum(copies), countIf(copies > 1) FROM ({grouped})").result_rows[0]
+    sample = (
+        [
+            tuple(row)
+            for row in client.query(
+                f"{grouped} HAVING copies > 1 ORDER BY copies DESC LIMIT {SAMPLE}"
+            ).result_rows
+        ]
+        if keys
+        else []
+    )
+    return Duplicates(int(keys), sample, int(rows))
 
 
 def orphan_event_ids(client: Client, database: str, table: str) -> list[int]:
