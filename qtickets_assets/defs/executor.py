@@ -27,10 +27,10 @@ def tune_run_process() -> None:
     # At this point the process holds ~290k objects (Dagster, pandas, Arrow, the driver, the definitions) that
     # live as long as the run. Frozen, the cyclic GC stops walking them in every full collection and
     # again at interpreter exit: a medium full sync saves ~0.7 s at exit and ~1.3 s of collections
-    # during its crawl (bench/RESULTS.md, round 5). Garbage is collected first so none is frozen.
+    # during its crawl (bench/RESULTS.md, round 5). No collection first: it would find ~550
+    # unreachable objects (a few KB, now kept for the run's life) and cost 0.1-0.17 s of every run.
     for name in RUN_MODULES:
         importlib.import_module(name)
-    gc.collect()
     gc.freeze()
     # A crawl allocates thousands of short-lived objects per page (parsed JSON, records). At the
     # default threshold (700) whatever is still in flight gets promoted until a full collection
