@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.writers import writer_for
@@ -94,14 +93,3 @@ def test_today_and_14d_are_local_calendar_days_and_figures_are_exact(client: Cli
         (2, "Концерт", "New York", *figures, 0, 0, None, None),
     ]
 
-
-def test_a_views_head_and_row_count_come_from_one_query(client: Client) -> None:
-    """What a view's asset page shows: its first rows in order and its size, exact when empty too."""
-    empty, none = mart.view_head(client, DATABASE, "v_sales_dashboard", "event_id", 2, {})
-    assert none == 0 and empty.empty and mart.ROWS_IN_VIEW not in empty.columns
-    append(client, "dim_events", events_frame([{"event_id": i} for i in (3, 1, 2)]))
-    twice = {"twice": "event_id * 2"}
-    rows, total = mart.view_head(client, DATABASE, "v_sales_dashboard", "event_id DESC", 2, twice)
-    assert total == 3
-    assert rows["event_id"].tolist() == [3, 2] and rows["twice"].tolist() == [6, 4]
-    assert mart.ROWS_IN_VIEW not in rows.columns

@@ -229,19 +229,6 @@ def view_rows(
     )
 
 
-ROWS_IN_VIEW = "_rows_in_view"  # the count view_head adds to a view's first rows
-
-
-def view_head(
-    client: Client, database: str, view: str, order_by: str, limit: int, computed: Mapping[str, str]
-) -> tuple[pd.DataFrame, int]:
-    """`view_rows` limited to the first `limit`, and how many rows the view has: one query, since
-    each query computes a view anew (a separate count() was a third of a view's preview time)."""
-    rows = view_rows(client, database, view, order_by, limit, {**computed, ROWS_IN_VIEW: "count() OVER ()"})
-    total = int(rows.pop(ROWS_IN_VIEW).iloc[0]) if len(rows) else 0
-    return rows, total
-
-
 # -- what the checks ask --------------------------------------------------------------------------
 
 
