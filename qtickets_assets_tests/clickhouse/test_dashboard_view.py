@@ -92,4 +92,3 @@ def test_today_and_14d_are_local_calendar_days_and_figures_are_exact(client: Cli
         (1, "Концерт", "Красноярск", *figures, 150, 50, snapshot.replace(tzinfo=None), None),
         (2, "Концерт", "New York", *figures, 0, 0, None, None),
     ]
-

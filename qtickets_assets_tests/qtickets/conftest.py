@@ -9,5 +9,5 @@ from qtickets_assets.lib.qtickets import retry
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record back-off waits instead of sleeping."""
     recorded: list[float] = []
-    monkeypatch.setattr(retry, "sleep", recorded.append)
+    monkeypatch.setattr(retry, "sleep", lambda seconds, stop: recorded.append(seconds))
     return recorded

@@ -202,7 +202,7 @@ def test_closing_the_client_ends_a_crawl_waiting_for_its_last_pages() -> None:
     assert entered.acquire(timeout=10) and entered.acquire(timeout=10), "two pages should be in flight"
     closer = threading.Thread(target=client.close, daemon=True)
     closer.start()
-    while not client._api._closing:  # close() has begun: it now waits for the two in flight
+    while not client._api._closing.is_set():  # close() has begun: it now waits for the two in flight
         closer.join(timeout=0.01)
     release.set()
     consumer.join(timeout=10)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 
@@ -203,3 +205,31 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
         "application/json",
         "no-cache",
     )
+
+
+def test_closing_the_client_ends_a_back_off_wait_at_once() -> None:
+    """A request waiting out a long Retry-After when its run ends (another step failed) must not
+    hold the run's teardown for a minute: the wait ends, and the request fails as closed."""
+    answered = threading.Event()
+
+    def rate_limited(request: httpx.Request) -> httpx.Response:
+        answered.set()
+        return json_response({"error": "Too Many Requests"}, status=429, **{"Retry-After": "60"})
+
+    client = make_client(httpx.MockTransport(rate_limited))
+    failure: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            client.get_order(1)
+        except QticketsError as exc:
+            failure.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert answered.wait(timeout=10)
+    started = time.monotonic()
+    client.close()
+    reader.join(timeout=10)
+    assert not reader.is_alive() and time.monotonic() - started < 5
+    assert [str(exc) for exc in failure] == ["GET /orders/1 was not sent: the Qtickets client is closing"]

@@ -38,7 +38,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Back-off waits the client asked for; each is slept for at most 10 ms to keep tests short."""
     asked: list[float] = []
 
-    def short_sleep(seconds: float) -> None:
+    def short_sleep(seconds: float, stop: threading.Event) -> None:
         asked.append(seconds)
         time.sleep(min(seconds, 0.01))
 

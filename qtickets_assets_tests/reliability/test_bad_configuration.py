@@ -35,7 +35,7 @@ FAST = {"timeout_seconds": 0.5, "max_retries": 2, "max_total_wait_seconds": 2.0}
 
 @pytest.fixture(autouse=True)
 def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(retry, "sleep", lambda seconds: None)
+    monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
 
 
 def assert_nothing_written(clickhouse_url: str) -> None:

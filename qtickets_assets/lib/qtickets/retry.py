@@ -8,13 +8,16 @@ of the waits, so a failing API ends a run in bounded time.
 from __future__ import annotations
 
 import random
-import time
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-# Module-level so tests can replace it and record the waits instead of sleeping.
-sleep = time.sleep
+
+def sleep(seconds: float, stop: threading.Event) -> None:
+    """A back-off wait that ends early once `stop` is set (the client is closing). Module-level so
+    tests can replace it and record the waits instead of sleeping."""
+    stop.wait(seconds)
 
 
 @dataclass(frozen=True)

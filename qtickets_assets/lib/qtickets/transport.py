@@ -84,7 +84,7 @@ class ApiTransport:
         self.root = display_root(base_url.strip())
         self._policy = policy
         self._in_flight = threading.BoundedSemaphore(max_concurrency)
-        self._closing = False
+        self._closing = threading.Event()
         self._http = httpx.Client(
             base_url=base_url.strip().rstrip("/") + "/",
             auth=_BearerToken(token.strip()),
@@ -99,12 +99,12 @@ class ApiTransport:
         return f"ApiTransport({self.root!r})"
 
     def refuse_new_requests(self) -> None:
-        """From now on a request not yet sent (or a retry not yet waited for) raises QticketsClosed;
+        """From now on a request not yet sent, or a retry still waiting, raises QticketsClosed;
         requests in flight end as they would."""
-        self._closing = True
+        self._closing.set()
 
     def close(self) -> None:
-        self._closing = True
+        self._closing.set()
         self._http.close()
 
     def get_json(
@@ -117,7 +117,7 @@ class ApiTransport:
         content = orjson.dumps(body) if body is not None else None
         attempts, protocol_failures, waited = 0, 0, 0.0
         while True:
-            if self._closing:
+            if self._closing.is_set():
                 raise QticketsClosed(f"GET {path} was not sent: the Qtickets client is closing")
             attempts += 1
             try:
@@ -138,7 +138,7 @@ class ApiTransport:
                     self._policy.max_retries,
                     wait,
                 )
-                retry.sleep(wait)
+                retry.sleep(wait, self._closing)
                 waited += wait
 
     def _give_up_reason(self, attempts: int, protocol_failures: int, failure: Retryable, total: float) -> str:
