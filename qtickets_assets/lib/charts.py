@@ -36,8 +36,6 @@ from qtickets_assets.lib.clickhouse import chart_data, mart
 if TYPE_CHECKING:
     import pandas as pd
     from clickhouse_connect.driver.client import Client
-
-if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType

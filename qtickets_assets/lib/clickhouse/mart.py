@@ -316,17 +316,11 @@ def duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]
         f"SELECT {columns}, count() AS copies FROM {qualified(database, table)} "
         f"WHERE {_scope(database, table)} GROUP BY {columns}"
     )
-    rows, keys = client.query(f"SELECT sum(copies), countIf(copies > 1) FROM ({grouped})").result_rows[0]
-    sample = (
-        [
-            tuple(row)
-            for row in client.query(
-                f"{grouped} HAVING copies > 1 ORDER BY copies DESC LIMIT {SAMPLE}"
-            ).result_rows
-        ]
-        if keys
-        else []
-    )
+    rows, keys = query_row(client, f"SELECT sum(copies), countIf(copies > 1) FROM ({grouped})")
+    sample: list[tuple[Any, ...]] = []
+    if keys:
+        repeated = f"{grouped} HAVING copies > 1 ORDER BY copies DESC LIMIT {SAMPLE}"
+        sample = [tuple(row) for row in client.query(repeated).result_rows]
     return Duplicates(int(keys), sample, int(rows))
 
 
