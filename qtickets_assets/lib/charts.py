@@ -11,12 +11,13 @@ days are the events' local days, and a chart with nothing to show says so instea
 axes.
 
 Charts count in the run's time (`python -m bench.charts` measures them), hence: matplotlib is
-imported, and a view's charts drawn, on a thread of their own while the view step's queries run in
-chDB (which releases the GIL); no layout engine (it measures every text at each draw, and makes
-savefig draw twice): margins are fixed in inches, the labels' room measured once; bars are one
-PolyCollection per series, not a Rectangle each; titles sit at a fixed height; SVG, its texts as
-text: nothing is rasterised (Agg drew and PNG-encoded every pixel, ~0.16 s of CPU for the five
-views), and the images are sharp at any zoom and smaller (~20-40 KB each against 40-75 KB).
+imported (without its classes' property docstrings), and a view's charts drawn, on a thread of
+their own while the view step's queries run in chDB (which releases the GIL); no layout engine (it
+measures every text at each draw, and makes savefig draw twice): margins are fixed in inches, the
+labels' room measured once; bars are one PolyCollection per series, not a Rectangle each;
+category labels are texts, not ticks; titles sit at a fixed height; SVG, its texts as text:
+nothing is rasterised (Agg drew and PNG-encoded every pixel, ~0.16 s of CPU for the five views),
+and the images are sharp at any zoom and smaller (~20-40 KB each against 40-75 KB).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ TOP_EVENTS = 10
 ATTENDANCE_SHOWS = 20
 LABEL_WIDTH = 32
 LABEL_SIZE = 8  # points: the bars' labels on the category axis
+LABEL_GAP = 7  # points between a category label and its axis (where a tick label would be)
 PIXELS_PER_INCH = 80  # the images' size in a browser: a 9-inch figure is 720 pixels wide
 BAR_WIDTH = 0.8
 PAD = 0.12  # inches between a label and its axis
@@ -105,10 +107,24 @@ class ViewCharts(Generic[Data]):
 
 
 def _import_matplotlib() -> None:
-    import matplotlib.backends.backend_svg
-    import matplotlib.collections
-    import matplotlib.figure
-    import matplotlib.ticker  # noqa: F401  (all that drawing needs)
+    import matplotlib.artist
+
+    # Each Artist class matplotlib defines writes its set() method's docstring at class creation,
+    # from every property's own docs (artist.kwdoc): ~70 ms of the import's ~0.23 s of CPU, for
+    # help() texts nobody reads in a run. Skipped while the classes are created, then put back.
+    kwdoc = matplotlib.artist.kwdoc
+    matplotlib.artist.kwdoc = _no_property_docs
+    try:
+        import matplotlib.backends.backend_svg
+        import matplotlib.collections
+        import matplotlib.figure
+        import matplotlib.ticker  # all that drawing needs
+    finally:
+        matplotlib.artist.kwdoc = kwdoc
+
+
+def _no_property_docs(artist: object) -> str:
+    return "Properties: see matplotlib's documentation of this class."
 
 
 @functools.cache  # one per process
@@ -225,9 +241,18 @@ def _bars(
 
 
 def _categories(axes: Axes, labels: Sequence[str]) -> None:
-    """`labels` on the y axis, one a bar, the first on top."""
-    axes.set_yticks(range(len(labels)), labels, fontsize=LABEL_SIZE)
+    """`labels` left of the y axis, one a bar, the first on top. Texts, not tick labels: a tick is
+    five artists (two marks, a grid line, two labels) to build and draw, ~40 ms for the charts'
+    ~60 category labels."""
+    from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+    axes.set_yticks([])
     axes.set_ylim(len(labels) - 0.5, -0.5)
+    beside = blended_transform_factory(axes.transAxes, axes.transData) + ScaledTranslation(
+        -LABEL_GAP / 72, 0, axes.figure.dpi_scale_trans
+    )
+    for y, label in enumerate(labels):
+        axes.text(0, y, label, transform=beside, ha="right", va="center", fontsize=LABEL_SIZE)
 
 
 def _nothing(title: str, why: str) -> Chart:
@@ -463,24 +488,32 @@ def draw(made: ViewCharts[Data], data: Data, period: Period) -> list[Chart]:
         return made.draw(data, period)
 
 
-def start_drawing(client: Client, database: str, view: str) -> Future[list[Chart]]:
-    """Reads what `view`'s charts plot now (on `client`, in this thread), then draws them on the
-    drawing thread while this one goes on (a view step runs its own queries meanwhile). The
-    period ends local today. A view without charts has none (done at once)."""
-    made = VIEW_CHARTS.get(view)
-    if made is None:
-        none: Future[list[Chart]] = Future()
-        none.set_result([])
-        return none
-    load_matplotlib()  # first: the import runs while chDB answers the queries below
-    period = Period.ending(chart_data.local_today(client, database))
-    data = made.read(client, database, period)
-    return _drawer().submit(draw, made, data, period)
+def start_drawings(client: Client, database: str, views: Sequence[str]) -> dict[str, Future[list[Chart]]]:
+    """Reads what each of `views`' charts plot now (on `client`, in this thread), then draws them
+    on the drawing thread while this one goes on (a view step runs its own queries meanwhile). The
+    period ends local today, read once for all. A view without charts has none (done at once)."""
+    drawings: dict[str, Future[list[Chart]]] = {}
+    if drawn := [view for view in views if view in VIEW_CHARTS]:
+        load_matplotlib()  # first: the import runs while chDB answers the queries below
+        period = Period.ending(chart_data.local_today(client, database))
+        drawings = {view: _drawing(client, database, view, period) for view in drawn}
+    return {view: drawings[view] if view in drawings else _no_charts() for view in views}
+
+
+def _drawing(client: Client, database: str, view: str, period: Period) -> Future[list[Chart]]:
+    made = VIEW_CHARTS[view]
+    return _drawer().submit(draw, made, made.read(client, database, period), period)
+
+
+def _no_charts() -> Future[list[Chart]]:
+    none: Future[list[Chart]] = Future()
+    none.set_result([])
+    return none
 
 
 def view_charts(client: Client, database: str, view: str) -> list[Chart]:
     """The charts of `view` (none for a view without any), over the period ending local today."""
-    return start_drawing(client, database, view).result()
+    return start_drawings(client, database, [view])[view].result()
 
 
 def metadata(charts: Sequence[Chart]) -> dict[str, str]:

@@ -231,7 +231,7 @@ def views(context: dg.AssetExecutionContext, clickhouse: ClickHouseResource) -> 
     with failures_explained(), clickhouse.open() as client:
         database = clickhouse.database
         # Every selected view's charts are drawn while the queries below run.
-        drawings = {view.name: charts.start_drawing(client, database, view.name) for view in selected}
+        drawings = charts.start_drawings(client, database, [view.name for view in selected])
         # VIEW_LIST lists a view after the views it reads, as separate steps ran them.
         for view in VIEW_LIST:
             if held_back.intersection(view.deps):
