@@ -1,5 +1,7 @@
-"""One self-contained HTML file of the mart: every view's charts (SVGs inlined as data: URIs) and
-the sales dashboard as a table. No script, stylesheet or font is fetched: it opens offline.
+"""The mart's report: one self-contained HTML file of every view's charts and the dashboard.
+
+The charts are SVGs inlined as data: URIs, the sales dashboard a table. No script, stylesheet or
+font is fetched: it opens offline.
 
 `python -m qtickets_assets.report [--out PATH]` reads the mart named by CLICKHOUSE_URL and
 CLICKHOUSE_DATABASE (the embedded default when unset), writes the file (.data/report.html unless

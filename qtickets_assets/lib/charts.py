@@ -51,6 +51,7 @@ LABEL_GAP = 7  # points between a category label and its axis (where a tick labe
 PIXELS_PER_INCH = 80  # the images' size in a browser: a 9-inch figure is 720 pixels wide
 BAR_WIDTH = 0.8
 PAD = 0.12  # inches between a label and its axis
+VALUES_ROOM = 1.35  # a value axis this many times the longest bar leaves room for its figure
 PAID, REFUNDED, LINE, LEFT = "#4c78a8", "#e45756", "#333333", "#c7d6e8"
 # Read at draw time, so set around each view's drawing (not for the whole process). Names are
 # text, never mathtext: "$" in an event's name stays a dollar sign.
@@ -255,6 +256,16 @@ def _categories(axes: Axes, labels: Sequence[str]) -> None:
         axes.text(0, y, label, transform=beside, ha="right", va="center", fontsize=LABEL_SIZE)
 
 
+def _values(axes: Axes, lengths: Sequence[float], labels: Sequence[str]) -> None:
+    """`labels` just past the end of each horizontal bar, so that a bar too short to see still
+    tells its figure."""
+    from matplotlib.transforms import ScaledTranslation
+
+    past = axes.transData + ScaledTranslation(LABEL_GAP / 2 / 72, 0, axes.figure.dpi_scale_trans)
+    for y, (length, label) in enumerate(zip(lengths, labels, strict=True)):
+        axes.text(length, y, label, transform=past, va="center", fontsize=7)
+
+
 def _nothing(title: str, why: str) -> Chart:
     """A chart with nothing to show: its title and why, no empty axes."""
     figure = _figure(8, 1.2)
@@ -271,6 +282,11 @@ def rubles(value: float) -> str:
     if size >= 1_000:
         return f"{value / 1_000:.0f}k ₽"
     return f"{value:.0f} ₽"
+
+
+def whole_rubles(value: float) -> str:
+    """A bar's figure, to the ruble: "1,234,567 ₽"."""
+    return f"{value:,.0f} ₽"
 
 
 def _rubles(axis: Any) -> None:
@@ -401,9 +417,11 @@ def sales_by_source_charts(breakdowns: dict[str, pd.DataFrame], period: Period) 
     room = _widest([label for column in labels.values() for label in column]) + PAD
     panels = _grid(figure, 1, len(breakdowns), left=room + 0.1, top=0.65, gap=room + 0.35)
     for axes, (column, frame) in zip(panels, breakdowns.items(), strict=True):
-        _bars(axes, range(len(frame)), _floats(frame["revenue_paid"]), color=PAID, horizontal=True)
+        revenue = _floats(frame["revenue_paid"])
+        _bars(axes, range(len(frame)), revenue, color=PAID, horizontal=True)
         _categories(axes, labels[column])
-        axes.set_xlim(left=0)
+        _values(axes, revenue, [whole_rubles(value) for value in revenue])
+        axes.set_xlim(0, VALUES_ROOM * max(revenue, default=0.0) or 1.0)
         _rubles(axes.xaxis)
         axes.tick_params(axis="x", labelsize=7)
         axes.set_title(f"by {chart_data.SOURCES[column]} (top {chart_data.TOP})", fontsize=10)
@@ -428,8 +446,7 @@ def attendance_charts(shows: pd.DataFrame, period: Period) -> list[Chart]:
     axes = _grid(figure, 1, 1, left=_widest(labels) + PAD + 0.1, top=0.3, bottom=0.5)
     shares = [100 * float(v) for v in shows["share_scanned"]]
     _bars(axes, range(len(shows)), shares, color=PAID, horizontal=True)
-    for y, (share, row) in enumerate(zip(shares, shows.itertuples(), strict=True)):
-        axes.text(share + 1, y, f"{row.tickets_scanned:,} of {row.tickets_paid:,}", va="center", fontsize=7)
+    _values(axes, shares, [f"{s.tickets_scanned:,} of {s.tickets_paid:,}" for s in shows.itertuples()])
     _categories(axes, labels)
     axes.set_xlim(0, 110)
     axes.set_xlabel("% of paid tickets scanned (scanned of paid)")

@@ -169,10 +169,11 @@ def drawn_texts(monkeypatch, draw) -> list[str]:
 
 
 def test_every_chart_names_its_period_and_units(monkeypatch, client, period):
-    words = {
-        view: " | ".join(drawn_texts(monkeypatch, lambda v=view: charts.view_charts(client, DATABASE, v)))
+    texts = {
+        view: drawn_texts(monkeypatch, lambda v=view: charts.view_charts(client, DATABASE, v))
         for view in charts.VIEW_CHARTS
     }
+    words = {view: " | ".join(drawn) for view, drawn in texts.items()}
 
     assert f"Revenue per day (refunds below the axis), {period.words()}" in words["v_sales_daily"]
     assert "₽ per day" in words["v_sales_daily"] and "tickets per day" in words["v_sales_daily"]
@@ -181,7 +182,14 @@ def test_every_chart_names_its_period_and_units(monkeypatch, client, period):
     assert " seats)" in words["v_sell_through"]  # the capacity in the legend
     assert f"Revenue by source, {period.words()}" in words["v_sales_by_source"]
     assert "revenue, ₽" in words["v_sales_by_source"] and "by promo code" in words["v_sales_by_source"]
+    for frame in charts.sales_by_source_data(client, DATABASE, period).values():  # each bar's figure
+        assert all(f"{value:,.0f} ₽" in texts["v_sales_by_source"] for value in frame["revenue_paid"])
     assert "% of paid tickets scanned" in words["v_show_attendance"]
+    shows = charts.attendance_data(client, DATABASE, period)
+    assert all(
+        f"{s.tickets_scanned:,} of {s.tickets_paid:,}" in texts["v_show_attendance"]
+        for s in shows.itertuples()
+    )
     assert "revenue, ₽" in words["v_sales_dashboard"] and "left" in words["v_sales_dashboard"]
     top = charts.dashboard_data(client, DATABASE, period)["event_name"].iloc[0]
     assert charts._short(top) in words["v_sales_dashboard"]  # Russian names, as they are
