@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from qtickets_assets.lib.clickhouse import chart_data, mart
@@ -284,8 +285,8 @@ def rubles(value: float) -> str:
     return f"{value:.0f} ₽"
 
 
-def whole_rubles(value: float) -> str:
-    """A bar's figure, to the ruble: "1,234,567 ₽"."""
+def whole_rubles(value: Decimal) -> str:
+    """A bar's figure, rounded to the ruble from the exact amount: "1,234,567 ₽"."""
     return f"{value:,.0f} ₽"
 
 
@@ -420,7 +421,7 @@ def sales_by_source_charts(breakdowns: dict[str, pd.DataFrame], period: Period) 
         revenue = _floats(frame["revenue_paid"])
         _bars(axes, range(len(frame)), revenue, color=PAID, horizontal=True)
         _categories(axes, labels[column])
-        _values(axes, revenue, [whole_rubles(value) for value in revenue])
+        _values(axes, revenue, [whole_rubles(value) for value in frame["revenue_paid"]])
         axes.set_xlim(0, VALUES_ROOM * max(revenue, default=0.0) or 1.0)
         _rubles(axes.xaxis)
         axes.tick_params(axis="x", labelsize=7)
