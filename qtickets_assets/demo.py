@@ -166,17 +166,25 @@ def run_until_stopped(command: list[str], *, cwd: Path, env: dict[str, str]) -> 
 
     A signal is passed on to `dg dev` as Ctrl-C, and it stops its webserver, daemon and code
     servers; whatever of the group is still alive after DEV_STOP_GRACE_SECONDS is killed. (A
-    SIGTERM used to end this process alone and leave the whole tree running.)"""
-    child = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
+    SIGTERM used to end this process alone and leave the whole tree running.)
+
+    The handlers are installed before `dg dev` starts: a started program inherits an ignored
+    signal, and `make dev &` (a background job) ignores SIGINT, so `dg dev` would not stop on it
+    and every stop would wait out the grace and kill; a handled signal is reset to its default."""
     stopping = threading.Event()
+    child: subprocess.Popen[bytes] | None = None
 
     def stop(signum: int, frame: object) -> None:
         stopping.set()
-        with contextlib.suppress(ProcessLookupError):
-            child.send_signal(signal.SIGINT)
+        if child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGINT)
 
     previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
     try:
+        child = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
+        if stopping.is_set():  # stopped while it started
+            child.send_signal(signal.SIGINT)
         while child.poll() is None and not stopping.wait(0.5):
             pass
         try:
@@ -184,8 +192,9 @@ def run_until_stopped(command: list[str], *, cwd: Path, env: dict[str, str]) -> 
         except subprocess.TimeoutExpired:
             code = 0
     finally:
-        kill_group(child.pid)
-        child.wait()
+        if child is not None:
+            kill_group(child.pid)
+            child.wait()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0 if stopping.is_set() else code

@@ -2,6 +2,7 @@
 about our dagster.yaml, its console stays quiet while nothing happens yet shows a failed run, and a
 SIGTERM stops the whole process tree."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -119,6 +120,17 @@ def wait_for_lines(log: Path, text: str, count: int) -> None:
 
 
 @pytest.mark.slow
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def handles_sigint(pid: int) -> bool:
+    """Whether `pid` has a handler for SIGINT (Python's KeyboardInterrupt), from /proc: a process
+    started with SIGINT ignored keeps ignoring it, and Python then installs none."""
+    status = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return bool(int(status["SigCgt"], 16) & 1 << (signal.SIGINT - 1))
+
+
 def test_dev_is_quiet_shows_a_failed_run_and_sigterm_stops_every_process(tmp_path) -> None:
     """One `make dev` for three promises (starting it is the expensive part): no Dagster warning
     about our dagster.yaml and none of the daemon's or webserver's INFO lines; a failed run's
@@ -134,6 +146,7 @@ def test_dev_is_quiet_shows_a_failed_run_and_sigterm_stops_every_process(tmp_pat
         dev = subprocess.Popen(
             [sys.executable, "-m", "qtickets_assets.demo", "dev", "--port", str(port)],
             cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=ignore_sigint,  # as `make dev &` starts it: a background job ignores SIGINT
         )  # fmt: skip
     try:
         wait_for_webserver(port, dev)
@@ -142,10 +155,15 @@ def test_dev_is_quiet_shows_a_failed_run_and_sigterm_stops_every_process(tmp_pat
         tree = descendants(dev.pid)
         commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text() for pid in tree if alive(pid))
         assert all(name in commands for name in ("dg\0dev", "dagster_webserver", "dagster._daemon", "grpc"))
+        (dg_dev,) = [pid for pid in tree if "dg\0dev" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert handles_sigint(dg_dev), "dg dev inherited an ignored SIGINT: it would not stop on Ctrl-C"
         dev.send_signal(signal.SIGTERM)
         dev.wait(timeout=120)
     finally:
-        if dev.poll() is None:
+        if dev.poll() is None:  # failed before SIGTERM: its tree is in a session of its own
+            for pid in descendants(dev.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             dev.kill()
     survivors = [pid for pid in tree if alive(pid)]
     for pid in survivors:  # the test's own clean-up; the assertion below names them
