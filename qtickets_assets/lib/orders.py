@@ -2,8 +2,8 @@
 
 A full load reads every order; an incremental one reads new orders (id above the stored maximum)
 and orders updated since the stored watermark minus an overlap. Pages become Arrow tables of the
-crawled ticket columns (`tickets.tickets_table`) that go to an unnamed temporary file at once, so
-a run holds one page, never the account.
+crawled ticket columns (`tickets.tickets_table`) that go to an unnamed temporary file block by
+block, so a run holds one block of orders (BLOCK_ORDERS), never the account.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from qtickets_assets.lib.qtickets.native import NativeOrder
 from qtickets_assets.lib.spool import ArrowSpool
 
 MAX_CRAWLS = 3
+# Orders per tickets table: a table costs ~0.5 ms a page built from 20 pages, ~1.1 ms built from
+# one (each Arrow call costs more than its values), CPU the page fetchers need while the crawl runs.
+BLOCK_ORDERS = 1_000
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +68,7 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
 
 
 class SpooledTickets(NamedTuple):
-    spool: ArrowSpool  # the crawled ticket columns, page by page
+    spool: ArrowSpool  # the crawled ticket columns, block by block
     orders_read: int
     event_ids: frozenset[int]  # the events the tickets belong to (their calendars are needed)
     price_mismatches: int
@@ -79,23 +82,37 @@ class SpooledTickets(NamedTuple):
 
 
 def spool_tickets(pages: Iterable[Sequence[Order | NativeOrder]]) -> SpooledTickets:
-    """Each page becomes a small Arrow table that goes to a temporary file at once, so the run
-    holds one page, never the account: memory stays flat however many orders there are."""
+    """The pages' tickets, gathered in blocks of orders, each block an Arrow table that goes to a
+    temporary file at once: memory stays flat however many orders there are."""
     spool = ArrowSpool(to_arrow_schema(tickets.crawled_schema()))
     orders_read = mismatches = 0
     event_ids: set[int] = set()
     newest = OrderMarker(None, None)
     try:
-        for page in pages:
-            spool.append(tickets.tickets_table(page))
-            orders_read += len(page)
-            mismatches += tickets.price_mismatches(page)
-            event_ids.update(order.event_id for order in page)
-            newest = newer(newest, page)
+        for block in order_blocks(pages, BLOCK_ORDERS):
+            spool.append(tickets.tickets_table(block))
+            orders_read += len(block)
+            mismatches += tickets.price_mismatches(block)
+            event_ids.update(order.event_id for order in block)
+            newest = newer(newest, block)
     except BaseException:
         spool.close()  # a failed crawl frees its file now, not when its traceback is dropped
         raise
     return SpooledTickets(spool, orders_read, frozenset(event_ids), mismatches, newest)
+
+
+def order_blocks(
+    pages: Iterable[Sequence[Order | NativeOrder]], orders: int
+) -> Iterator[list[Order | NativeOrder]]:
+    """The pages' orders in blocks of at least `orders` (the last one shorter), in page order."""
+    block: list[Order | NativeOrder] = []
+    for page in pages:
+        block.extend(page)
+        if len(block) >= orders:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def newer(marker: OrderMarker, page: Sequence[Order | NativeOrder]) -> OrderMarker:
@@ -115,9 +132,10 @@ def with_local_dates(spooled: SpooledTickets, calendar: tickets.Calendar) -> pa.
     """The spooled tickets as a one-pass stream of complete fact_sales rows, the calendar days
     added block by block as the IO manager reads it.
 
-    The spool holds one small batch per page (~100 tickets); the days are computed on the blocks
-    the writer inserts (BLOCK_ROWS), since a call costs ~1.2 ms however few its rows: per page that
-    was 0.5 s of CPU for the medium world's write, per block 25 ms (bench/decode.py)."""
+    The spool holds a batch per block of orders (~2,000 tickets); the days are computed on the
+    blocks the writer inserts (BLOCK_ROWS), since a call costs ~1.2 ms however few its rows: per
+    page (as the spool once held them) that was 0.5 s of CPU for the medium world's write, per block
+    25 ms (bench/decode.py)."""
     schema = to_arrow_schema(table_schema("fact_sales"))
     blocks = (calendar.with_local_dates(block) for block in in_blocks(spooled.spool.reader()))
     return pa.RecordBatchReader.from_batches(schema, (b for block in blocks for b in block.to_batches()))

@@ -213,7 +213,8 @@ def midnight_pages(pages: int) -> list[list[Order]]:
 
 def test_calendar_days_are_computed_per_written_block_not_per_page(monkeypatch) -> None:
     """The days of a spooled crawl are the zones' own, at every local midnight, and cost one
-    calendar pass per block the writer inserts, whatever the number of pages."""
+    calendar pass per block the writer inserts, whatever the number of pages; the crawl's tickets
+    tables are built per block of orders, not per page."""
     calls: list[int] = []
 
     class CountingCalendar(tickets.Calendar):
@@ -237,10 +238,15 @@ def test_calendar_days_are_computed_per_written_block_not_per_page(monkeypatch) 
         ), row
     assert len(rows) == 120
     # Smaller blocks cut across pages and events: the same days, one pass per block.
+    monkeypatch.setattr("qtickets_assets.lib.orders.BLOCK_ORDERS", 13)
     monkeypatch.setattr("qtickets_assets.lib.clickhouse.writers.BLOCK_ROWS", 50)
+    built: list[int] = []  # the orders of each tickets table
+    table = tickets.tickets_table
+    monkeypatch.setattr(tickets, "tickets_table", lambda block: built.append(len(block)) or table(block))
     calls.clear()
     again = with_local_dates(spool_tickets(pages), calendar).read_all().to_pylist()
-    assert calls == [52, 52, 16]  # pages of 4 gathered until at least 50 rows
+    assert built == [16] * 7 + [8]  # pages of 4 orders gathered into blocks of at least 13
+    assert calls == [64, 56]  # blocks of 16 tickets gathered until at least 50 rows
     assert again == rows
 
 
