@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from qtickets_assets.lib.qtickets.errors import QticketsClosed, QticketsError, QticketsProtocolError
+from qtickets_assets.lib.qtickets.paging import unordered_map
 
 from .fakes import FakeApi, json_response, make_client, raw_event, raw_order
 
@@ -214,3 +216,19 @@ def test_closing_the_client_ends_a_crawl_waiting_for_its_last_pages() -> None:
     assert [type(exc) for exc in failure] == [QticketsClosed]
     assert str(failure[0]) == "GET /orders was not sent: the Qtickets client is closing"
     assert sorted(body["page"] for body in api.bodies("/orders")) == [1, 2, 3]
+
+
+def test_a_page_handed_out_after_the_close_fails_with_the_clients_own_error() -> None:
+    """The client closed (its pool shut down) while a crawl was still handing out pages: the next
+    page fails with the fetch's own clear error, not the pool's "cannot schedule new futures"."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.shutdown()
+    fetched: list[int] = []
+
+    def closed_fetch(number: int) -> int:
+        fetched.append(number)
+        raise QticketsClosed("GET /orders was not sent: the Qtickets client is closing")
+
+    with pytest.raises(QticketsClosed, match="GET /orders was not sent"):
+        list(unordered_map(pool, closed_fetch, [2, 3, 4], window=2))
+    assert fetched == [2, 3]  # the window's pages; the crawl ends at the first failure

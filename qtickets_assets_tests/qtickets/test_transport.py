@@ -197,7 +197,8 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
             "latest_order_marker",
         }
         with pytest.raises(QticketsError, match="refusing to send POST"):
-            client._api._http.post("/orders", json={"data": {}})  # even reaching inside cannot write
+            # even reaching inside cannot write
+            client._api._transport.handle_request(httpx.Request("POST", "http://qtickets.test/orders"))
     assert {r.method for r in api.requests} == {"GET"}
     first = api.requests[0].headers
     assert (first["Accept"], first["Content-Type"], first["Cache-Control"]) == (

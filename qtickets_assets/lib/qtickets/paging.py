@@ -107,7 +107,7 @@ def unordered_map(
                 except StopIteration:
                     exhausted = True
                 else:
-                    pending[executor.submit(fn, item)] = item
+                    pending[_submitted(executor, fn, item)] = item
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -116,3 +116,19 @@ def unordered_map(
     finally:
         for future in pending:  # the consumer stopped early or a result failed: drop the rest
             future.cancel()
+
+
+def _submitted(executor: Executor, fn: Callable[[ItemT], T], item: ItemT) -> Future[T]:
+    """`fn(item)` submitted to `executor`; once the executor is shut down (its client closing while
+    a crawl was still handing out pages), run here instead, so that the crawl ends with `fn`'s own
+    error (a closing client's fetch fails at once, sending nothing: QticketsClosed) rather than
+    the executor's "cannot schedule new futures after shutdown"."""
+    try:
+        return executor.submit(fn, item)
+    except RuntimeError:
+        ran: Future[T] = Future()
+        try:
+            ran.set_result(fn(item))
+        except Exception as exc:
+            ran.set_exception(exc)
+        return ran
