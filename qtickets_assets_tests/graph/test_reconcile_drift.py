@@ -118,12 +118,17 @@ def test_drift_counts_each_kind_and_leaves_out_what_changed_since_the_last_load(
         "(SELECT max(updated_at) FROM {db}.fact_sales) + 60 AS updated_at) FROM {db}.fact_sales "
         f"WHERE basket_id = {nth_ticket(1)}",
         # Stored otherwise by the incremental loads: 1 price, 2 refunds, 3 scans, 2 tickets never
-        # stored, 1 no longer in the API.
+        # stored, 1 no longer in the API. The refunds and scans are picked past the first ten
+        # tickets (the others' picks), and the scans among tickets paid in the API: in a world whose
+        # lowest refunded tickets were the two then deleted, they were counted once, not twice.
         f"ALTER TABLE {{db}}.fact_sales UPDATE price = price + 1 WHERE basket_id = {nth_ticket(2)}",
         "ALTER TABLE {db}.fact_sales UPDATE status = 'paid', refunded_at = NULL WHERE basket_id IN "
-        "(SELECT basket_id FROM {db}.fact_sales WHERE status = 'refunded' ORDER BY basket_id LIMIT 2)",
+        "(SELECT basket_id FROM {db}.fact_sales WHERE status = 'refunded' "
+        f"AND basket_id > {nth_ticket(9)} ORDER BY basket_id LIMIT 2)",
         "ALTER TABLE {db}.fact_sales UPDATE checked_at = now() WHERE basket_id IN (SELECT basket_id FROM "
-        "{db}.fact_sales WHERE checked_at IS NULL AND status = 'paid' ORDER BY basket_id DESC LIMIT 3)",
+        f"{{db}}.fact_sales WHERE checked_at IS NULL AND status = 'paid' AND basket_id > {nth_ticket(9)} "
+        "AND basket_id IN (SELECT basket_id FROM {db}.staging WHERE status = 'paid') "
+        "ORDER BY basket_id DESC LIMIT 3)",
         f"ALTER TABLE {{db}}.fact_sales DELETE WHERE basket_id IN ({nth_ticket(5)}, {nth_ticket(6)})",
         "INSERT INTO {db}.fact_sales " + copy_of(nth_ticket(9), 20_000_000),
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import http.server
 import logging
 import threading
 import time
@@ -16,6 +17,8 @@ from qtickets_assets.lib.qtickets.errors import (
     QticketsRouteNotFound,
     QticketsUnavailable,
 )
+from qtickets_assets.lib.qtickets.retry import RetryPolicy
+from qtickets_assets.lib.qtickets.transport import ApiTransport
 
 from .fakes import HTML_404, TOKEN, FakeApi, json_response, make_client, raw_order, raw_seat
 
@@ -234,3 +237,71 @@ def test_closing_the_client_ends_a_back_off_wait_at_once() -> None:
     reader.join(timeout=10)
     assert not reader.is_alive() and time.monotonic() - started < 5
     assert [str(exc) for exc in failure] == ["GET /orders/1 was not sent: the Qtickets client is closing"]
+
+
+class _RecordingServer(http.server.ThreadingHTTPServer):
+    """An HTTP server that answers every GET with `{"ok": true}` and records its request lines:
+    a proxy sees the whole URL ("GET http://host/path HTTP/1.1"), a server only the path."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        super().__init__(("127.0.0.1", 0), _Recorder)
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    server: _RecordingServer
+
+    def do_GET(self) -> None:
+        self.server.lines.append(self.requestline)
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recording_server() -> Iterator[_RecordingServer]:
+    server = _RecordingServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _get(base_url: str) -> object:
+    api = ApiTransport(base_url, TOKEN, max_concurrency=1, timeout=5, policy=RetryPolicy(max_retries=0))
+    try:
+        return api.get_json("/orders", {"page": 1})
+    finally:
+        api.close()
+
+
+def test_requests_go_through_the_proxy_the_environment_names(
+    recording_server: _RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As an httpx.Client would: HTTP_PROXY (or HTTPS_PROXY for https) carries every request."""
+    monkeypatch.setenv("HTTP_PROXY", recording_server.root)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert _get("http://qtickets.invalid/api/rest/v1") == {"ok": True}
+    assert recording_server.lines == ["GET http://qtickets.invalid/api/rest/v1/orders HTTP/1.1"]
+
+
+def test_no_proxy_sends_straight_to_the_api(
+    recording_server: _RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens: used, it would fail
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert _get(recording_server.root + "/api/rest/v1") == {"ok": True}
+    assert recording_server.lines == ["GET /api/rest/v1/orders HTTP/1.1"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -62,6 +63,17 @@ class _GetOnly(httpx.BaseTransport):
         self._inner.close()
 
 
+def _transport_for(root: str, limits: httpx.Limits) -> httpx.HTTPTransport:
+    """A pool of connections to the API `root`, through the proxy the environment names for its
+    scheme (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY; NO_PROXY exempts hosts), as an httpx.Client would."""
+    url = httpx.URL(root)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if proxy and not urllib.request.proxy_bypass(url.host):
+        return httpx.HTTPTransport(limits=limits, proxy=proxy)
+    return httpx.HTTPTransport(limits=limits)
+
+
 @functools.lru_cache(maxsize=1024)
 def _url(root: str, path: str) -> httpx.URL:
     """`path` under the API `root` (which ends with "/"), parsed once: most requests share a path."""
@@ -105,7 +117,7 @@ class ApiTransport:
         self._headers = httpx.Headers({**CLIENT_HEADERS, **HEADERS, **bearer})
         self._timeout = {"timeout": httpx.Timeout(timeout).as_dict()}
         limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
-        self._transport = _GetOnly(transport or httpx.HTTPTransport(limits=limits))
+        self._transport = _GetOnly(transport or _transport_for(self._base, limits))
 
     def __repr__(self) -> str:
         return f"ApiTransport({self.root!r})"
