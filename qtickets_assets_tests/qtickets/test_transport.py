@@ -305,3 +305,11 @@ def test_no_proxy_sends_straight_to_the_api(
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert _get(recording_server.root + "/api/rest/v1") == {"ok": True}
     assert recording_server.lines == ["GET /api/rest/v1/orders HTTP/1.1"]
+
+
+def test_a_request_that_failed_once_says_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with pytest.raises(QticketsUnavailable, match=r"GET /orders failed once \(retries exhausted\)"):
+        _get("http://qtickets.invalid/api/rest/v1")

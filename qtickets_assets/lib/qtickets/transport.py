@@ -176,7 +176,8 @@ class ApiTransport:
         return ""
 
     def _final_error(self, path: str, attempts: int, failure: Retryable, why: str) -> QticketsError:
-        detail = f"GET {path} failed {attempts} times ({why}); last: {failure.reason}; API root {self.root}"
+        times = "once" if attempts == 1 else f"{attempts} times"
+        detail = f"GET {path} failed {times} ({why}); last: {failure.reason}; API root {self.root}"
         if failure.protocol:
             return QticketsProtocolError(f"the Qtickets API sent an unreadable answer: {detail}")
         return QticketsUnavailable(f"the Qtickets API is unavailable: {detail}")
