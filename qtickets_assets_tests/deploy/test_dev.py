@@ -119,7 +119,6 @@ def wait_for_lines(log: Path, text: str, count: int) -> None:
         time.sleep(0.5)
 
 
-@pytest.mark.slow
 def ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -131,6 +130,7 @@ def handles_sigint(pid: int) -> bool:
     return bool(int(status["SigCgt"], 16) & 1 << (signal.SIGINT - 1))
 
 
+@pytest.mark.slow
 def test_dev_is_quiet_shows_a_failed_run_and_sigterm_stops_every_process(tmp_path) -> None:
     """One `make dev` for three promises (starting it is the expensive part): no Dagster warning
     about our dagster.yaml and none of the daemon's or webserver's INFO lines; a failed run's

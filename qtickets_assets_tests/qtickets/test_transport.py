@@ -279,6 +279,16 @@ def recording_server() -> Iterator[_RecordingServer]:
     server.server_close()
 
 
+def _proxies(monkeypatch: pytest.MonkeyPatch, http_proxy: str, no_proxy: str | None = None) -> None:
+    """The environment's proxy settings replaced by these (lower-case names take precedence)."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", http_proxy)
+    if no_proxy is not None:
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+
+
 def _get(base_url: str) -> object:
     api = ApiTransport(base_url, TOKEN, max_concurrency=1, timeout=5, policy=RetryPolicy(max_retries=0))
     try:
@@ -291,9 +301,7 @@ def test_requests_go_through_the_proxy_the_environment_names(
     recording_server: _RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As an httpx.Client would: HTTP_PROXY (or HTTPS_PROXY for https) carries every request."""
-    monkeypatch.setenv("HTTP_PROXY", recording_server.root)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    _proxies(monkeypatch, recording_server.root)
     assert _get("http://qtickets.invalid/api/rest/v1") == {"ok": True}
     assert recording_server.lines == ["GET http://qtickets.invalid/api/rest/v1/orders HTTP/1.1"]
 
@@ -301,15 +309,12 @@ def test_requests_go_through_the_proxy_the_environment_names(
 def test_no_proxy_sends_straight_to_the_api(
     recording_server: _RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens: used, it would fail
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    _proxies(monkeypatch, "http://127.0.0.1:9", no_proxy="127.0.0.1")  # nothing listens on :9
     assert _get(recording_server.root + "/api/rest/v1") == {"ok": True}
     assert recording_server.lines == ["GET /api/rest/v1/orders HTTP/1.1"]
 
 
 def test_a_request_that_failed_once_says_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    _proxies(monkeypatch, "http://127.0.0.1:9")  # nothing listens there: the one attempt fails
     with pytest.raises(QticketsUnavailable, match=r"GET /orders failed once \(retries exhausted\)"):
         _get("http://qtickets.invalid/api/rest/v1")
