@@ -37,17 +37,18 @@ def changed_order_pages(
     """Pages of new orders (id above the stored maximum) and of orders updated since `since`.
 
     Refunds and cancellations change an order's updated_at days after payment, so a crawl by id
-    alone would miss them; a crawl by payed_at (the old loader's) misses them too. An order in
-    both crawls is handed on once.
+    alone would miss them; a crawl by payed_at (the old loader's) misses them too. An order read
+    again is handed on again only if it changed in between (a refund while the run reads): both
+    reads go to fact_sales, whose version (updated_at) keeps the later one.
     """
-    seen: set[int] = set()
+    seen: dict[int, str] = {}  # each order's updated_at as last handed on
     for pages in (
         client.iter_native_order_pages(where=[Where("id", ">", max_order_id)]),
         updated_order_pages(client, since),
     ):
         for page in pages:
-            fresh = [order for order in page if order.id not in seen]
-            seen.update(order.id for order in fresh)
+            fresh = [order for order in page if seen.get(order.id) != order.updated_at_text]
+            seen.update((order.id, order.updated_at_text) for order in fresh)
             yield fresh
 
 

@@ -1,10 +1,14 @@
-"""The incremental sales crawl: a list that grows while it is read is read again, and an update
-committed late still lands."""
+"""The incremental sales crawl: a list that grows while it is read is read again, an update
+committed late still lands, and an order that changes between the run's two crawls is stored as
+it was last read."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
+from qtickets_assets.lib import orders
 from qtickets_assets.lib.orders import changed_order_pages
 from qtickets_assets.lib.qtickets.models import Order, parse_record
+from qtickets_assets.lib.qtickets.native import NativeOrder, native_order
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all, read_mart
 from qtickets_assets_tests.qtickets.fakes import raw_order
@@ -29,8 +33,8 @@ class GrowingList:
         return iter([[order(i) for i in ids]])
 
 
-def order(order_id: int) -> Order:
-    return parse_record(Order, raw_order(order_id))
+def order(order_id: int, updated_at: str = "2025-11-20T14:05:11+03:00") -> NativeOrder:
+    return native_order(parse_record(Order, raw_order(order_id, updated_at=updated_at)))
 
 
 def test_an_order_that_joins_the_list_mid_crawl_is_read_by_a_second_crawl() -> None:
@@ -38,6 +42,30 @@ def test_an_order_that_joins_the_list_mid_crawl_is_read_by_a_second_crawl() -> N
     pages = changed_order_pages(client, max_order_id=8, since=datetime(2025, 11, 1, tzinfo=UTC))
     assert [o.id for page in pages for o in page] == [9, 1, 2, 3]
     assert client.crawls == [[1, 2], [1, 2, 3]]
+
+
+class ChangedBetweenCrawls:
+    """Orders 8 and 9 are new; the crawl of updated orders reads both again, 9 refunded since."""
+
+    def count_orders(self, where) -> int:
+        return 2
+
+    def iter_native_order_pages(self, where, on_total=None):
+        if where[0].column == "id":
+            return iter([[order(8), order(9)]])
+        on_total(2)
+        return iter([[order(8), order(9, updated_at="2025-11-21T10:00:00+03:00")]])
+
+
+def test_an_order_read_again_is_handed_on_again_only_if_it_changed() -> None:
+    pages = changed_order_pages(
+        ChangedBetweenCrawls(), max_order_id=7, since=datetime(2025, 11, 1, tzinfo=UTC)
+    )
+    assert [(o.id, o.updated_at_text) for page in pages for o in page] == [
+        (8, "2025-11-20T11:05:11+00:00"),
+        (9, "2025-11-20T11:05:11+00:00"),
+        (9, "2025-11-21T07:00:00+00:00"),
+    ]
 
 
 def test_an_update_committed_late_with_an_earlier_stamp_is_still_read(tmp_path) -> None:
@@ -61,3 +89,31 @@ def test_an_update_committed_late_with_an_earlier_stamp_is_still_read(tmp_path) 
         assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
     stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
     assert stored[basket.id]["status"] == "refunded"
+
+
+def test_an_order_changed_between_the_runs_two_crawls_is_stored_as_last_read(tmp_path, monkeypatch) -> None:
+    """A new order, read by the crawl of new ids, is refunded before the crawl of updated orders
+    reads it again: the run stores the refund, not the first read (the run would otherwise end
+    successfully with the ticket still "paid" until the next run)."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=11) as sandbox:
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+        (new_id, *_) = sandbox.advance(new_orders=3)["new_order_ids"]
+        world = sandbox.world
+        with world.lock:
+            order = next(o for o in world.orders if o.id == new_id)
+            basket = order.baskets[0]
+        read_updated_orders = orders.updated_order_pages
+
+        def refunded_before_the_second_crawl(client, since):
+            with world.lock:
+                basket.refunded_at = basket.updated_at = order.updated_at = order.updated_at + 1
+                basket.refunded_amount = basket.price
+                world.version += 1
+            yield from read_updated_orders(client, since)
+
+        monkeypatch.setattr(orders, "updated_order_pages", refunded_before_the_second_crawl)
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+    stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
+    assert stored[basket.id]["status"] == "refunded"
+    assert Decimal(stored[basket.id]["refunded_amount"]) == Decimal(basket.price) / 100  # kopecks
