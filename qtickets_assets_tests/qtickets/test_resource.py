@@ -41,6 +41,18 @@ def test_an_empty_token_names_the_variable() -> None:
         QticketsResource(base_url=BASE, token="").client()
 
 
+@pytest.mark.parametrize("pasted", ["\u200b", "\u0430", "\n", "\t"])  # zero-width space, Cyrillic a, ...
+def test_a_token_a_header_cannot_carry_is_refused_by_name_without_showing_it(pasted: str) -> None:
+    token = TOKEN[:4] + pasted + TOKEN[4:]
+    with pytest.raises(
+        QticketsConfigError, match=r"^QTICKETS_TOKEN holds a character an HTTP header cannot carry"
+    ):
+        QticketsResource(base_url=BASE, token=token).client()
+    with pytest.raises(QticketsConfigError) as err:
+        QticketsClient(BASE, token)
+    assert TOKEN[:4] not in str(err.value) and TOKEN[4:] not in str(err.value)
+
+
 def test_a_url_without_scheme_is_refused_before_any_request() -> None:
     with pytest.raises(QticketsConfigError, match="must start with http:// or https://"):
         QticketsClient("qtickets.ru/api/rest/v1", TOKEN)

@@ -105,6 +105,12 @@ class ApiTransport:
             )
         if not token or not token.strip():
             raise QticketsConfigError("QTICKETS_TOKEN is empty: set it to the organiser's API token")
+        if not (token.strip().isascii() and token.strip().isprintable()):
+            # Left to httpx, a UnicodeEncodeError or a request "failed" as a network error.
+            raise QticketsConfigError(
+                "QTICKETS_TOKEN holds a character an HTTP header cannot carry (a letter outside "
+                "ASCII, an invisible character or a line break): copy the token again"
+            )
         if max_concurrency < 1:
             raise QticketsConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
         self.root = display_root(base_url.strip())
