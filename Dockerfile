@@ -13,6 +13,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /opt/dagster/app
 
+# Arrow computes each event's local days from the system's time-zone database; Python's zoneinfo
+# also reads the tzdata wheel, so a zone it accepts could be missing for Arrow (such a city is read
+# in Moscow time, with a warning). Debian trixie moved the old names (W-SU, Europe/Kiev) to
+# tzdata-legacy; bookworm has no such package and keeps them in tzdata.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tzdata \
+    && (apt-get install -y --no-install-recommends tzdata-legacy || echo "no tzdata-legacy: tzdata has the old names") \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, from packaging metadata plus an empty package, so that editing the code
 # does not reinstall chDB, pandas and Dagster on every build.
 COPY pyproject.toml constraints.txt README.md ./

@@ -137,11 +137,21 @@ def test_dockerfiles_base_user_and_no_baked_secret(compose: dict[str, Any]) -> N
         ], dockerfile
 
 
-def test_dagster_image_installs_the_project_with_its_constraints() -> None:
-    runs = " ".join(
+def dagster_image_runs() -> str:
+    return " ".join(
         rest for keyword, rest in dockerfile_instructions(ROOT / "Dockerfile") if keyword == "RUN"
     )
+
+
+def test_dagster_image_installs_the_project_with_its_constraints() -> None:
+    runs = dagster_image_runs()
     assert "pip install -c constraints.txt '.[deploy]'" in runs
+
+
+def test_dagster_image_has_the_time_zones_arrow_reads_local_days_in() -> None:
+    runs = dagster_image_runs()
+    assert "apt-get install -y --no-install-recommends tzdata " in runs
+    assert "apt-get install -y --no-install-recommends tzdata-legacy" in runs
 
 
 # --- Python modules and the location name --------------------------------------------------------

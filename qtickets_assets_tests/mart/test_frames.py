@@ -1,6 +1,10 @@
 """Records → mart rows: the fields the old loader got wrong, on payloads shaped like the real API's."""
 
-from qtickets_assets.lib import frames
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+
+from qtickets_assets.lib import frames, tickets
 from qtickets_assets.lib.qtickets.models import Event, parse_record
 from qtickets_assets_tests.qtickets.fakes import raw_event
 
@@ -14,6 +18,20 @@ def test_an_unknown_city_time_zone_falls_back_to_moscow_instead_of_breaking_the_
     raw = raw_event(1, city={"id": 24, "name": "Томск", "timezone": "UTC+7"})
     row = frames.events_frame([parse_record(Event, raw)]).iloc[0]
     assert (row["city_name"], row["city_timezone"]) == ("Томск", "Europe/Moscow")
+
+
+def test_a_zone_python_knows_but_arrow_cannot_read_falls_back_to_moscow_with_a_warning(caplog) -> None:
+    """Python's zoneinfo also reads the tzdata wheel, Arrow (which computes the local days) only
+    the system's database: "Factory" is in the one and not the other here, as W-SU and Europe/Kiev
+    are on a slim image without tzdata-legacy. Kept, it stopped the sales load with ArrowInvalid."""
+    raw = raw_event(1, city={"id": 24, "name": "Томск", "timezone": "Factory"})
+    event = parse_record(Event, raw)
+    zones = pa.array(list(tickets.Calendar.of_events([event]).zones.values()))
+    midnight = pa.array([datetime(2025, 11, 30, 21, tzinfo=UTC)], pa.timestamp("s", tz="UTC"))
+    assert tickets.local_dates(midnight, zones).to_pylist() == [date(2025, 12, 1)]  # Moscow's day
+    assert frames.events_frame([event]).iloc[0]["city_timezone"] == "Europe/Moscow"
+    assert "the time zone 'Factory', which Python knows but this machine's time-zone database" in caplog.text
+    assert "Install the system packages tzdata and tzdata-legacy" in caplog.text
 
 
 def test_an_event_without_a_venue_is_stored_with_empty_venue_text() -> None:

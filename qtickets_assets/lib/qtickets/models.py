@@ -13,6 +13,7 @@ from functools import cache
 from typing import Annotated, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pyarrow as pa
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -108,7 +109,28 @@ class City(Record):
                 value,
             )
             return None
+        if not _arrow_reads_zone(str(value)):
+            log.warning(
+                "Qtickets city %s has the time zone %r, which Python knows but this machine's "
+                "time-zone database (/usr/share/zoneinfo, where Arrow computes local days) lacks; "
+                "Moscow time is used. Install the system packages tzdata and tzdata-legacy.",
+                info.data.get("id"),
+                value,
+            )
+            return None
         return str(value)
+
+
+@cache
+def _arrow_reads_zone(zone: str) -> bool:
+    """Whether Arrow can take a local day in `zone`. Python's zoneinfo also reads the `tzdata`
+    wheel, Arrow only the system's database: a zone in one may be missing from the other (a slim
+    image without tzdata-legacy lacks W-SU and Europe/Kiev), and would stop the sales load."""
+    try:
+        pa.array([0], pa.timestamp("s", tz=zone)).cast(pa.date32())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 class Show(Record):
