@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from qtickets_assets.lib.clickhouse import chart_data, mart
@@ -286,8 +286,9 @@ def rubles(value: float) -> str:
 
 
 def whole_rubles(value: Decimal) -> str:
-    """A bar's figure, rounded to the ruble from the exact amount: "1,234,567 ₽"."""
-    return f"{value:,.0f} ₽"
+    """A bar's figure, rounded to the ruble from the exact amount, half a ruble up (a format
+    rounds half to even): "1,234,567 ₽"."""
+    return f"{value.quantize(Decimal(1), ROUND_HALF_UP):,} ₽"
 
 
 def _rubles(axis: Any) -> None:
@@ -434,14 +435,14 @@ def sales_by_source_charts(breakdowns: dict[str, pd.DataFrame], period: Period) 
 
 
 def attendance_data(client: Client, database: str, period: Period) -> pd.DataFrame:
-    """The shows of the last DAYS days with paid tickets, the latest ATTENDANCE_SHOWS of them."""
-    return chart_data.recent_attendance(client, database, DAYS).tail(ATTENDANCE_SHOWS)
+    """The live shows of the period with paid tickets, the latest ATTENDANCE_SHOWS of them."""
+    return chart_data.recent_attendance(client, database, period.first, period.last).tail(ATTENDANCE_SHOWS)
 
 
 def attendance_charts(shows: pd.DataFrame, period: Period) -> list[Chart]:
     title = f"Share of paid tickets scanned: shows of the last {DAYS} days"
     if shows.empty:
-        return [_nothing(title, f"no show with paid tickets started in the last {DAYS} days")]
+        return [_nothing(title, f"no live show with paid tickets started in the last {DAYS} days")]
     figure = _figure(9, 1.2 + 0.3 * len(shows))
     labels = [f"{_short(s.event_name)}, {s.starts_local}" for s in shows.itertuples()]
     axes = _grid(figure, 1, 1, left=_widest(labels) + PAD + 0.1, top=0.3, bottom=0.5)

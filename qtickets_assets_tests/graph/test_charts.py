@@ -11,7 +11,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree
 
 import dagster as dg
@@ -116,20 +116,41 @@ def test_the_source_chart_plots_the_top_ones_and_the_rest_as_other(client, perio
     assert sum(plotted["revenue_paid"], Decimal(0)) == sum(view["revenue_paid"], Decimal(0))
 
 
-def test_the_attendance_chart_plots_the_recent_shows_scanned_share(client, period):
+def test_the_attendance_chart_plots_the_live_shows_of_the_periods_local_days(client, period):
+    """Shows that started on the period's local days (each on its city's clock), before now,
+    with paid tickets; deleted shows (listed by the view for their buyers) are not drawn as 0 %."""
     plotted = charts.attendance_data(client, DATABASE, period)
 
     view = rows(client, "v_show_attendance")
-    now = utc_now()
+    zones = client.query_df(f"SELECT event_id, city_timezone FROM {DATABASE}.dim_events FINAL")
+    zone = dict(zip(zones["event_id"], zones["city_timezone"].replace("", "Europe/Moscow"), strict=True))
+    local_day = [
+        start.tz_localize("UTC").tz_convert(zone[event]).date()
+        for start, event in zip(view["show_starts_at"], view["event_id"], strict=True)
+    ]
+    view = view.assign(local_day=local_day)
     recent = view[
-        (view["show_starts_at"] >= now - pd.Timedelta(days=charts.DAYS))
-        & (view["show_starts_at"] <= now)
+        (view["local_day"] >= period.first)
+        & (view["local_day"] <= period.last)
+        & (view["show_starts_at"] <= utc_now())
         & (view["tickets_paid"] > 0)
+        & (view["is_deleted"] == 0)
     ].sort_values(["show_starts_at", "show_id"])[-charts.ATTENDANCE_SHOWS :]
     assert len(recent) > 0
     assert list(plotted["show_id"]) == list(recent["show_id"])
     assert list(plotted["share_scanned"]) == list(recent["share_scanned"])
     assert list(plotted["tickets_scanned"]) == list(recent["tickets_scanned"])
+    deleted = view[(view["is_deleted"] == 1) & (view["local_day"] >= period.first)]
+    assert len(deleted) > 0, "the sandbox deletes shows with paid tickets: the filter is tested"
+
+
+def test_a_bars_rubles_round_half_a_ruble_up() -> None:
+    assert [charts.whole_rubles(Decimal(v)) for v in ("264246.50", "0.50", "1234.49", "-2.50")] == [
+        "264,247 ₽",
+        "1 ₽",
+        "1,234 ₽",
+        "-3 ₽",
+    ]
 
 
 def test_the_dashboard_chart_plots_the_top_events(client, period):
@@ -213,7 +234,7 @@ def test_each_bar_carries_its_own_figure(monkeypatch, client, period):
     assert len(panels) == len(breakdowns)
     for axes, frame in zip(panels, breakdowns.values(), strict=True):
         expected = [
-            (float(revenue), y, f"{revenue.quantize(Decimal(1)):,} ₽")
+            (float(revenue), y, f"{revenue.quantize(Decimal(1), ROUND_HALF_UP):,} ₽")
             for y, revenue in enumerate(frame["revenue_paid"])
         ]
         assert bar_figures(axes) == expected

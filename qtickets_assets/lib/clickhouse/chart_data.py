@@ -109,9 +109,10 @@ def upcoming_sell_through(client: Client, database: str, shows: int) -> pd.DataF
     return client.query_df(query)
 
 
-def recent_attendance(client: Client, database: str, days: int) -> pd.DataFrame:
-    """v_show_attendance's shows that started over the last `days` days and have paid tickets,
-    the earliest first, with each show's local start (text)."""
+def recent_attendance(client: Client, database: str, first: date, last: date) -> pd.DataFrame:
+    """v_show_attendance's live shows with paid tickets that started from local day `first` to
+    `last` (each on its city's clock) and before now, the earliest first, with each show's local
+    start (text). A deleted show is left out: its tickets were never to be scanned."""
     view = qualified(database, "v_show_attendance")
     query = f"""
         SELECT
@@ -121,9 +122,10 @@ def recent_attendance(client: Client, database: str, days: int) -> pd.DataFrame:
             a.share_scanned AS share_scanned
         FROM {view} AS a
         INNER JOIN {_zones(database)} ON a.event_id = z.event_id
-        WHERE a.show_starts_at BETWEEN now() - INTERVAL {int(days)} DAY AND now() AND a.tickets_paid > 0
+        WHERE toDate(toString(a.show_starts_at, z.zone)) BETWEEN {{first:Date}} AND {{last:Date}}
+            AND a.show_starts_at <= now() AND a.tickets_paid > 0 AND a.is_deleted = 0
         ORDER BY a.show_starts_at, a.show_id"""
-    return client.query_df(query)
+    return client.query_df(query, parameters={"first": first, "last": last})
 
 
 def top_events(client: Client, database: str, events: int) -> pd.DataFrame:
