@@ -107,24 +107,30 @@ def test_new_orders_sensor_without_ordering_runs_on_new_ids_or_every_ten_minutes
 
 
 class Webhook:
-    """A local chat hook: records the body of every POST."""
+    """A local chat hook: records the body of every POST it accepts; answers 502 to the first
+    `failing` ones (a chat service having a bad moment)."""
 
     def __init__(self) -> None:
         self.posts: list[dict] = []
-        received = self.posts
+        self.failing = 0
+        hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append(json.loads(body))
-                self.send_response(200)
+                if hook.failing > 0:
+                    hook.failing -= 1
+                    self.send_response(502)
+                else:
+                    hook.posts.append(json.loads(body))
+                    self.send_response(200)
                 self.end_headers()
 
             def log_message(self, *args) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/SECRET-HOOK-KEY"
 
 
 @pytest.fixture
@@ -220,6 +226,43 @@ def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, we
     [record] = [r for r in caplog.records if r.name == "qtickets_assets.alerts"]
     assert webhook.posts == [{"text": record.getMessage()}]
     assert record.getMessage().startswith(expected_line(context))
+
+
+def test_a_hooks_passing_502_does_not_lose_the_alert(monkeypatch, webhook, failed_inventory_run):
+    """Dagster moves past a failed run even when this sensor fails: the POST is tried again."""
+    monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
+    monkeypatch.setattr(sensors, "ALERT_RETRY_SECONDS", 0.01)
+    webhook.failing = 2
+    run_failure_alert(failure_context(failed_inventory_run))
+    assert [post["text"].startswith("ALERT qtickets-assets: run ") for post in webhook.posts] == [True]
+
+
+def test_a_hook_that_keeps_failing_fails_the_tick_without_showing_its_url(
+    monkeypatch, webhook, failed_inventory_run
+):
+    monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
+    monkeypatch.setattr(sensors, "ALERT_RETRY_SECONDS", 0.01)
+    webhook.failing = 3
+    with pytest.raises(RuntimeError) as err:
+        run_failure_alert(failure_context(failed_inventory_run))
+    assert str(err.value) == (
+        "the alert was not delivered to QTICKETS_ALERT_WEBHOOK_URL in 3 tries (last: HTTP 502)"
+    )
+    assert err.value.__cause__ is None and err.value.__context__ is None
+    assert webhook.posts == []
+
+
+def test_the_sensors_probe_gives_up_within_a_tick_whatever_the_runs_retry_budget():
+    """Dagster abandons a sensor evaluation after 60 s, and the abandoned one would go on retrying
+    behind the next ticks: the probe retries once, not the run's six times."""
+    with run_sandbox(size="small", seed=4) as sandbox:
+        sandbox.set_faults(fault_503=1.0)
+        started = time.monotonic()
+        with pytest.raises(
+            Exception, match=r"GET /orders failed 2 times \(retries exhausted\); last: HTTP 503"
+        ):
+            evaluate(sandbox, None)
+        assert time.monotonic() - started < 20
 
 
 def test_a_change_whose_run_failed_says_when_it_is_asked_for_again():

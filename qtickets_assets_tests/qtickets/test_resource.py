@@ -53,6 +53,13 @@ def test_a_token_a_header_cannot_carry_is_refused_by_name_without_showing_it(pas
     assert TOKEN[:4] not in str(err.value) and TOKEN[4:] not in str(err.value)
 
 
+def test_a_url_httpx_cannot_parse_is_a_config_error_naming_the_variable() -> None:
+    with pytest.raises(
+        QticketsConfigError, match=r"^QTICKETS_BASE_URL is not a valid URL: Invalid port: '44x'$"
+    ):
+        QticketsClient("https://qtickets.ru:44x/api/rest/v1", TOKEN)
+
+
 def test_a_url_without_scheme_is_refused_before_any_request() -> None:
     with pytest.raises(QticketsConfigError, match="must start with http:// or https://"):
         QticketsClient("qtickets.ru/api/rest/v1", TOKEN)

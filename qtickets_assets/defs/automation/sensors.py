@@ -5,6 +5,7 @@ UI (Automation) or with `dagster sensor start NAME` (DAGSTER_HOME set as `make d
 import json
 import logging
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -18,6 +19,7 @@ from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
 ALERT_WEBHOOK_ENV = "QTICKETS_ALERT_WEBHOOK_URL"
+ALERT_RETRY_SECONDS = 2.0  # waits of 2 s, then 4 s: three tries of 5 s each end within a tick
 # For a deployment that ships its Python logs (configure a handler for it). Unconfigured, as in the
 # code server that runs the sensor, it prints nothing: Python's last-resort handler would print each
 # alert a second time, bare, beside the console line of `context.log` (also the tick's log).
@@ -60,7 +62,7 @@ class Decision(NamedTuple):
 def new_orders_sensor(context: dg.SensorEvaluationContext, qtickets: QticketsResource) -> dg.SensorResult:
     """Asks the API (1-2 requests) for its newest order id and update time; runs sales while the
     newest successful load is behind it."""
-    with qtickets.client() as client:
+    with qtickets.probe_client() as client:
         marker = client.latest_order_marker()
     in_flight = bool(
         context.instance.get_run_ids(dg.RunsFilter(job_name=sales_job.name, statuses=IN_FLIGHT), limit=1)
@@ -150,8 +152,26 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     context.log.error(line)
     webhook = os.environ.get(ALERT_WEBHOOK_ENV)
     if webhook:
-        # Not the Qtickets API: the client for that stays read-only. This is the team's chat hook.
-        httpx.post(webhook, json={"text": line}, timeout=10.0).raise_for_status()
+        post_alert(webhook, line)
+
+
+def post_alert(webhook: str, line: str, tries: int = 3) -> None:
+    """POST the line to the team's chat hook (not the Qtickets API: that client stays read-only),
+    a few tries within the tick: Dagster moves past a failed run even when this sensor fails, so a
+    hook's passing 502 must not lose the alert. The hook's URL is a credential: never in an error."""
+    last = ""
+    for attempt in range(tries):
+        if attempt:
+            time.sleep(ALERT_RETRY_SECONDS * attempt)
+        try:
+            response = httpx.post(webhook, json={"text": line}, timeout=5.0)
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
+            continue
+        if response.is_success:
+            return
+        last = f"HTTP {response.status_code}"
+    raise RuntimeError(f"the alert was not delivered to {ALERT_WEBHOOK_ENV} in {tries} tries (last: {last})")
 
 
 def failure_causes(context: dg.RunFailureSensorContext) -> str:

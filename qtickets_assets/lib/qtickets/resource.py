@@ -29,7 +29,20 @@ class QticketsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         # token by name so no subclass or wrapper can bring it back into a repr.
         return [(k, v) for k, v in super().__repr_args__() if k != "token"]
 
-    def client(self) -> QticketsClient:
+    def probe_client(self) -> QticketsClient:
+        """A client for a sensor's 1-2 requests, on a budget that ends within a tick (Dagster
+        abandons an evaluation after 60 s; an abandoned one would go on retrying behind the next
+        ticks): 8 s a request, one retry, 4 s of waiting, at most ~20 s a request."""
+        return self.client(timeout=min(self.timeout_seconds, 8.0), max_retries=1, max_total_wait=4.0)
+
+    def client(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        max_total_wait: float | None = None,
+    ) -> QticketsClient:
+        """The configured client; a caller on a tighter budget may shorten its timeout and retries."""
         if not self.base_url or not self.base_url.strip():
             raise QticketsConfigError(
                 "QTICKETS_BASE_URL is not set: set it to the Qtickets API root "
@@ -42,7 +55,7 @@ class QticketsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             self.base_url,
             self.token,
             max_concurrency=self.max_concurrency,
-            timeout=self.timeout_seconds,
-            max_retries=self.max_retries,
-            max_total_wait=self.max_total_wait_seconds,
+            timeout=self.timeout_seconds if timeout is None else timeout,
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            max_total_wait=self.max_total_wait_seconds if max_total_wait is None else max_total_wait,
         )

@@ -99,7 +99,11 @@ class ApiTransport:
     ) -> None:
         if not base_url or not base_url.strip():
             raise QticketsConfigError("QTICKETS_BASE_URL is empty: set it to the API root")
-        if httpx.URL(base_url.strip()).scheme not in ("http", "https"):
+        try:
+            scheme = httpx.URL(base_url.strip()).scheme
+        except httpx.InvalidURL as exc:  # its message names the part, never the whole URL
+            raise QticketsConfigError(f"QTICKETS_BASE_URL is not a valid URL: {exc}") from None
+        if scheme not in ("http", "https"):
             raise QticketsConfigError(
                 f"QTICKETS_BASE_URL must start with http:// or https://, got {display_root(base_url)!r}"
             )
