@@ -41,14 +41,15 @@ def changed_order_pages(
     again is handed on again only if it changed in between (a refund while the run reads): both
     reads go to fact_sales, whose version (updated_at) keeps the later one.
     """
-    seen: dict[int, str] = {}  # each order's updated_at as last handed on
+    seen: dict[int, datetime] = {}  # each order's updated_at as last handed on (an instant: a page
+    # read the validated way writes it in UTC, one read natively as the API sent it)
     for pages in (
         client.iter_native_order_pages(where=[Where("id", ">", max_order_id)]),
         updated_order_pages(client, since),
     ):
         for page in pages:
-            fresh = [order for order in page if seen.get(order.id) != order.updated_at_text]
-            seen.update((order.id, order.updated_at_text) for order in fresh)
+            fresh = [order for order in page if seen.get(order.id) != order.updated_at]
+            seen.update((order.id, order.updated_at) for order in fresh)
             yield fresh
 
 

@@ -5,6 +5,8 @@ it was last read."""
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import msgspec
+
 from qtickets_assets.lib import orders
 from qtickets_assets.lib.orders import changed_order_pages
 from qtickets_assets.lib.qtickets.models import Order, parse_record
@@ -45,7 +47,9 @@ def test_an_order_that_joins_the_list_mid_crawl_is_read_by_a_second_crawl() -> N
 
 
 class ChangedBetweenCrawls:
-    """Orders 8 and 9 are new; the crawl of updated orders reads both again, 9 refunded since."""
+    """Orders 8 and 9 are new; the crawl of updated orders reads both again, 9 refunded since.
+    Order 8's time is written as the API sends it in one read, in UTC in the other (a page read
+    the validated way): the same instant."""
 
     def count_orders(self, where) -> int:
         return 2
@@ -54,7 +58,8 @@ class ChangedBetweenCrawls:
         if where[0].column == "id":
             return iter([[order(8), order(9)]])
         on_total(2)
-        return iter([[order(8), order(9, updated_at="2025-11-21T10:00:00+03:00")]])
+        as_sent = msgspec.structs.replace(order(8), updated_at_text="2025-11-20T14:05:11+03:00")
+        return iter([[as_sent, order(9, updated_at="2025-11-21T10:00:00+03:00")]])
 
 
 def test_an_order_read_again_is_handed_on_again_only_if_it_changed() -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,7 +52,24 @@ def test_where_goes_in_the_json_body_in_the_documented_shape() -> None:
         {"column": "updated_at", "operator": ">=", "value": "2025-11-27T10:00:00+03:00"},
         {"column": "deleted_at", "operator": "null"},
     ]
-    assert api.requests[0].url.query == b""  # nothing in the query string (ignored or 503 there)
+    # Only the page in the query string too: a `where` there was ignored or answered 503.
+    assert [r.url.query for r in api.requests] == [b"page=1"]
+
+
+def test_a_server_that_reads_only_the_urls_page_is_crawled_whole() -> None:
+    """A proxy that drops a GET's body, or a server that takes `page` from the query string
+    alone: every page is still read, and the `where` the server never saw is applied here."""
+    api = FakeApi(orders=ORDERS)
+
+    def body_lost(request: httpx.Request) -> httpx.Response | None:
+        return api._list("orders", {"page": int(request.url.params["page"])})
+
+    api.override = body_lost
+    with make_client(api) as client:
+        assert sum(len(page) for page in client.iter_order_pages()) == len(ORDERS)
+        assert [o.id for page in client.iter_order_pages([Where("id", ">", 100)]) for o in page] == list(
+            range(101, 124)
+        )
 
 
 def test_a_column_the_client_cannot_recheck_is_refused_before_any_request() -> None:

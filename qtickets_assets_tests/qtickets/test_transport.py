@@ -303,7 +303,7 @@ def test_requests_go_through_the_proxy_the_environment_names(
     """As an httpx.Client would: HTTP_PROXY (or HTTPS_PROXY for https) carries every request."""
     _proxies(monkeypatch, recording_server.root)
     assert _get("http://qtickets.invalid/api/rest/v1") == {"ok": True}
-    assert recording_server.lines == ["GET http://qtickets.invalid/api/rest/v1/orders HTTP/1.1"]
+    assert recording_server.lines == ["GET http://qtickets.invalid/api/rest/v1/orders?page=1 HTTP/1.1"]
 
 
 def test_no_proxy_sends_straight_to_the_api(
@@ -311,7 +311,7 @@ def test_no_proxy_sends_straight_to_the_api(
 ) -> None:
     _proxies(monkeypatch, "http://127.0.0.1:9", no_proxy="127.0.0.1")  # nothing listens on :9
     assert _get(recording_server.root + "/api/rest/v1") == {"ok": True}
-    assert recording_server.lines == ["GET /api/rest/v1/orders HTTP/1.1"]
+    assert recording_server.lines == ["GET /api/rest/v1/orders?page=1 HTTP/1.1"]
 
 
 def test_a_request_that_failed_once_says_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,6 +80,15 @@ def _url(root: str, path: str) -> httpx.URL:
     return httpx.URL(root + path.lstrip("/"))
 
 
+def _target(root: str, path: str, body: Mapping[str, Any] | None) -> httpx.URL:
+    """The URL of a GET of `path` with `body`. A page number goes in the query string too: the
+    docs put it in the body, `?page=1` was seen accepted, and a proxy may drop a GET's body; sent
+    in both places, a server that reads either one pages on."""
+    if body is not None and "page" in body:
+        path = f"{path}?page={int(body['page'])}"
+    return _url(root, path)
+
+
 def display_root(base_url: str) -> str:
     """The API root as it may appear in messages: no userinfo, no query."""
     url = httpx.URL(base_url)
@@ -149,13 +158,14 @@ class ApiTransport:
         `fast` may read a successful answer's bytes itself (None: it cannot, and the JSON is
         parsed and checked as usual)."""
         content = orjson.dumps(body) if body is not None else None
+        url = _target(self._base, path, body)
         attempts, protocol_failures, waited = 0, 0, 0.0
         while True:
             if self._closing.is_set():
                 raise QticketsClosed(f"GET {path} was not sent: the Qtickets client is closing")
             attempts += 1
             try:
-                return self._attempt(path, content, fast)
+                return self._attempt(url, path, content, fast)
             except Retryable as failure:
                 protocol_failures += failure.protocol
                 wait = failure.retry_after
@@ -192,10 +202,10 @@ class ApiTransport:
             return QticketsProtocolError(f"the Qtickets API sent an unreadable answer: {detail}")
         return QticketsUnavailable(f"the Qtickets API is unavailable: {detail}")
 
-    def _attempt(self, path: str, content: bytes | None, fast: FastDecoder | None = None) -> Any:
-        request = httpx.Request(
-            "GET", _url(self._base, path), headers=self._headers, content=content, extensions=self._timeout
-        )
+    def _attempt(
+        self, url: httpx.URL, path: str, content: bytes | None, fast: FastDecoder | None = None
+    ) -> Any:
+        request = httpx.Request("GET", url, headers=self._headers, content=content, extensions=self._timeout)
         with self._in_flight:
             try:
                 response = self._send(request)
