@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from qtickets_assets.lib.clickhouse.connection import open_client
-from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
+from qtickets_assets.lib.clickhouse.convert import conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager, column_schema_metadata
@@ -77,6 +77,27 @@ def test_mismatched_output_fails_the_run_and_writes_nothing(chdb_url: str) -> No
     # The frame was refused before the connection was opened: not even the schema exists yet.
     with open_client(chdb_url, DATABASE) as client:
         assert client.command(f"SELECT count() FROM system.tables WHERE database = '{DATABASE}'") == 0
+
+
+def test_a_time_datetime_cannot_hold_is_refused_not_clamped() -> None:
+    """ClickHouse stores a DateTime outside 1970..2106 as the nearest end, silently: a show typed
+    as 2207 would read 2106-02-07. Both ways into the mart refuse it, naming the value."""
+    schema = table_schema("fact_sales")
+    late = pd.Timestamp("2207-03-01 16:00", tz="UTC")
+    early = pd.Timestamp("1969-12-31 23:00", tz="UTC")
+    frame = sales_frame([{"basket_id": 1, "paid_at": late}, {"basket_id": 2, "created_at": early}])
+    with pytest.raises(SchemaMismatchError) as err:
+        frame_to_arrow(frame, schema)
+    assert "column created_at DateTime('UTC') holds 1969-12-31 23:00:00+00:00, outside" in str(err.value)
+    too_late = "column paid_at Nullable(DateTime('UTC')) holds 2207-03-01 16:00:00+00:00, outside"
+    assert too_late in str(err.value)
+    in_range = frame_to_arrow(sales_frame([{"basket_id": 3}]), schema)
+    pushed = in_range.set_column(
+        in_range.schema.get_field_index("paid_at"), "paid_at", pa.array([late], pa.timestamp("s", tz="UTC"))
+    )
+    with pytest.raises(SchemaMismatchError) as arrow_err:
+        conform_arrow(pushed, schema)
+    assert too_late in str(arrow_err.value)
 
 
 def test_unknown_write_mode_is_refused(chdb_url: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, arrow_type, to_arrow_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
@@ -111,6 +112,21 @@ def _from_values(values: Sequence[Any], target: pa.DataType) -> AnyArray:
         raise _ColumnProblem(f"does not fit {target}: {exc}") from None
 
 
+# ClickHouse's DateTime holds the seconds of 1970-01-01..2106-02-07 06:28:15 UTC and silently clamps
+# anything else (a show in 2207, an organiser's typo, would be stored as 2106): refused instead.
+DATETIME_SECONDS = (0, 2**32 - 1)
+
+
+def _check_datetime_range(array: AnyArray) -> None:
+    extremes = pc.min_max(array.cast(pa.timestamp("s", tz="UTC")).cast(pa.int64()))
+    low, high = extremes["min"].as_py(), extremes["max"].as_py()
+    first, last = DATETIME_SECONDS
+    outside = sorted({t for t in (low, high) if t is not None and not first <= t <= last})
+    if outside:
+        shown = ", ".join(str(pd.Timestamp(t, unit="s", tz="UTC")) for t in outside)
+        raise _ColumnProblem(f"holds {shown}, outside ClickHouse DateTime's 1970-01-01..2106-02-07 (UTC)")
+
+
 def _conform(schema: TableSchema, names: Sequence[str], convert: Callable[[str, str], AnyArray]) -> pa.Table:
     """Convert each DDL column with `convert(name, clickhouse_type)`; every problem reported at once."""
     problems: list[str] = []
@@ -125,6 +141,8 @@ def _conform(schema: TableSchema, names: Sequence[str], convert: Callable[[str, 
             array = convert(column.name, column.type)
             if not arrow_type(column.type)[1] and array.null_count:
                 raise _ColumnProblem(f"has {array.null_count} NULL value(s) but is not Nullable")
+            if pa.types.is_timestamp(array.type):
+                _check_datetime_range(array)
             arrays.append(array)
         except _ColumnProblem as problem:
             problems.append(f"column {column.name} {column.type} {problem}")
