@@ -136,3 +136,13 @@ def test_a_seat_with_more_free_places_than_places_names_the_show_and_seat() -> N
     seats = [parse_record(Seat, raw_seat("full_A-1;1", "A-1;1", max_q=1, free_q=3))]
     with pytest.raises(QticketsPayloadError, match=r"show 42: seat A-1;1 has 3 free of 1"):
         show_inventory(seats, 42)
+
+
+def test_a_disabled_seats_figures_do_not_fail_the_show() -> None:
+    """Disabled seats are not counted; odd figures on one (its max_quantity can be "" in the hall's
+    scheme) must not fail the whole snapshot."""
+    seats = [
+        parse_record(Seat, raw_seat("full_A-1;1", "A-1;1", max_q=1, free_q=3, disabled=True)),
+        parse_record(Seat, raw_seat("full_A-1;2", "A-1;2", max_q=1, free_q=1)),
+    ]
+    assert show_inventory(seats, 42) == (1, 1)

@@ -45,12 +45,13 @@ def show_inventory(seats: Sequence[CountedSeat], show_id: int | None = None) -> 
         raise QticketsPayloadError(f"show {show_id}: the seat list is empty; inventory unknown, not zero")
     by_root: dict[str, CountedSeat] = {}
     for seat in seats:
+        if seat.disabled:  # not counted, so its figures cannot make the count wrong
+            continue
         if not 0 <= seat.free_quantity <= seat.max_quantity:
             raise QticketsPayloadError(
                 f"show {show_id}: seat {seat.root_id} has {seat.free_quantity} free of {seat.max_quantity}"
             )
-        if not seat.disabled:
-            by_root.setdefault(seat.root_id, seat)
+        by_root.setdefault(seat.root_id, seat)
     return ShowInventory(
         tickets_total=sum(s.max_quantity for s in by_root.values()),
         tickets_left=sum(s.free_quantity for s in by_root.values()),
