@@ -225,6 +225,15 @@ def test_contract_env_vars_reach_the_code_location(compose: dict[str, Any]) -> N
     assert env["CLICKHOUSE_URL"].endswith("@clickhouse:8123")
 
 
+def test_every_qtickets_variable_of_the_readme_reaches_the_code_location(compose: dict[str, Any]) -> None:
+    """Sensors and assets run in the code service: a variable the README's configuration table
+    lists but the compose file does not pass (the alert hook once) would silently do nothing."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(QTICKETS_[A-Z_]+)` \|", readme, flags=re.MULTILINE))
+    assert "QTICKETS_ALERT_WEBHOOK_URL" in listed
+    assert sorted(listed - set(services(compose)["code"]["environment"])) == []
+
+
 def test_every_compose_variable_is_in_env_example() -> None:
     example = dict(
         line.split("=", 1)
