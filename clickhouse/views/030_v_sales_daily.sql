@@ -16,11 +16,11 @@ CREATE OR REPLACE VIEW {database}.v_sales_daily
     date_local        Date COMMENT 'Calendar day in the event''s own time zone',
     days_before_show  Nullable(Int32) COMMENT 'The show''s local start date - date_local (negative after the show), from its current start; NULL when the show start is unknown',
     tickets_paid      UInt64 COMMENT 'Places (sum of quantity) of tickets paid that day and still paid now',
-    revenue_paid      Decimal(38, 2) COMMENT 'Their price after discount, rubles',
+    revenue_paid      Decimal(12, 2) COMMENT 'Their price after discount, rubles',
     tickets_refunded  UInt64 COMMENT 'Places of tickets refunded that day',
-    amount_refunded   Decimal(38, 2) COMMENT 'Money paid back that day, rubles (refunded_amount)',
+    amount_refunded   Decimal(12, 2) COMMENT 'Money paid back that day, rubles (refunded_amount)',
     tickets_cancelled UInt64 COMMENT 'Places of paid tickets cancelled that day without a refund (their order or the ticket deleted)',
-    amount_cancelled  Decimal(38, 2) COMMENT 'Their price after discount, rubles: paid, not refunded, no longer counted as sold'
+    amount_cancelled  Decimal(12, 2) COMMENT 'Their price after discount, rubles: paid, not refunded, no longer counted as sold'
 )
 AS
 WITH activity AS
@@ -59,10 +59,10 @@ SELECT
     date_local,
     CAST(dateDiff('day', date_local, any(show_date_local)) AS Nullable(Int32)) AS days_before_show,
     sum(paid) AS tickets_paid,
-    sum(revenue) AS revenue_paid,
+    CAST(sum(revenue) AS Decimal(12, 2)) AS revenue_paid,
     sum(refunded) AS tickets_refunded,
-    sum(amount) AS amount_refunded,
+    CAST(sum(amount) AS Decimal(12, 2)) AS amount_refunded,
     sum(cancelled) AS tickets_cancelled,
-    sum(amount_lost) AS amount_cancelled
+    CAST(sum(amount_lost) AS Decimal(12, 2)) AS amount_cancelled
 FROM activity
 GROUP BY event_id, show_id, date_local;

@@ -14,7 +14,7 @@ CREATE OR REPLACE VIEW {database}.v_sales_by_source
     payment_type LowCardinality(String) COMMENT 'How the orders were paid; '''' when none',
     site_host    LowCardinality(String) COMMENT 'Site the orders were placed on; '''' for the backend or box office',
     tickets_paid UInt64 COMMENT 'Places of the tickets paid that day and still paid now',
-    revenue_paid Decimal(38, 2) COMMENT 'Their price after discount, rubles'
+    revenue_paid Decimal(12, 2) COMMENT 'Their price after discount, rubles'
 )
 AS
 SELECT
@@ -29,7 +29,7 @@ SELECT
     payment_type,
     site_host,
     sum(quantity) AS tickets_paid,
-    sum(price) AS revenue_paid
+    CAST(sum(price) AS Decimal(12, 2)) AS revenue_paid
 FROM {database}.v_sales
 WHERE status = 'paid'
 GROUP BY event_id, date_local, utm_source, utm_medium, utm_campaign, promo_code, payment_type, site_host;

@@ -44,3 +44,14 @@ def test_the_ui_column_descriptions_are_the_ddl_comments() -> None:
     assert shown, "no asset publishes a column schema"
     assert {table for table, _ in shown} == {table for table, _ in expected} - BOOKKEEPING
     assert shown == {key: comment for key, comment in expected.items() if key[0] not in BOOKKEEPING}
+
+
+def test_money_is_decimal_12_2_in_every_table_and_view(client: Client) -> None:
+    """The contract: "Money is Decimal(12, 2)", views' sums included (ClickHouse's sum of a
+    Decimal(12, 2) is a Decimal(38, 2) unless cast back)."""
+    decimals = client.query(
+        "SELECT table, name, type FROM system.columns WHERE database = {db:String} AND type LIKE '%Decimal%'",
+        parameters={"db": DATABASE},
+    ).result_rows
+    assert len(decimals) > 10
+    assert [row for row in decimals if row[2] not in ("Decimal(12, 2)", "Nullable(Decimal(12, 2))")] == []
