@@ -5,6 +5,8 @@ directory, corrupts it the way its check guards against and runs the checks thro
 the project's own resources (configured from the environment, as a deployment is).
 """
 
+from types import SimpleNamespace
+
 import dagster as dg
 
 from qtickets_assets.definitions import defs
@@ -167,6 +169,19 @@ def test_more_seats_left_than_seats_fails_ticket_counts_present(mart):
     evaluation = evaluations["fact_inventory_latest", "ticket_counts_present"]
     assert meta(evaluation, "rows_with_left_above_total") == 1
     assert meta(evaluation, "rows") == meta(evaluation, "live_shows")
+
+
+def test_sold_that_is_not_total_minus_left_fails_ticket_counts_present(mart):
+    """tickets_sold is what the sell-through share reads: it must be total - left."""
+    mart.sql(
+        "ALTER TABLE {db}.fact_inventory_latest UPDATE tickets_sold = tickets_total "
+        "WHERE show_id = (SELECT min(show_id) FROM {db}.fact_inventory_latest WHERE tickets_left > 0)"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("fact_inventory_latest", "ticket_counts_present")}
+    evaluation = evaluations["fact_inventory_latest", "ticket_counts_present"]
+    assert meta(evaluation, "rows_with_sold_not_total_minus_left") == 1
+    assert meta(evaluation, "rows_with_left_above_total") == 0
 
 
 def test_missing_live_show_fails_ticket_counts_present(mart):
@@ -374,3 +389,32 @@ def test_a_failing_blocking_check_of_a_view_holds_back_the_views_that_read_it(ma
     [failure] = [event for event in result.all_events if event.is_step_failure]
     assert failure.step_key == "views"
     assert "v_sales: no_duplicate_keys" in failure.step_failure_data.error.message
+
+
+class Loads:
+    """fact_sales' materializations as `fetch_materializations` pages them, newest first: `loads`
+    incremental ones, then, when `rebuild`, a nightly full one that measured its drift."""
+
+    def __init__(self, loads: int, rebuild: bool) -> None:
+        plain = dg.AssetMaterialization("fact_sales", metadata={"write_mode": "upsert"})
+        nightly = dg.AssetMaterialization("fact_sales", metadata={quality.DRIFT_TICKETS: 4})
+        self.records = [SimpleNamespace(asset_materialization=plain, run_id="r", timestamp=0.0)] * loads
+        if rebuild:
+            self.records.append(SimpleNamespace(asset_materialization=nightly, run_id="n", timestamp=0.0))
+
+    def fetch_materializations(self, key, limit, cursor):
+        start = cursor or 0
+        page = self.records[start : start + limit]
+        return SimpleNamespace(records=page, cursor=start + limit, has_more=start + limit < len(self.records))
+
+
+def test_the_drift_warning_stays_until_a_rebuild_and_an_overdue_rebuild_warns(monkeypatch):
+    monkeypatch.setattr(quality, "DRIFT_LOOKBACK", 250)
+    found = quality.no_reconcile_drift(Loads(240, rebuild=True))  # type: ignore[arg-type]
+    assert (found.passed, found.metadata[quality.DRIFT_TICKETS]) == (False, 4)
+    overdue = quality.no_reconcile_drift(Loads(250, rebuild=True))  # type: ignore[arg-type]
+    assert overdue.passed is False
+    assert overdue.metadata["measured"] == "overdue: no full rebuild of fact_sales among its last 250 loads"
+    young = quality.no_reconcile_drift(Loads(30, rebuild=False))  # type: ignore[arg-type]
+    assert young.passed is True
+    assert young.metadata["measured"] == "not yet: no full rebuild of fact_sales so far"

@@ -51,13 +51,20 @@ def event_ids_known(client: Client, database: str, table: str) -> Outcome:
 
 
 def ticket_counts_present(client: Client, database: str) -> Outcome:
-    """Every live show has a row, no other show has one, and no show has more seats left than seats.
+    """Every live show has a row, no other show has one, and each row's counts agree: no more seats
+    left than seats, and sold = total - left (what the sell-through share reads).
 
     Equal counts are not enough: a row for a deleted show would hide a live show's missing row.
     """
     live_shows = mart.count_where(client, database, "dim_shows", "is_deleted = 0")
     rows = mart.count_where(client, database, "fact_inventory_latest", "1")
     overfull = mart.count_where(client, database, "fact_inventory_latest", "tickets_left > tickets_total")
+    unbalanced = mart.count_where(
+        client,
+        database,
+        "fact_inventory_latest",
+        "toInt64(tickets_sold) != toInt64(tickets_total) - tickets_left",
+    )
     missing = mart.unmatched_show_ids(
         client, database, "dim_shows", "is_deleted = 0", "fact_inventory_latest", "1"
     )
@@ -65,11 +72,12 @@ def ticket_counts_present(client: Client, database: str) -> Outcome:
         client, database, "fact_inventory_latest", "1", "dim_shows", "is_deleted = 0"
     )
     return Outcome(
-        rows == live_shows and overfull == 0 and not missing and not stray,
+        rows == live_shows and overfull == 0 and unbalanced == 0 and not missing and not stray,
         {
             "live_shows": live_shows,
             "rows": rows,
             "rows_with_left_above_total": overfull,
+            "rows_with_sold_not_total_minus_left": unbalanced,
             "live_shows_without_row_sample": str(missing),
             "rows_of_no_live_show_sample": str(stray),
         },
