@@ -108,14 +108,19 @@ def test_duplicate_row_fails_no_duplicate_keys(mart):
     assert meta(counts, "rows") == meta(counts, "live_shows") + 1
 
 
+def redefine_view(mart, file: str, before: str, after: str) -> None:
+    """A view of the mart redefined with `before` replaced by `after` in its SQL (a wrong edit)."""
+    view = (VIEWS_DIR / file).read_text()
+    assert view.count(before) == 1, before
+    [broken] = render(view.replace(before, after), DATABASE)
+    with open_client(mart.url, DATABASE) as client:
+        client.command(broken)
+
+
 def test_a_view_that_shows_unmerged_versions_fails_no_duplicate_keys(mart):
     """The dashboard reads dim_events with FINAL; redefined without it, a second version of an event
     (a late or repeated load) shows up as a second row, which is what the check is there for."""
-    view = (VIEWS_DIR / "010_v_sales_dashboard.sql").read_text()
-    assert "dim_events FINAL" in view
-    [broken] = render(view.replace("dim_events FINAL", "dim_events"), DATABASE)
-    with open_client(mart.url, DATABASE) as client:
-        client.command(broken)
+    redefine_view(mart, "010_v_sales_dashboard.sql", "dim_events FINAL", "dim_events")
     event_id = mart.value(
         "SELECT event_id FROM {db}.dim_events WHERE is_deleted = 0 ORDER BY event_id LIMIT 1"
     )
@@ -128,6 +133,40 @@ def test_a_view_that_shows_unmerged_versions_fails_no_duplicate_keys(mart):
     evaluation = evaluations["v_sales_dashboard", "no_duplicate_keys"]
     assert meta(evaluation, "duplicate_keys") == 1
     assert f"({event_id}, 2)" in meta(evaluation, "duplicates_sample")
+
+
+def test_a_dashboard_whose_seats_are_not_the_inventorys_fails_seats_equal_inventory(mart):
+    redefine_view(
+        mart,
+        "010_v_sales_dashboard.sql",
+        "i.tickets_left AS tickets_left",
+        "i.tickets_left * 2 AS tickets_left",
+    )
+    with_seats_left = mart.value(
+        "SELECT countDistinct(event_id) FROM {db}.fact_inventory_latest WHERE tickets_left > 0"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("v_sales_dashboard", "seats_equal_inventory")}
+    evaluation = evaluations["v_sales_dashboard", "seats_equal_inventory"]
+    assert meta(evaluation, "events_off") == with_seats_left > 0
+
+
+def test_sources_that_count_refunds_as_sales_fail_source_sums_equal_daily(mart):
+    """The old loader's mistake, in the sources view alone: the daily view and dashboard still agree."""
+    redefine_view(
+        mart, "060_v_sales_by_source.sql", "WHERE status = 'paid'", "WHERE status IN ('paid', 'refunded')"
+    )
+    refunded_days = mart.value(
+        "SELECT countDistinct(event_id, assumeNotNull(paid_date_local)) FROM {db}.v_sales "
+        "WHERE status = 'refunded'"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("v_sales_by_source", "source_sums_equal_daily")}
+    assert (
+        meta(evaluations["v_sales_by_source", "source_sums_equal_daily"], "event_days_off")
+        == refunded_days
+        > 0
+    )
 
 
 # A copy of one row under a fresh key, with an event_id that dim_events does not know.

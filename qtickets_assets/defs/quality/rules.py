@@ -94,16 +94,39 @@ def status_allowed(client: Client, database: str) -> Outcome:
 
 
 def daily_sums_equal_dashboard(client: Client, database: str) -> Outcome:
-    off = mart.daily_sums_off(client, database)
+    return _agreeing(
+        mart.daily_sums_off(client, database),
+        "events",
+        mart.count_where(client, database, "v_sales_dashboard", "1"),
+        "event, dashboard tickets, daily tickets, dashboard revenue, daily revenue",
+    )
+
+
+def source_sums_equal_daily(client: Client, database: str) -> Outcome:
+    return _agreeing(
+        mart.source_sums_off(client, database),
+        "event_days",
+        mart.count_where(client, database, "v_sales_by_source", "1"),
+        "event, day, sources' tickets, daily tickets, sources' revenue, daily revenue",
+        counted="rows_checked",
+    )
+
+
+def dashboard_seats_equal_inventory(client: Client, database: str) -> Outcome:
+    return _agreeing(
+        mart.dashboard_seats_off(client, database),
+        "events",
+        mart.count_where(client, database, "v_sales_dashboard", "1"),
+        "event, dashboard total, inventory total, dashboard left, inventory left",
+    )
+
+
+def _agreeing(off: list[tuple[Any, ...]], unit: str, count: int, sample: str, counted: str = "") -> Outcome:
+    """Two ways to the same figures agree: how many `unit`s disagree, of how many (`counted`,
+    "<unit>_checked" by default), and a sample of them."""
     return Outcome(
         not off,
-        {
-            "events_off": len(off),
-            "events_checked": mart.count_where(client, database, "v_sales_dashboard", "1"),
-            "sample (event, dashboard tickets, daily tickets, dashboard revenue, daily revenue)": str(
-                off[:5]
-            ),
-        },
+        {f"{unit}_off": len(off), counted or f"{unit}_checked": count, f"sample ({sample})": str(off[:5])},
     )
 
 

@@ -249,6 +249,42 @@ def daily_sums_off(client: Client, database: str) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in client.query(query).result_rows]
 
 
+def source_sums_off(client: Client, database: str) -> list[tuple[Any, ...]]:
+    """(event, local day) pairs whose paid tickets or revenue in v_sales_by_source differ from
+    v_sales_daily's: (event_id, date_local, sources' tickets, daily tickets, sources' revenue,
+    daily revenue). Both views read v_sales' paid tickets by payment day, each its own way."""
+    per_day = (
+        "SELECT event_id, date_local, sum(tickets_paid) AS tickets, sum(revenue_paid) AS revenue "
+        "FROM {view} GROUP BY event_id, date_local"
+    )
+    query = f"""
+        SELECT if(s.event_id = 0, d.event_id, s.event_id), if(s.event_id = 0, d.date_local, s.date_local),
+               s.tickets, d.tickets, s.revenue, d.revenue
+        FROM ({per_day.format(view=qualified(database, "v_sales_by_source"))}) AS s
+        FULL OUTER JOIN ({per_day.format(view=qualified(database, "v_sales_daily"))}) AS d
+            ON s.event_id = d.event_id AND s.date_local = d.date_local
+        WHERE s.tickets != d.tickets OR s.revenue != d.revenue
+        ORDER BY 1, 2"""
+    return [tuple(row) for row in client.query(query).result_rows]
+
+
+def dashboard_seats_off(client: Client, database: str) -> list[tuple[Any, ...]]:
+    """Dashboard events whose seats differ from the sums of fact_inventory_latest over their shows:
+    (event_id, dashboard total, inventory total, dashboard left, inventory left)."""
+    query = f"""
+        SELECT d.event_id, d.tickets_total, i.total, d.tickets_left, i.left
+        FROM {qualified(database, "v_sales_dashboard")} AS d
+        LEFT JOIN
+        (
+            SELECT event_id, sum(tickets_total) AS total, sum(tickets_left) AS left
+            FROM {qualified(database, "fact_inventory_latest")}
+            GROUP BY event_id
+        ) AS i ON d.event_id = i.event_id
+        WHERE d.tickets_total != i.total OR d.tickets_left != i.left
+        ORDER BY d.event_id"""
+    return [tuple(row) for row in client.query(query).result_rows]
+
+
 def unknown_references(client: Client, database: str) -> tuple[int, int]:
     """Tickets naming a promo code dim_promo_codes lacks, and a discount dim_discounts lacks."""
     query = f"""
