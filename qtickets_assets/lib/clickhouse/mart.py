@@ -235,16 +235,22 @@ def view_rows(
 def daily_sums_off(client: Client, database: str) -> list[tuple[Any, ...]]:
     """Dashboard events whose paid tickets or revenue differ from the sum of their days in
     v_sales_daily: (event_id, dashboard tickets, daily tickets, dashboard revenue, daily revenue)."""
+    sums = {"tickets_sold_total": "sum(tickets_paid)", "revenue_total": "sum(revenue_paid)"}
+    return _dashboard_off(client, database, "v_sales_daily", sums)
+
+
+def _dashboard_off(client: Client, database: str, source: str, sums: dict[str, str]) -> list[tuple[Any, ...]]:
+    """Dashboard events where a column of `sums` differs from its sum over the event's rows of
+    `source` (0 when it has none): (event_id, then each column's dashboard value and sum)."""
+    summed = ", ".join(f"{expression} AS {column}" for column, expression in sums.items())
+    shown = ", ".join(f"d.{column}, s.{column}" for column in sums)
+    differs = " OR ".join(f"d.{column} != s.{column}" for column in sums)
     query = f"""
-        SELECT d.event_id, d.tickets_sold_total, s.tickets, d.revenue_total, s.revenue
+        SELECT d.event_id, {shown}
         FROM {qualified(database, "v_sales_dashboard")} AS d
-        LEFT JOIN
-        (
-            SELECT event_id, sum(tickets_paid) AS tickets, sum(revenue_paid) AS revenue
-            FROM {qualified(database, "v_sales_daily")}
-            GROUP BY event_id
-        ) AS s ON d.event_id = s.event_id
-        WHERE d.tickets_sold_total != s.tickets OR d.revenue_total != s.revenue
+        LEFT JOIN (SELECT event_id, {summed} FROM {qualified(database, source)} GROUP BY event_id) AS s
+            ON d.event_id = s.event_id
+        WHERE {differs}
         ORDER BY d.event_id"""
     return [tuple(row) for row in client.query(query).result_rows]
 
@@ -271,18 +277,8 @@ def source_sums_off(client: Client, database: str) -> list[tuple[Any, ...]]:
 def dashboard_seats_off(client: Client, database: str) -> list[tuple[Any, ...]]:
     """Dashboard events whose seats differ from the sums of fact_inventory_latest over their shows:
     (event_id, dashboard total, inventory total, dashboard left, inventory left)."""
-    query = f"""
-        SELECT d.event_id, d.tickets_total, i.total, d.tickets_left, i.left
-        FROM {qualified(database, "v_sales_dashboard")} AS d
-        LEFT JOIN
-        (
-            SELECT event_id, sum(tickets_total) AS total, sum(tickets_left) AS left
-            FROM {qualified(database, "fact_inventory_latest")}
-            GROUP BY event_id
-        ) AS i ON d.event_id = i.event_id
-        WHERE d.tickets_total != i.total OR d.tickets_left != i.left
-        ORDER BY d.event_id"""
-    return [tuple(row) for row in client.query(query).result_rows]
+    sums = {"tickets_total": "sum(tickets_total)", "tickets_left": "sum(tickets_left)"}
+    return _dashboard_off(client, database, "fact_inventory_latest", sums)
 
 
 def unknown_references(client: Client, database: str) -> tuple[int, int]:
