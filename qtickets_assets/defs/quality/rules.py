@@ -94,39 +94,34 @@ def status_allowed(client: Client, database: str) -> Outcome:
 
 
 def daily_sums_equal_dashboard(client: Client, database: str) -> Outcome:
-    return _agreeing(
-        mart.daily_sums_off(client, database),
-        "events",
-        mart.count_where(client, database, "v_sales_dashboard", "1"),
-        "event, dashboard tickets, daily tickets, dashboard revenue, daily revenue",
-    )
-
-
-def source_sums_equal_daily(client: Client, database: str) -> Outcome:
-    return _agreeing(
-        mart.source_sums_off(client, database),
-        "event_days",
-        mart.count_where(client, database, "v_sales_by_source", "1"),
-        "event, day, sources' tickets, daily tickets, sources' revenue, daily revenue",
-        counted="rows_checked",
+    off = mart.daily_sums_off(client, database)
+    return _dashboard_agrees(
+        client, database, off, "dashboard tickets, daily tickets, dashboard revenue, daily revenue"
     )
 
 
 def dashboard_seats_equal_inventory(client: Client, database: str) -> Outcome:
-    return _agreeing(
-        mart.dashboard_seats_off(client, database),
-        "events",
-        mart.count_where(client, database, "v_sales_dashboard", "1"),
-        "event, dashboard total, inventory total, dashboard left, inventory left",
+    off = mart.dashboard_seats_off(client, database)
+    return _dashboard_agrees(
+        client, database, off, "dashboard total, inventory total, dashboard left, inventory left"
     )
 
 
-def _agreeing(off: list[tuple[Any, ...]], unit: str, count: int, sample: str, counted: str = "") -> Outcome:
-    """Two ways to the same figures agree: how many `unit`s disagree, of how many (`counted`,
-    "<unit>_checked" by default), and a sample of them."""
+def source_sums_equal_daily(client: Client, database: str) -> Outcome:
+    off = mart.source_sums_off(client, database)
+    sample = "event, day, sources' tickets, daily tickets, sources' revenue, daily revenue"
+    checked = mart.count_where(client, database, "v_sales_by_source", "1")
+    return Outcome(
+        not off, {"event_days_off": len(off), "rows_checked": checked, f"sample ({sample})": str(off[:5])}
+    )
+
+
+def _dashboard_agrees(client: Client, database: str, off: list[tuple[Any, ...]], figures: str) -> Outcome:
+    """The dashboard's events whose figures disagree with another view's or table's, of how many."""
+    checked = mart.count_where(client, database, "v_sales_dashboard", "1")
     return Outcome(
         not off,
-        {f"{unit}_off": len(off), counted or f"{unit}_checked": count, f"sample ({sample})": str(off[:5])},
+        {"events_off": len(off), "events_checked": checked, f"sample (event, {figures})": str(off[:5])},
     )
 
 
