@@ -6,7 +6,7 @@ turns into Arrow with the DDL's types; `fact_sales`, the large one, is built as 
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -15,6 +15,8 @@ from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.qtickets.models import Discount, Event, PromoCode
 from qtickets_assets.lib.qtickets.rules import ShowInventory, event_dates
 from qtickets_assets.lib.tickets import DEFAULT_TIMEZONE
+
+NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # an event the API gives no time at all
 
 
 def events_frame(events: Iterable[Event]) -> pd.DataFrame:
@@ -35,7 +37,8 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
                 "ends_at": ends_at,
                 "is_active": int(event.is_active),
                 "is_deleted": int(event.deleted_at is not None),
-                "updated_at": event.updated_at,
+                # dim_events' version: the creation time when the API sends no update time.
+                "updated_at": event.updated_at or event.created_at or NO_TIME,
             }
         )
     return _frame(rows, "dim_events")

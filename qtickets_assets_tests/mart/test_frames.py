@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import pyarrow as pa
 
 from qtickets_assets.lib import frames, tickets
@@ -39,3 +40,13 @@ def test_an_event_without_a_venue_is_stored_with_empty_venue_text() -> None:
     del raw["place_address"]
     row = frames.events_frame([parse_record(Event, raw)]).iloc[0]
     assert (row["venue_name"], row["venue_address"]) == ("", "")
+
+
+def test_an_event_without_an_update_time_is_stored_with_its_creation_time() -> None:
+    """The docs give an event's times as "ISO string / null": a null updated_at must not fail the
+    events crawl; dim_events keeps the creation time as its version."""
+    raw = raw_event(1, created_at="2025-10-20T12:00:00+03:00", updated_at=None)
+    row = frames.events_frame([parse_record(Event, raw)]).iloc[0]
+    assert row["updated_at"] == pd.Timestamp("2025-10-20 09:00", tz="UTC")
+    neither = frames.events_frame([parse_record(Event, {**raw, "created_at": None})]).iloc[0]
+    assert neither["updated_at"] == pd.Timestamp("1970-01-01", tz="UTC")

@@ -74,8 +74,8 @@ def test_a_mistyped_basket_field_names_order_id_and_path() -> None:
 
 def test_a_missing_required_field_is_named() -> None:
     raw = raw_event(24089)
-    del raw["updated_at"]
-    with pytest.raises(QticketsPayloadError, match=r"^Event 24089: field updated_at: Field required$"):
+    del raw["is_active"]
+    with pytest.raises(QticketsPayloadError, match=r"^Event 24089: field is_active: Field required$"):
         parse_record(Event, raw)
 
 

@@ -163,7 +163,9 @@ class Event(Record):
         default_factory=list
     )
     created_at: OptionalUtcDatetime = None
-    updated_at: UtcDatetime
+    # The docs give the three as "ISO string / null": a null update time must not fail the crawl
+    # (frames.events_frame stores the creation time in its place).
+    updated_at: OptionalUtcDatetime = None
     deleted_at: OptionalUtcDatetime = None
 
 
