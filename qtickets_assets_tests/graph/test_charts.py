@@ -10,9 +10,10 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
@@ -142,6 +143,30 @@ def test_the_attendance_chart_plots_the_live_shows_of_the_periods_local_days(cli
     assert list(plotted["tickets_scanned"]) == list(recent["tickets_scanned"])
     deleted = view[(view["is_deleted"] == 1) & (view["local_day"] >= period.first)]
     assert len(deleted) > 0, "the sandbox deletes shows with paid tickets: the filter is tested"
+
+
+def test_the_attendance_window_starts_at_the_periods_first_local_midnight(client, period):
+    """A show at 23:59 on the day before the period, on its city's clock, is not drawn; one at
+    00:00 on its first day is (the 720 hours before now drew the first too)."""
+    show_id, zone = client.query(
+        f"SELECT a.show_id, if(e.city_timezone = '', 'Europe/Moscow', e.city_timezone) "
+        f"FROM {DATABASE}.v_show_attendance AS a INNER JOIN {DATABASE}.dim_events AS e FINAL "
+        f"ON a.event_id = e.event_id WHERE a.is_deleted = 0 AND a.tickets_paid > 0 "
+        f"AND a.show_starts_at < now() ORDER BY a.show_id LIMIT 1"
+    ).result_rows[0]
+
+    def drawn_when_starting(day: date, clock: time) -> bool:
+        start = int(datetime.combine(day, clock, ZoneInfo(zone)).timestamp())
+        client.command(
+            f"ALTER TABLE {DATABASE}.dim_shows UPDATE starts_at = toDateTime({start}, 'UTC') "
+            f"WHERE show_id = {show_id} SETTINGS mutations_sync = 2"
+        )
+        return show_id in set(
+            chart_data.recent_attendance(client, DATABASE, period.first, period.last)["show_id"]
+        )
+
+    assert not drawn_when_starting(period.first - timedelta(days=1), time(23, 59))
+    assert drawn_when_starting(period.first, time(0, 0))
 
 
 def test_a_bars_rubles_round_half_a_ruble_up() -> None:
