@@ -41,8 +41,9 @@ def changed_order_pages(
     again is handed on again only if it changed in between (a refund while the run reads): both
     reads go to fact_sales, whose version (updated_at) keeps the later one.
     """
-    seen: dict[int, datetime] = {}  # each order's updated_at as last handed on (an instant: a page
-    # read the validated way writes it in UTC, one read natively as the API sent it)
+    # Each order's updated_at as last handed on, as an instant: a page read the validated way
+    # writes its text in UTC, one read natively as the API sent it.
+    seen: dict[int, datetime] = {}
     for pages in (
         client.iter_native_order_pages(where=[Where("id", ">", max_order_id)]),
         updated_order_pages(client, since),

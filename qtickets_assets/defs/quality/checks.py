@@ -127,28 +127,25 @@ def no_reconcile_drift(instance: dg.DagsterInstance) -> Outcome:
 NEWEST_SNAPSHOT = {"inventory_raw": " of the newest snapshot"}
 
 
+def table_rules(table: str, key: Sequence[str] | None) -> list[Rule]:
+    """The checks every table and view has: its schema, and its key unless it is grouped by it."""
+    schema = Rule(
+        "schema_matches_ddl",
+        "Columns and types equal the DDL.",
+        sql=partial(rules.schema_matches_ddl, table=table),
+    )
+    if key is None:
+        return [schema]
+    unique = Rule(
+        "no_duplicate_keys",
+        f"No two rows{NEWEST_SNAPSHOT.get(table, '')} share ({', '.join(key)}).",
+        sql=partial(rules.no_duplicate_keys, table=table, key=key),
+    )
+    return [schema, unique]
+
+
 def rules_by_asset() -> dict[str, list[Rule]]:
-    by_asset = {
-        table: [
-            Rule(
-                "schema_matches_ddl",
-                "Columns and types equal the DDL.",
-                sql=partial(rules.schema_matches_ddl, table=table),
-            ),
-        ]
-        + (
-            []
-            if key is None
-            else [
-                Rule(
-                    "no_duplicate_keys",
-                    f"No two rows{NEWEST_SNAPSHOT.get(table, '')} share ({', '.join(key)}).",
-                    sql=partial(rules.no_duplicate_keys, table=table, key=key),
-                )
-            ]
-        )
-        for table, key in UNIQUE_KEYS.items()
-    }
+    by_asset = {table: table_rules(table, key) for table, key in UNIQUE_KEYS.items()}
     for table in EVENT_FACTS:
         # The 10-minute sales run does not re-read the events (heavy pages), so an order for an
         # event created since the last events load is expected: a warning until it is loaded.

@@ -118,7 +118,8 @@ DATETIME_SECONDS = (0, 2**32 - 1)
 
 
 def _check_datetime_range(array: AnyArray) -> None:
-    extremes = pc.min_max(array.cast(pa.timestamp("s", tz="UTC")).cast(pa.int64()))
+    """`array` (already its DDL column's timestamp("s", "UTC")) within DATETIME_SECONDS."""
+    extremes = pc.min_max(array.cast(pa.int64()))
     low, high = extremes["min"].as_py(), extremes["max"].as_py()
     first, last = DATETIME_SECONDS
     outside = sorted({t for t in (low, high) if t is not None and not first <= t <= last})

@@ -116,9 +116,10 @@ class ApiTransport:
             raise QticketsConfigError(
                 f"QTICKETS_BASE_URL must start with http:// or https://, got {display_root(base_url)!r}"
             )
-        if not token or not token.strip():
+        token = token.strip() if token else ""
+        if not token:
             raise QticketsConfigError("QTICKETS_TOKEN is empty: set it to the organiser's API token")
-        if not (token.strip().isascii() and token.strip().isprintable()):
+        if not (token.isascii() and token.isprintable()):
             # Left to httpx, a UnicodeEncodeError or a request "failed" as a network error.
             raise QticketsConfigError(
                 "QTICKETS_TOKEN holds a character an HTTP header cannot carry (a letter outside "
@@ -132,7 +133,7 @@ class ApiTransport:
         self._closing = threading.Event()
         self._base = base_url.strip().rstrip("/") + "/"
         # httpx.Headers hides Authorization when printed: the token never shows in a repr.
-        bearer = {"Authorization": f"Bearer {token.strip()}"}
+        bearer = {"Authorization": f"Bearer {token}"}
         self._headers = httpx.Headers({**CLIENT_HEADERS, **HEADERS, **bearer})
         self._timeout = {"timeout": httpx.Timeout(timeout).as_dict()}
         limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
