@@ -432,3 +432,13 @@ def test_superset_image_copies_the_bundle_and_imports_it_on_every_start(
     assert "superset-data" in compose["volumes"]
     assert service["ports"] == ["127.0.0.1:${SUPERSET_PORT:-8088}:8088"]
     assert "http://127.0.0.1:8088/health" in " ".join(service["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("config", [ROOT / "dagster.yaml", DEPLOY / "dagster.yaml"])
+def test_a_run_whose_process_died_cannot_hold_the_one_run_queue_for_good(config) -> None:
+    """The default run launcher cannot tell a dead run worker: a run left STARTED when `make dev`
+    stopped mid-run held its slot (one run at a time here, one API run in a deployment) until a
+    limit marks it failed."""
+    settings = load_yaml(config)
+    assert settings["run_monitoring"]["enabled"] is True
+    assert settings["run_monitoring"]["max_runtime_seconds"] == 3600
