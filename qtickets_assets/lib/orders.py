@@ -18,8 +18,8 @@ import pyarrow as pa
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import in_blocks
-from qtickets_assets.lib.qtickets.client import OrderMarker, QticketsClient
-from qtickets_assets.lib.qtickets.filters import Where
+from qtickets_assets.lib.qtickets.client import ListReport, OrderMarker, QticketsClient
+from qtickets_assets.lib.qtickets.filters import Where, matches_all
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import NativeOrder
 from qtickets_assets.lib.spool import ArrowSpool
@@ -40,18 +40,30 @@ def changed_order_pages(
     alone would miss them; a crawl by payed_at (the old loader's) misses them too. An order read
     again is handed on again only if it changed in between (a refund while the run reads): both
     reads go to fact_sales, whose version (updated_at) keeps the later one.
+
+    A server that ignores `where` answers the crawl of new ids with every order: the orders
+    updated since `since` are kept from those pages, and when they came in id order (so none
+    could slip past the crawl) they are not read a second time.
     """
+    new, updated = [Where("id", ">", max_order_id)], [Where("updated_at", ">=", since)]
     # Each order's updated_at as last handed on, as an instant: a page read the validated way
     # writes its text in UTC, one read natively as the API sent it.
     seen: dict[int, datetime] = {}
-    for pages in (
-        client.iter_native_order_pages(where=[Where("id", ">", max_order_id)]),
-        updated_order_pages(client, since),
-    ):
+
+    def changed(pages: Iterable[list[NativeOrder]]) -> Iterator[list[NativeOrder]]:
         for page in pages:
             fresh = [order for order in page if seen.get(order.id) != order.updated_at]
             seen.update((order.id, order.updated_at) for order in fresh)
             yield fresh
+
+    report = ListReport()
+    yield from changed(
+        client.iter_native_order_pages(
+            new, report=report, keep=lambda order: matches_all(new, order) or matches_all(updated, order)
+        )
+    )
+    if not read_every_order(report):
+        yield from changed(updated_order_pages(client, since))
 
 
 def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[list[NativeOrder]]:
@@ -59,15 +71,22 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
 
     The list is in id order, so an old order updated mid-crawl joins it in the middle and pushes
     the rest one place on: a record could slip from a page not yet read to one already read.
-    The total only grows then, so an unchanged total proves the crawl saw every record.
+    The total only grows then, so an unchanged total proves the crawl saw every record. A server
+    that ignored `where` sent the whole list: in id order, no record could slip.
     """
     where = [Where("updated_at", ">=", since)]
     for _ in range(MAX_CRAWLS):
-        totals: list[int] = []
-        yield from client.iter_native_order_pages(where=where, on_total=totals.append)
-        if client.count_orders(where) == totals[0]:
+        report = ListReport()
+        yield from client.iter_native_order_pages(where=where, report=report)
+        if read_every_order(report) or client.count_orders(where) == report.total:
             return
     log.warning(f"orders kept changing during {MAX_CRAWLS} crawls; the nightly reconciliation reads them all")
+
+
+def read_every_order(report: ListReport) -> bool:
+    """The crawl read the whole list (the server ignored its `where`) in id order: every order that
+    existed when it began was on its pages, whatever changed meanwhile."""
+    return report.unasked > 0 and report.in_id_order
 
 
 class SpooledTickets(NamedTuple):

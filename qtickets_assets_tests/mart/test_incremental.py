@@ -5,15 +5,18 @@ it was last read."""
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import httpx
 import msgspec
+import orjson
 
 from qtickets_assets.lib import orders
 from qtickets_assets.lib.orders import changed_order_pages
+from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.models import Order, parse_record
 from qtickets_assets.lib.qtickets.native import NativeOrder, native_order
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all, read_mart
-from qtickets_assets_tests.qtickets.fakes import raw_order
+from qtickets_assets_tests.qtickets.fakes import FakeApi, json_response, make_client, raw_order
 
 
 class GrowingList:
@@ -26,12 +29,12 @@ class GrowingList:
     def count_orders(self, where) -> int:
         return next(self.totals)
 
-    def iter_native_order_pages(self, where, on_total=None):
+    def iter_native_order_pages(self, where, report, keep=None):
         if where[0].column == "id":
             return iter([[order(9)]])
         ids = [1, 2] if not self.crawls else [1, 2, 3]
         self.crawls.append(ids)
-        on_total(len(ids))
+        report.total = len(ids)
         return iter([[order(i) for i in ids]])
 
 
@@ -54,10 +57,10 @@ class ChangedBetweenCrawls:
     def count_orders(self, where) -> int:
         return 2
 
-    def iter_native_order_pages(self, where, on_total=None):
+    def iter_native_order_pages(self, where, report, keep=None):
         if where[0].column == "id":
             return iter([[order(8), order(9)]])
-        on_total(2)
+        report.total = 2
         as_sent = msgspec.structs.replace(order(8), updated_at_text="2025-11-20T14:05:11+03:00")
         return iter([[as_sent, order(9, updated_at="2025-11-21T10:00:00+03:00")]])
 
@@ -122,3 +125,47 @@ def test_an_order_changed_between_the_runs_two_crawls_is_stored_as_last_read(tmp
     stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
     assert stored[basket.id]["status"] == "refunded"
     assert Decimal(stored[basket.id]["refunded_amount"]) == Decimal(basket.price) / 100  # kopecks
+
+
+def _pages(orders: int) -> int:
+    return max(1, -(-orders // 50))
+
+
+def test_a_server_that_ignores_where_is_read_once_not_once_per_filter() -> None:
+    """Against a server that answers every `where` with the whole list, an incremental run reads the
+    account once and keeps both the new and the updated orders from it (it read the whole list
+    twice, and a third time whenever an order was added meanwhile)."""
+    for ignore in (False, True):
+        with run_sandbox(size="small", seed=1, ignore_filters=ignore) as sandbox:
+            with QticketsClient(sandbox.base_url, sandbox.token) as client:
+                full = [o for page in client.iter_native_order_pages() for o in page]
+                max_order_id = sorted(o.id for o in full)[-100]
+                since = sorted(o.updated_at for o in full)[-200]
+                new = {o.id for o in full if o.id > max_order_id}
+                updated = {o.id for o in full if o.updated_at >= since}
+                sandbox.reset_stats()
+                got = {o.id for page in changed_order_pages(client, max_order_id, since) for o in page}
+            requests = sandbox.stats()["requests"]["GET orders"]
+        assert got == new | updated
+        # ignored: one whole read; honoured: the new orders, the updated ones, and their re-count
+        assert requests == (_pages(len(full)) if ignore else _pages(len(new)) + _pages(len(updated)) + 1)
+
+
+def test_a_server_that_ignores_where_and_pages_newest_first_is_still_read_twice() -> None:
+    """Newest first, an order added while the crawl runs pushes every later one a place on, so
+    one could slip onto a page already read: the updated orders are crawled again (and re-counted)
+    rather than trusted to the first read."""
+    raw = [raw_order(i) for i in range(1, 161)]
+    api = FakeApi(orders=raw)
+
+    def newest_first_whatever_asked(request: httpx.Request) -> httpx.Response:
+        page = orjson.loads(request.content)["page"]
+        chunk = list(reversed(raw))[(page - 1) * 50 : page * 50]
+        return json_response({"data": chunk, "paging": {"perPage": 50, "currentPage": page, "total": 160}})
+
+    api.override = newest_first_whatever_asked
+    since = datetime(2025, 11, 20, tzinfo=UTC)
+    with make_client(api) as client:
+        got = {o.id for page in changed_order_pages(client, 150, since) for o in page}
+    assert got == {o["id"] for o in raw if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10"}
+    assert len(api.requests) == 4 + 4 + 1  # two whole reads of 4 pages, one re-count

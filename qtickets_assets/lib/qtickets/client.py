@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from types import TracebackType
@@ -32,6 +33,34 @@ class OrderMarker(NamedTuple):
 
     max_id: int | None
     max_updated_at: datetime | None
+
+
+@dataclass
+class ListReport:
+    """What a crawl learnt about its list besides the records, filled in as its pages arrive."""
+
+    total: int | None = None
+    """Page 1's `paging.total`: what the crawl set out to read."""
+    unasked: int = 0
+    """Records the server sent that `where` excludes: the server ignored the filter."""
+    id_ranges: dict[int, tuple[int, int] | None] = field(default_factory=dict)
+    """Each page's first and last id when its ids ascend, else None."""
+
+    @property
+    def in_id_order(self) -> bool:
+        """The pages read, in page order, held ascending ids: a record added while the crawl ran
+        (a new, higher id) could only go after them, never push one onto a page already read."""
+        ranges = [self.id_ranges[page] for page in sorted(self.id_ranges)]
+        if not ranges or any(r is None for r in ranges):
+            return False
+        return all(before[1] < after[0] for before, after in pairwise(ranges))  # type: ignore[index]
+
+    def note(self, page: paging.Page[Any], ids: list[int], unasked: int) -> None:
+        if page.current_page == 1:
+            self.total = page.total
+        self.unasked += unasked
+        ascending = all(a < b for a, b in pairwise(ids))
+        self.id_ranges[page.current_page] = (ids[0], ids[-1]) if ids and ascending else None
 
 
 class QticketsClient:
@@ -95,49 +124,63 @@ class QticketsClient:
         return self._records("/promo-codes", PromoCode, [])
 
     def iter_order_pages(
-        self, where: Sequence[Where] | None = None, *, on_total: Callable[[int], None] | None = None
+        self, where: Sequence[Where] | None = None, *, report: ListReport | None = None
     ) -> Iterator[list[Order]]:
         """Every order matching `where`, page by page as pages arrive, each clause re-checked here.
 
-        `on_total` receives the server's `paging.total` from page 1 (what the crawl set out to read).
+        `report`, when given, is filled in as the pages arrive (see ListReport).
         """
-        return self._records("/orders", Order, list(where or []), on_total)
+        return self._records("/orders", Order, list(where or []), report)
 
     def iter_native_order_pages(
-        self, where: Sequence[Where] | None = None, *, on_total: Callable[[int], None] | None = None
+        self,
+        where: Sequence[Where] | None = None,
+        *,
+        report: ListReport | None = None,
+        keep: Callable[[NativeOrder], bool] | None = None,
     ) -> Iterator[list[NativeOrder]]:
         """`iter_order_pages`, each order read natively (see native.py): the same orders, as
         NativeOrder records, for a crawl that turns them into Arrow at once. Page 1, and any page
         the native reading cannot take exactly, are read the validated way (so fields the client
-        does not know are still logged, and a bad field is named as `iter_order_pages` names it)."""
+        does not know are still logged, and a bad field is named as `iter_order_pages` names it).
+
+        `keep` replaces the local re-check of `where` (it must keep every order `where` matches):
+        a crawl can then also keep orders a server that ignores `where` sends anyway."""
         where = list(where or [])
         check_columns(where, Order)
         if objects := [w.column for w in where if w.column in NOT_FILTERABLE]:
             raise ValueError(f"natively read orders cannot be filtered on {', '.join(objects)}")
         fetch = self._native_order_fetcher(_list_body(where))
-        return self._kept(paging.crawl(fetch, "/orders", self._pool, self._window), where, on_total)
+        pages = paging.crawl(fetch, "/orders", self._pool, self._window)
+        return self._kept(pages, where, report, keep)
 
     def _records(
         self,
         endpoint: str,
         model: type[RecordT],
         where: list[Where],
-        on_total: Callable[[int], None] | None = None,
+        report: ListReport | None = None,
     ) -> Iterator[list[RecordT]]:
         check_columns(where, model)
         fetch = self._page_fetcher(endpoint, model, _list_body(where))
-        return self._kept(paging.crawl(fetch, endpoint, self._pool, self._window), where, on_total)
+        return self._kept(paging.crawl(fetch, endpoint, self._pool, self._window), where, report)
 
     @staticmethod
     def _kept(
-        pages: Iterator[paging.Page[T]], where: list[Where], on_total: Callable[[int], None] | None
+        pages: Iterator[paging.Page[T]],
+        where: list[Where],
+        report: ListReport | None,
+        keep: Callable[[T], bool] | None = None,
     ) -> Iterator[list[T]]:
-        """Each page's records that match `where` (re-checked here) and were not handed on before."""
+        """Each page's records that match `where` (re-checked here) or `keep`, and were not handed
+        on before."""
         seen: set[int] = set()
         for page in pages:
-            if on_total is not None and page.current_page == 1:
-                on_total(page.total)
-            kept = [r for r in page.items if matches_all(where, r) and r.id not in seen]  # type: ignore[attr-defined]
+            matching = [matches_all(where, r) for r in page.items]
+            if report is not None:
+                report.note(page, [r.id for r in page.items], matching.count(False))  # type: ignore[attr-defined]
+            wanted = matching if keep is None else [keep(r) for r in page.items]
+            kept = [r for r, w in zip(page.items, wanted, strict=True) if w and r.id not in seen]  # type: ignore[attr-defined]
             seen.update(r.id for r in kept)  # type: ignore[attr-defined]
             if kept:
                 yield kept
