@@ -18,7 +18,12 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError, ClickHouseConfigError, ClickHouseError
+from qtickets_assets.lib.clickhouse.errors import (
+    ClickHouseBusyError,
+    ClickHouseConfigError,
+    ClickHouseError,
+    ClickHouseUnreachableError,
+)
 from qtickets_assets.lib.qtickets.errors import (
     QticketsAuthError,
     QticketsConfigError,
@@ -30,10 +35,12 @@ from qtickets_assets.lib.qtickets.errors import (
 RETRY_ON_STEP_FAILURE_TAG = "dagster/retry_on_asset_or_op_failure"
 # Causes that a second attempt meets again: a refused token, a wrong URL, a bad setting.
 PERMANENT = (QticketsAuthError, QticketsConfigError, QticketsRouteNotFound, ClickHouseConfigError)
+# ... except passing states: the directory busy, the server not answering (restarting, the network).
+PASSING = (ClickHouseBusyError, ClickHouseUnreachableError)
 
 
 def retry_cannot_fix(error: Exception) -> bool:
-    return isinstance(error, PERMANENT) and not isinstance(error, ClickHouseBusyError)
+    return isinstance(error, PERMANENT) and not isinstance(error, PASSING)
 
 
 def known_failure(error: Exception) -> dg.Failure:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from qtickets_assets.lib.clickhouse.connection import open_client
-from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
+from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError, ClickHouseUnreachableError
 from qtickets_assets.lib.clickhouse.locking import directory_lock
 from qtickets_assets_tests.clickhouse.conftest import DATABASE
 
@@ -132,7 +132,7 @@ def test_closing_frees_the_directory_and_creates_dir_and_database(tmp_path: Path
 
 def test_unreachable_server_is_one_line_without_password() -> None:
     with (
-        pytest.raises(ClickHouseConfigError) as caught,
+        pytest.raises(ClickHouseUnreachableError) as caught,
         open_client("http://etl:hunter2@127.0.0.1:9", DATABASE),
     ):
         pass

@@ -9,9 +9,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 
 import dagster as dg
 import pytest
+from dagster._core.storage.dagster_run import DagsterRun
 
 from qtickets_assets.defs.automation import sensors
 from qtickets_assets.defs.automation.sensors import new_orders_sensor, run_failure_alert
@@ -24,12 +26,19 @@ MAX_REQUESTS_PER_EVALUATION = 2
 
 
 def evaluate(
-    sandbox: SandboxHandle, cursor: str | None, instance: dg.DagsterInstance | None = None
+    sandbox: SandboxHandle,
+    cursor: str | None,
+    instance: dg.DagsterInstance | None = None,
+    loaded: str | None = None,
 ) -> tuple[dg.SensorResult, int]:
-    """One evaluation of new_orders_sensor (on `instance`, else one without any run), and how many
-    API requests it made."""
+    """One evaluation of new_orders_sensor (on `instance`, else one without any run, where the
+    request of cursor `loaded`, if given, reads as loaded by a successful run), and how many API
+    requests it made."""
     sandbox.reset_stats()
     with contextlib.ExitStack() as stack:
+        if loaded is not None:
+            marker = sensors.requested_marker(json.loads(loaded))
+            stack.enter_context(mock.patch.object(sensors, "last_loaded_marker", lambda _: marker))
         instance = instance or stack.enter_context(dg.DagsterInstance.ephemeral())
         context = dg.build_sensor_context(
             cursor=cursor,
@@ -63,7 +72,7 @@ def test_new_orders_sensor_runs_sales_only_when_orders_change():
         assert requests <= MAX_REQUESTS_PER_EVALUATION
 
         sandbox.advance(new_orders=5)
-        after_new, requests = evaluate(sandbox, first.cursor)
+        after_new, requests = evaluate(sandbox, first.cursor, loaded=first.cursor)
         assert requested(after_new)
         assert json.loads(after_new.cursor)["max_id"] > marker["max_id"]
         assert after_new.run_requests[0].run_key == after_new.cursor != first.cursor
@@ -75,12 +84,12 @@ def test_new_orders_sensor_runs_sales_only_when_orders_change():
         while time.time() < newest + 1:
             time.sleep(0.05)
         sandbox.advance(refunds=2)
-        after_refund, requests = evaluate(sandbox, after_new.cursor)
+        after_refund, requests = evaluate(sandbox, after_new.cursor, loaded=after_new.cursor)
         assert requested(after_refund)
         assert json.loads(after_refund.cursor)["max_id"] == json.loads(after_new.cursor)["max_id"]
         assert requests <= MAX_REQUESTS_PER_EVALUATION
 
-        settled, _ = evaluate(sandbox, after_refund.cursor)
+        settled, _ = evaluate(sandbox, after_refund.cursor, loaded=after_refund.cursor)
         assert not requested(settled)
 
 
@@ -97,7 +106,9 @@ def test_new_orders_sensor_without_ordering_runs_on_new_ids_or_every_ten_minutes
         assert not requested(quiet)
 
         sandbox.advance(new_orders=1)
-        after_new, _ = evaluate(sandbox, quiet.cursor)
+        while_failing, _ = evaluate(sandbox, quiet.cursor)  # the first request's run failed
+        assert not requested(while_failing)
+        after_new, _ = evaluate(sandbox, quiet.cursor, loaded=first.cursor)
         assert requested(after_new) and after_new.run_requests[0].run_key != first.run_requests[0].run_key
 
         stale = {**json.loads(quiet.cursor), "max_id": json.loads(after_new.cursor)["max_id"]}
@@ -346,3 +357,46 @@ def test_new_orders_sensor_asks_again_after_a_failed_run_until_one_loads_the_cha
         settled, _ = evaluate(sandbox, aged(cursor, 11), instance)
         assert not requested(settled)
         assert "since the last successful load" in settled.skip_reason.skip_message
+
+
+def test_a_lasting_fault_costs_one_run_per_interval_while_orders_keep_coming():
+    """Every tick of a lasting fault saw a new order and asked for a run at once: a failed run
+    (and its alert, twice with the run's retry) every 2 minutes instead of every 10."""
+    loaded = OrderMarker(max_id=100, max_updated_at=datetime(2026, 12, 5, 18, 0, tzinfo=UTC))
+    start = datetime(2026, 12, 5, 18, 10, tzinfo=UTC)
+    cursor, requested = None, []
+    for tick in range(10):  # 20 minutes of ticks; one new order before each; every run fails
+        now = start + timedelta(minutes=2 * tick)
+        api = OrderMarker(max_id=101 + tick, max_updated_at=now - timedelta(seconds=30))
+        decision = sensors.decide(cursor, api, loaded, now)
+        cursor = decision.cursor
+        if decision.request:
+            requested.append(2 * tick)
+        else:
+            assert "has not loaded it (see its run); the API now shows {'max_id': " in decision.reason
+    assert requested == [0, 10]
+    # Once a run loads what was asked for, the next change is asked for at once.
+    loaded = sensors.requested_marker(json.loads(cursor))
+    now = start + timedelta(minutes=22)
+    api = OrderMarker(max_id=200, max_updated_at=now)
+    assert sensors.decide(cursor, api, loaded, now).request
+
+
+@pytest.mark.parametrize(
+    ("job_name", "assets", "loads_sales"),
+    [
+        ("sales_job", None, True),
+        ("nightly_reconcile_job", None, True),
+        ("__ASSET_JOB", frozenset({dg.AssetKey("fact_sales")}), True),  # Materialize in the UI
+        ("inventory_job", None, False),
+        ("__ASSET_JOB", frozenset({dg.AssetKey("dim_events")}), False),
+    ],
+)
+def test_a_run_that_will_load_the_sales_counts_as_in_flight(job_name, assets, loads_sales):
+    """The nightly rebuild or a UI materialization of fact_sales running did not count: the sensor
+    queued a sales_job behind it, a redundant run in the one run slot."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_run(
+            DagsterRun(job_name=job_name, asset_selection=assets, status=dg.DagsterRunStatus.STARTED)
+        )
+        assert sensors.sales_in_flight(instance) is loads_sales

@@ -97,6 +97,7 @@ def test_the_step_failure_is_our_message_alone_without_the_chain(instance, tmp_p
         (failures.QticketsConfigError("QTICKETS_BASE_URL is not set"), True),
         (failures.ClickHouseConfigError("CLICKHOUSE_URL is malformed"), True),
         (failures.ClickHouseBusyError("the embedded ClickHouse directory … is in use"), False),
+        (failures.ClickHouseUnreachableError("cannot reach ClickHouse server … (Connection refused)"), False),
     ],
 )
 def test_which_causes_a_retry_cannot_fix(error, permanent):

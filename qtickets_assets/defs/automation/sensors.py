@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import dagster as dg
 import httpx
 
-from qtickets_assets.defs.automation.jobs import sales_job
+from qtickets_assets.defs.automation.jobs import nightly_reconcile_job, sales_job
 from qtickets_assets.defs.common import VIEWS
 from qtickets_assets.defs.sales.marker import last_loaded_marker
 from qtickets_assets.lib.qtickets.client import OrderMarker
@@ -33,6 +33,7 @@ BLIND_INTERVAL = timedelta(minutes=10)
 # A change the API shows but no run has loaded yet (its run failed) is requested again this long
 # after the last request: often enough to heal, not an alert every tick for a lasting fault.
 AGAIN_INTERVAL = timedelta(minutes=10)
+FACT_SALES = dg.AssetKey("fact_sales")
 # A sales_job run in one of these states will load what the API shows: no second one is requested.
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
@@ -64,15 +65,27 @@ def new_orders_sensor(context: dg.SensorEvaluationContext, qtickets: QticketsRes
     newest successful load is behind it."""
     with qtickets.probe_client() as client:
         marker = client.latest_order_marker()
-    in_flight = bool(
-        context.instance.get_run_ids(dg.RunsFilter(job_name=sales_job.name, statuses=IN_FLIGHT), limit=1)
-    )
     decision = decide(
-        context.cursor, marker, last_loaded_marker(context.instance), datetime.now(UTC), in_flight
+        context.cursor,
+        marker,
+        last_loaded_marker(context.instance),
+        datetime.now(UTC),
+        sales_in_flight(context.instance),
     )
     if not decision.request:
         return dg.SensorResult(skip_reason=dg.SkipReason(decision.reason), cursor=decision.cursor)
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=decision.cursor)], cursor=decision.cursor)
+
+
+def sales_in_flight(instance: dg.DagsterInstance) -> bool:
+    """Whether a queued or running run will load fact_sales: a sales_job, the nightly rebuild, or
+    fact_sales materialized from the UI (one run at a time: a second would only queue behind)."""
+    for run in instance.get_runs(dg.RunsFilter(statuses=IN_FLIGHT), limit=50):
+        if run.job_name in (sales_job.name, nightly_reconcile_job.name):
+            return True
+        if run.asset_selection and FACT_SALES in run.asset_selection:
+            return True
+    return False
 
 
 def marker_state(marker: OrderMarker) -> dict[str, Any]:
@@ -108,32 +121,46 @@ def decide(
     last_request = previous.get("requested_at")
     since_request = now - datetime.fromisoformat(last_request) if last_request else None
     changed = {key: previous.get(key) for key in state} != state
+    # The last request's run failed when what it asked for is still ahead of the last successful
+    # load: its interval is waited out whatever changed since, or a lasting fault on an account
+    # whose orders keep coming would cost a run (and an alert) every tick.
+    failed = last_request is not None and behind(loaded, requested_marker(previous))
     # No order at all is a known state too (nothing to load), not an unknown update time.
     known = marker.max_updated_at is not None or marker.max_id is None
     if in_flight:
-        request, reason = False, "a sales_job run is queued or running"
+        request, reason = False, "a run that loads fact_sales is queued or running"
     elif known and not behind(loaded, marker):
         request, reason = False, f"no new or updated order since the last successful load: {state}"
     elif known:
         # Behind: a change not requested yet, or one whose run failed (asked for again in a while).
-        request = changed or since_request is None or since_request >= AGAIN_INTERVAL
-        reason = not_loaded_reason(last_request, state)
+        request = not failed or since_request is None or since_request >= AGAIN_INTERVAL
+        reason = not_loaded_reason(previous, state)
     else:
-        request = changed or since_request is None or since_request >= BLIND_INTERVAL
+        request = (changed and not failed) or since_request is None or since_request >= BLIND_INTERVAL
         reason = f"no new order id since {state} (the server ignores orderBy: a run every 10 minutes)"
     # The request time makes every run key unique, also when the visible state did not change.
     cursor = {**state, "requested_at": now.isoformat()} if request else previous
     return Decision(request, json.dumps(cursor), reason)
 
 
-def not_loaded_reason(last_request: str | None, state: dict[str, Any]) -> str:
+def requested_marker(cursor: dict[str, Any]) -> OrderMarker:
+    """The marker a cursor's request was made for (`marker_state`'s reverse)."""
+    stamp = cursor.get("max_updated_at")
+    return OrderMarker(cursor.get("max_id"), datetime.fromisoformat(stamp) if stamp else None)
+
+
+def not_loaded_reason(previous: dict[str, Any], state: dict[str, Any]) -> str:
     """The skip message while a requested change is not loaded: when it is asked for again."""
+    last_request = previous.get("requested_at")
     if last_request is None:
         return f"the API shows {state}, which no successful load has reached"
     requested = datetime.fromisoformat(last_request)
+    asked_for = {key: previous.get(key) for key in state}
+    now_shows = "" if asked_for == state else f"; the API now shows {state}"
     return (
-        f"the run requested at {requested.isoformat(timespec='seconds')} for {state} has not loaded "
-        f"it (see its run); asking again at {(requested + AGAIN_INTERVAL).isoformat(timespec='seconds')}"
+        f"the run requested at {requested.isoformat(timespec='seconds')} for {asked_for} has not "
+        f"loaded it (see its run){now_shows}; asking again at "
+        f"{(requested + AGAIN_INTERVAL).isoformat(timespec='seconds')}"
     )
 
 

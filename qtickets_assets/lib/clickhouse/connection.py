@@ -12,7 +12,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError, ClickHouseConfigError, ClickHouseError
+from qtickets_assets.lib.clickhouse.errors import (
+    ClickHouseBusyError,
+    ClickHouseConfigError,
+    ClickHouseError,
+    ClickHouseUnreachableError,
+)
 from qtickets_assets.lib.clickhouse.locking import (
     busy_message,
     directory_lock,
@@ -86,7 +91,7 @@ def _server_error(target: ClickHouseTarget, exc: Exception) -> ClickHouseConfigE
         )
     cause = _CAUSE.search(text)
     reason = cause.group(1).strip() if cause else type(exc).__name__
-    return ClickHouseConfigError(
+    return ClickHouseUnreachableError(
         f"cannot reach {target.describe()} ({reason}); check the host and port in CLICKHOUSE_URL "
         "and that the server is running"
     )

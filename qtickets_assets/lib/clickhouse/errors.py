@@ -13,6 +13,11 @@ class ClickHouseBusyError(ClickHouseConfigError):
     """The embedded directory stayed in use by another process for the whole wait (a passing state)."""
 
 
+class ClickHouseUnreachableError(ClickHouseConfigError):
+    """The server did not answer (refused, timed out, name not resolved): a server restarting or a
+    network fault passes, a wrong host does not; a run retried once tells them apart."""
+
+
 class MigrationError(ClickHouseError):
     """A DDL file cannot be applied, or an applied file has been edited since."""
 
