@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import logging
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
+log = logging.getLogger(__name__)
 DAYS = 30  # the period of the daily, source and attendance charts: the last 30 local days
 UPCOMING_SHOWS = 8
 TOP_EVENTS = 10
@@ -276,13 +278,12 @@ def _nothing(title: str, why: str) -> Chart:
 
 
 def rubles(value: float) -> str:
-    """An axis label in rubles, short enough not to overlap: "1.5M ₽", "250k ₽", "900 ₽"."""
+    """An axis label in rubles, short enough not to overlap and exact for a tick's round figure:
+    "1.25M ₽", "1.5k ₽", "250k ₽", "900 ₽" (never "2k ₽" for 1,500)."""
     size = abs(value)
-    if size >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M ₽".replace(".0M", "M")
-    if size >= 1_000:
-        return f"{value / 1_000:.0f}k ₽"
-    return f"{value:.0f} ₽"
+    scale, suffix = (1_000_000, "M") if size >= 1_000_000 else (1_000, "k") if size >= 1_000 else (1, "")
+    figure = round(value / scale, 6) + 0.0  # + 0.0: -0.0 reads "0", not "-0"
+    return f"{figure:g}{suffix} ₽"
 
 
 def whole_rubles(value: Decimal) -> str:
@@ -296,6 +297,13 @@ def _rubles(axis: Any) -> None:
 
     axis.set_major_locator(MaxNLocator(5))
     axis.set_major_formatter(FuncFormatter(lambda value, _: rubles(value)))
+
+
+def _whole(axis: Any) -> None:
+    """Ticks at whole figures (tickets): never "2.5" on a quiet day's axis."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(5, integer=True))
 
 
 def _short(value: object) -> str:
@@ -314,7 +322,10 @@ def _zero_aligned(left: Axes, right: Axes) -> None:
     low, high = left.get_ylim()
     below = -low / (high - low)  # the share of the height under zero
     top = right.get_ylim()[1]
-    right.set_ylim(-below * top / (1 - below), top)
+    if 0 <= below < 1 and top > 0:
+        right.set_ylim(-below * top / (1 - below), top)
+    else:  # no paid bar, or no total above zero (refunds only): both in rubles, on one scale
+        right.set_ylim(low, high)
 
 
 def _floats(values: Any) -> list[float]:
@@ -364,6 +375,7 @@ def sales_daily_charts(daily: pd.DataFrame, period: Period) -> list[Chart]:
         tickets, daily["tickets_paid"], daily["tickets_refunded"], "tickets paid", "tickets refunded"
     )
     tickets.set_ylabel("tickets per day")
+    _whole(tickets.yaxis)
     tickets.set_xlabel("day (each event's own time zone)")
     tickets.legend(loc="upper left", fontsize=8)
     tickets.set_title("Tickets per day (refunds below the axis)")
@@ -444,7 +456,8 @@ def attendance_charts(shows: pd.DataFrame, period: Period) -> list[Chart]:
     if shows.empty:
         return [_nothing(title, f"no live show with paid tickets started in the last {DAYS} days")]
     figure = _figure(9, 1.2 + 0.3 * len(shows))
-    labels = [f"{_short(s.event_name)}, {s.starts_local}" for s in shows.itertuples()]
+    # The city too: a touring show plays the same name in several cities, at times alike.
+    labels = [f"{_short(s.event_name)}, {s.city_name}, {s.starts_local}" for s in shows.itertuples()]
     axes = _grid(figure, 1, 1, left=_widest(labels) + PAD + 0.1, top=0.3, bottom=0.5)
     shares = [100 * float(v) for v in shows["share_scanned"]]
     _bars(axes, range(len(shows)), shares, color=PAID, horizontal=True)
@@ -465,7 +478,7 @@ def dashboard_data(client: Client, database: str, period: Period) -> pd.DataFram
 
 def dashboard_charts(events: pd.DataFrame, period: Period) -> list[Chart]:
     title = f"Top {TOP_EVENTS} events by revenue, with seats left"
-    if events.empty or not events["revenue_total"].sum():
+    if events.empty or not events["tickets_sold_total"].sum():
         return [_nothing(title, "no event has a paid ticket yet")]
     figure = _figure(12, 1.4 + 0.34 * len(events))
     figure.suptitle(f"{title} (all sales to {period.last:%d.%m.%Y})")
@@ -480,10 +493,10 @@ def dashboard_charts(events: pd.DataFrame, period: Period) -> list[Chart]:
     _rubles(revenue.xaxis)
     revenue.set_xlabel("revenue, ₽")
     sold = _floats(events["tickets_total"] - events["tickets_left"])
-    _bars(seats, y, sold, color=PAID, label="sold", horizontal=True)
+    _bars(seats, y, sold, color=PAID, label="taken", horizontal=True)
     _bars(seats, y, _floats(events["tickets_left"]), start=sold, color=LEFT, label="left", horizontal=True)
     seats.set_xlim(left=0)
-    seats.set_xlabel("seats (newest inventory snapshot)")
+    seats.set_xlabel("seats of the shows on sale, taken and left (newest inventory snapshot)")
     seats.legend(loc="lower right", fontsize=8)
     return [Chart(title, _svg(figure))]
 
@@ -521,7 +534,20 @@ def start_drawings(client: Client, database: str, views: Sequence[str]) -> dict[
 
 def _drawing(client: Client, database: str, view: str, period: Period) -> Future[list[Chart]]:
     made = VIEW_CHARTS[view]
-    return _drawer().submit(draw, made, made.read(client, database, period), period)
+    return _drawer().submit(_drawn_or_told, view, made, made.read(client, database, period), period)
+
+
+def _drawn_or_told(view: str, made: ViewCharts[Data], data: Data, period: Period) -> list[Chart]:
+    """`draw`, or a card saying the drawing failed: a picture is not worth failing the step that
+    refreshes every view (the figures are in the view and its preview either way)."""
+    try:
+        return draw(made, data, period)
+    except Exception as error:
+        log.exception(f"the charts of {view} could not be drawn")
+        from matplotlib import rc_context
+
+        with rc_context(RC):
+            return [_nothing(f"Charts of {view}", f"drawing failed ({type(error).__name__}: {error})")]
 
 
 def _no_charts() -> Future[list[Chart]]:

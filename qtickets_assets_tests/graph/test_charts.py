@@ -4,6 +4,7 @@ its titles carry the period and units, every view's materialization carries its 
 report holds the same charts and the dashboard's figures."""
 
 import base64
+import io
 import re
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import pandas as pd
 import pytest
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets import report
+from qtickets_assets import demo, report
 from qtickets_assets.defs.common import VIEWS
 from qtickets_assets.lib import charts
 from qtickets_assets.lib.clickhouse import chart_data
@@ -112,9 +113,43 @@ def test_the_source_chart_plots_the_top_ones_and_the_rest_as_other(client, perio
     ranked = sorted(revenue.items(), key=lambda item: (-item[1], item[0]))
     first = [(label or chart_data.NONE, amount) for label, amount in ranked[:top]]
     rest = [amount for _, amount in ranked[top:]]
-    expected = first + ([(chart_data.OTHER, sum(rest, Decimal(0)))] if rest else [])
+    expected = first + ([(f"{chart_data.OTHER} ({len(rest)})", sum(rest, Decimal(0)))] if rest else [])
     assert list(zip(plotted["label"], plotted["revenue_paid"], strict=True)) == expected
     assert sum(plotted["revenue_paid"], Decimal(0)) == sum(view["revenue_paid"], Decimal(0))
+
+
+def test_a_source_named_like_the_rest_keeps_its_own_bar(client):
+    """A UTM source really named "other" (or "all other") was summed with the remainder."""
+    day = date(2026, 12, 1)
+    client.command("CREATE DATABASE IF NOT EXISTS chart_names")
+    client.command(
+        "CREATE OR REPLACE TABLE chart_names.v_sales_by_source (date_local Date, utm_source String, "
+        "promo_code String, payment_type String, revenue_paid Decimal(12, 2), tickets_paid UInt64) "
+        "ENGINE = Memory"
+    )
+    sources = [("all other", 500), ("other", 400), ("vk", 300), ("ya", 20), ("tg", 10)]
+    client.insert(
+        "chart_names.v_sales_by_source",
+        [[day, name, "", "card", Decimal(amount), 1] for name, amount in sources],
+        column_names=[
+            "date_local",
+            "utm_source",
+            "promo_code",
+            "payment_type",
+            "revenue_paid",
+            "tickets_paid",
+        ],
+    )
+    try:
+        plotted = chart_data.revenue_by_sources(client, "chart_names", day, day, top=3)["utm_source"]
+    finally:
+        client.command("DROP DATABASE chart_names")
+    assert list(zip(plotted["label"], plotted["revenue_paid"], strict=True)) == [
+        ("all other", Decimal(500)),
+        ("other", Decimal(400)),
+        ("vk", Decimal(300)),
+        ("all other (2)", Decimal(30)),
+    ]
 
 
 def test_the_attendance_chart_plots_the_live_shows_of_the_periods_local_days(client, period):
@@ -405,3 +440,98 @@ def test_matplotlib_loads_without_its_property_docs_and_keeps_its_kwdoc():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True", "True"]
+
+
+def test_axis_labels_in_rubles_are_the_ticks_own_figures() -> None:
+    """A gridline at 1,500 ₽ read "2k ₽", one at 4,500 ₽ "4k ₽", and a zero axis "-0 ₽"."""
+    figures = [1500, 4500, 2000, 250_000, 1_250_000, 2_000_000, 900, 0.25, -0.0, -1500]
+    assert [charts.rubles(v) for v in figures] == [
+        "1.5k ₽",
+        "4.5k ₽",
+        "2k ₽",
+        "250k ₽",
+        "1.25M ₽",
+        "2M ₽",
+        "900 ₽",
+        "0.25 ₽",
+        "0 ₽",
+        "-1.5k ₽",
+    ]
+
+
+def quiet_days(period: charts.Period, **columns: int) -> pd.DataFrame:
+    days = [period.first + timedelta(days=i) for i in range((period.last - period.first).days + 1)]
+    zero = dict.fromkeys(("tickets_paid", "revenue_paid", "tickets_refunded", "amount_refunded"), 0)
+    frame = pd.DataFrame([{"date_local": day, **zero} for day in days])
+    for column, value in columns.items():
+        frame.loc[len(frame) - 1, column] = value
+    frame["revenue_cumulative"] = frame["revenue_paid"].cumsum()
+    return frame
+
+
+def test_a_period_of_refunds_only_is_drawn(monkeypatch):
+    """Refunds and no paid ticket in the 30 days (a quiet organiser): aligning the total's zero
+    divided by zero, and the views step failed for every view, not only this chart."""
+    period = charts.Period.ending(date(2026, 12, 5))
+    daily = quiet_days(period, tickets_refunded=3, amount_refunded=4500)
+    texts = drawn_texts(monkeypatch, lambda: charts.draw(charts.VIEW_CHARTS["v_sales_daily"], daily, period))
+    assert "paid back, ₽" in texts and "-4k ₽" in texts
+    # no half ticket, and the zero total on the right on the rubles' scale (was ±0.075 ₽)
+    assert "−3.5" not in texts and not any(text.lstrip("-").startswith("0.0") for text in texts)
+
+
+def test_free_tickets_are_drawn_not_called_unsold(monkeypatch):
+    """Free registrations (paid tickets at 0 ₽) read "no event has a paid ticket yet"."""
+    period = charts.Period.ending(date(2026, 12, 5))
+    events = pd.DataFrame(
+        [
+            {
+                "event_id": 1,
+                "event_name": "Лекция",
+                "city_name": "Томск",
+                "revenue_total": Decimal(0),
+                "tickets_sold_total": 120,
+                "tickets_total": 200,
+                "tickets_left": 80,
+            }
+        ]
+    )
+    draw = charts.VIEW_CHARTS["v_sales_dashboard"]
+    texts = drawn_texts(monkeypatch, lambda: charts.draw(draw, events, period))
+    assert "Лекция, Томск" in texts and not any(t.startswith("Nothing to show") for t in texts)
+
+
+def test_the_report_and_the_demos_dashboard_of_an_account_without_events(tmp_path):
+    """A new account's first run stores no event: the report and the demo's dashboard failed with
+    KeyError: 'tickets_sold_total' (an empty result came back without columns)."""
+    url = f"chdb://{tmp_path}/empty"
+    with open_migrated(url, DATABASE):
+        pass
+    page = report.write_report(url, DATABASE, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<p class="totals">0 events, 0 tickets sold, revenue 0.00 ₽</p>' in page
+    printed = io.StringIO()
+    demo.print_dashboard(url, DATABASE, printed)
+    assert "0 events, 0 tickets sold (0 including deleted events), revenue 0.00" in printed.getvalue()
+
+
+def test_a_chart_that_cannot_be_drawn_says_so_instead_of_failing_the_views(monkeypatch, client, caplog):
+    """One chart's bug (as the refunds-only period's division by zero was) failed the step that
+    refreshes every view: now the view keeps its figures and its charts card says what failed."""
+
+    def broken(data, period):
+        raise ValueError("Axis limits cannot be NaN or Inf")
+
+    daily = charts.VIEW_CHARTS["v_sales_daily"]
+    monkeypatch.setitem(charts.VIEW_CHARTS, "v_sales_daily", charts.ViewCharts(daily.read, broken))
+    texts = drawn_texts(monkeypatch, lambda: charts.view_charts(client, DATABASE, "v_sales_daily"))
+    assert "Nothing to show: drawing failed (ValueError: Axis limits cannot be NaN or Inf)" in texts
+    assert "the charts of v_sales_daily could not be drawn" in caplog.text
+
+
+def test_the_attendance_chart_names_each_shows_city(monkeypatch, client, period):
+    """Shows of a touring event read "name, dd.mm HH:MM" alike in three cities."""
+    shows = charts.attendance_data(client, DATABASE, period)
+    assert not shows.empty
+    texts = drawn_texts(monkeypatch, lambda: charts.view_charts(client, DATABASE, "v_show_attendance"))
+    for show in shows.itertuples():
+        assert f"{charts._short(show.event_name)}, {show.city_name}, {show.starts_local}" in texts

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 DEFAULT_ZONE = "Europe/Moscow"  # the loader's zone for an event without a city (lib/tickets.py)
 TOP = 10
-OTHER = "other"
+OTHER = "all other"
 NONE = "(none)"
 # The breakdowns of v_sales_by_source a chart shows: column → its title.
 SOURCES = {"utm_source": "UTM source", "promo_code": "promo code", "payment_type": "payment type"}
@@ -53,28 +53,32 @@ def revenue_by_sources(
     client: Client, database: str, first: date, last: date, top: int = TOP
 ) -> dict[str, pd.DataFrame]:
     """Revenue and tickets paid from `first` to `last` by each of SOURCES (columns of
-    v_sales_by_source): the `top` first, then the rest summed as "other"; '' is shown as "(none)".
+    v_sales_by_source): the `top` first, then the rest summed as "all other (N)"; '' is shown as "(none)".
     One query for the three: the view is computed once, not once per breakdown (a third of the time)."""
     pairs = ", ".join(f"('{column}', toString({column}))" for column in SOURCES)
+    # The rest grouped by rank, not by label: a source really named "other" stays its own bar.
     query = f"""
-        SELECT breakdown, if(rank <= {int(top)}, if(label = '', '{NONE}', label), '{OTHER}') AS label,
+        SELECT breakdown,
+               if(slot <= {int(top)}, if(any(name) = '', '{NONE}', any(name)),
+                  concat('{OTHER} (', toString(count()), ')')) AS label,
                sum(revenue) AS revenue_paid, sum(tickets) AS tickets_paid
         FROM
         (
-            SELECT breakdown, label, revenue, tickets,
-                   row_number() OVER (PARTITION BY breakdown ORDER BY revenue DESC, label) AS rank
+            SELECT breakdown, name, revenue, tickets,
+                   least(row_number() OVER (PARTITION BY breakdown ORDER BY revenue DESC, name),
+                         {int(top) + 1}) AS slot
             FROM
             (
-                SELECT source.1 AS breakdown, source.2 AS label,
+                SELECT source.1 AS breakdown, source.2 AS name,
                        sum(revenue_paid) AS revenue, sum(tickets_paid) AS tickets
                 FROM {qualified(database, "v_sales_by_source")}
                 ARRAY JOIN [{pairs}] AS source
                 WHERE date_local BETWEEN {{first:Date}} AND {{last:Date}}
-                GROUP BY breakdown, label
+                GROUP BY breakdown, name
             )
         )
-        GROUP BY breakdown, label
-        ORDER BY breakdown, min(rank)"""
+        GROUP BY breakdown, slot
+        ORDER BY breakdown, slot"""
     rows = client.query_df(query, parameters={"first": first, "last": last})
     if rows.empty:  # no sale in the period: clickhouse-connect returns no columns either
         import pandas as pd  # only here: the definitions import this module (lib/charts.py)

@@ -224,9 +224,12 @@ def view_rows(
     """A view's rows in `order_by` order (the first `limit`), with `computed` columns (name: SQL) added."""
     extra = "".join(f", {expression} AS {name}" for name, expression in (computed or {}).items())
     limit_clause = f" LIMIT {int(limit)}" if limit is not None else ""
-    return client.query_df(
+    rows = client.query_df(
         f"SELECT *{extra} FROM {qualified(database, view)} ORDER BY {order_by}{limit_clause}", tz_mode="aware"
     )
+    if rows.empty and rows.columns.empty:  # clickhouse-connect names no column of an empty result
+        return rows.reindex(columns=[c.name for c in table_schema(view).columns] + list(computed or {}))
+    return rows
 
 
 # -- what the checks ask --------------------------------------------------------------------------
