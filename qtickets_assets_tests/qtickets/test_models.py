@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -69,7 +70,27 @@ def test_a_mistyped_basket_field_names_order_id_and_path() -> None:
     raw = raw_order(1652749, baskets=[raw_basket(1), raw_basket(2), raw_basket(3, price="free")])
     with pytest.raises(QticketsPayloadError) as err:
         parse_record(Order, raw)
-    assert str(err.value) == "Order 1652749: field baskets[2].price: Value error, not an amount: 'free'"
+    assert (
+        str(err.value)
+        == "Order 1652749: field baskets[2].price: Value error, not an amount: got a text of 4 characters"
+    )
+
+
+def test_a_rejected_value_is_described_never_quoted() -> None:
+    """A field in the wrong place may hold a buyer's e-mail, phone or name: the message (which
+    reaches logs and the run's event log) says what the value looks like, not what it is."""
+    personal = {"payed": "ivan.petrov@mail.ru", "created_at": "+79161234567"}
+    raw = raw_order(1600001, **personal, baskets=[raw_basket(1, price="Иван Петров")])
+    with pytest.raises(QticketsPayloadError) as err:
+        parse_record(Order, raw)
+    message = str(err.value)
+    assert (
+        "field payed: Value error, not a flag (bool, 0/1 or '0'/'1'): got a text of 19 characters" in message
+    )
+    assert "field baskets[0].price: Value error, not an amount: got a text of 11 characters" in message
+    assert not {"ivan", "7916", "Иван"} & set(
+        re.findall(r"\w+", message) + [message[i : i + 4] for i in range(len(message))]
+    )
 
 
 def test_a_missing_required_field_is_named() -> None:

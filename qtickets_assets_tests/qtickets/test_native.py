@@ -153,10 +153,13 @@ def test_plain_forms_read_natively_as_validated(change: Callable[[dict[str, Any]
 
 # Records both readings refuse, and the validated reading's message for each.
 REFUSED = {
-    "amount as a word": (basket(1, price="free"), "baskets[1].price: Value error, not an amount: 'free'"),
+    "amount as a word": (
+        basket(1, price="free"),
+        "baskets[1].price: Value error, not an amount: got a text of 4 characters",
+    ),
     "amount too large": (
         basket(0, price=10**10),
-        "baskets[0].price: Value error, amount out of range: 10000000000",
+        "baskets[0].price: Value error, amount out of range: got an int of 11 digits",
     ),
     "no creation time": (
         lambda order: order["baskets"][0].pop("created_at"),
@@ -164,11 +167,11 @@ REFUSED = {
     ),
     "flag as a word": (
         field(payed="maybe"),
-        "payed: Value error, not a flag (bool, 0/1 or '0'/'1'): 'maybe'",
+        "payed: Value error, not a flag (bool, 0/1 or '0'/'1'): got a text of 5 characters",
     ),
     "no such day": (
         basket(0, created_at="2025-02-30T14:03:01+03:00"),
-        "baskets[0].created_at: Value error, not an ISO 8601 timestamp: '2025-02-30T14:03:01+03:00'",
+        "baskets[0].created_at: Value error, not an ISO 8601 timestamp: got a text of 25 characters",
     ),
 }
 

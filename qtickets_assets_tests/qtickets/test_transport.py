@@ -12,6 +12,7 @@ import pytest
 
 from qtickets_assets.lib.qtickets.errors import (
     QticketsAuthError,
+    QticketsConfigError,
     QticketsError,
     QticketsProtocolError,
     QticketsRouteNotFound,
@@ -318,3 +319,45 @@ def test_a_request_that_failed_once_says_once(monkeypatch: pytest.MonkeyPatch) -
     _proxies(monkeypatch, "http://127.0.0.1:9")  # nothing listens there: the one attempt fails
     with pytest.raises(QticketsUnavailable, match=r"GET /orders failed once \(retries exhausted\)"):
         _get("http://qtickets.invalid/api/rest/v1")
+
+
+def test_a_server_that_echoes_the_token_does_not_put_it_in_a_message(
+    waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Some gateway and WAF error pages quote the request's headers in their text, which went into
+    the retry warnings and the final error (the run page, the event log, the alert)."""
+    echoed = {"error": f"WAF request rejected: header Authorization=Bearer {TOKEN}", "status": 502}
+    transport, _ = scripted(json_response(echoed, 502), json_response({**echoed, "status": 400}, 400))
+    with make_client(transport) as client, pytest.raises(QticketsError) as err:
+        client.get_order(7)
+    assert "HTTP 400 (WAF request rejected: header Authorization=Bearer [token])" in str(err.value)
+    assert "HTTP 502 (WAF request rejected: header Authorization=Bearer [token])" in caplog.text
+    assert TOKEN not in str(err.value) + caplog.text
+
+
+def test_a_proxy_written_without_a_scheme_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """httpx's "Unknown scheme for proxy URL URL('user:PASSWORD@host:3128')" named no variable and
+    showed the proxy's password in the run's output and event log."""
+    _proxies(monkeypatch, "proxyuser:PROXYPASS-r7@proxy.corp:3128")
+    with pytest.raises(QticketsConfigError) as err:
+        _get("http://qtickets.invalid/api/rest/v1")
+    assert str(err.value).startswith("HTTP_PROXY (proxy.corp:3128) is not a usable proxy: ValueError")
+    assert "PROXYPASS" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://qtickets.example/api/rest/v1", True),
+        ("http://127.0.0.1:8080/api/rest/v1", False),
+        ("http://localhost:8080/api/rest/v1", False),
+        ("https://qtickets.example/api/rest/v1", False),
+    ],
+)
+def test_a_token_sent_unencrypted_over_the_network_is_warned_of(
+    base_url: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    ApiTransport(base_url, TOKEN, max_concurrency=1, timeout=5, policy=RetryPolicy()).close()
+    assert ("the token travels unencrypted to qtickets.example" in caplog.text) is warned

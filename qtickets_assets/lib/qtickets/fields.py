@@ -21,13 +21,25 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def shape(value: Any) -> str:
+    """What a rejected value looks like, never the value itself: a field in the wrong place may
+    hold a buyer's e-mail, phone or name, and messages end up in logs and the run's event log."""
+    if isinstance(value, str):
+        return f"got a text of {len(value)} characters"
+    kind = type(value).__name__
+    article = "an" if kind[0] in "aeiouAEIOU" else "a"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"got {article} {kind} of {len(str(abs(value)))} digits"
+    return f"got {article} {kind}"
+
+
 def to_utc(value: Any) -> Any:
     """ISO string or datetime -> aware UTC datetime; anything else is left for pydantic to reject."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
         except ValueError:
-            raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
+            raise ValueError(f"not an ISO 8601 timestamp: {shape(value)}") from None
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=MOSCOW)
@@ -50,7 +62,7 @@ def to_flag(value: Any) -> Any:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise ValueError(f"not a flag (bool, 0/1 or '0'/'1'): {value!r}")
+    raise ValueError(f"not a flag (bool, 0/1 or '0'/'1'): {shape(value)}")
 
 
 MAX_AMOUNT = Decimal(10) ** 10
@@ -63,18 +75,18 @@ def to_money(value: Any) -> Any:
     server sent, so Decimal(str(x)) carries no binary-float residue (501.1 stays 501.10).
     """
     if isinstance(value, bool):
-        raise ValueError(f"not an amount: {value!r}")
+        raise ValueError(f"not an amount: {shape(value)}")
     if isinstance(value, int | float | str | Decimal):
         try:
             amount = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ValueError(f"not an amount: {value!r}") from None
+            raise ValueError(f"not an amount: {shape(value)}") from None
         if not amount.is_finite():
-            raise ValueError(f"not a finite amount: {value!r}")
+            raise ValueError(f"not a finite amount: {shape(value)}")
         if abs(amount) >= MAX_AMOUNT:  # the mart's Decimal(12, 2) holds less than 10 billion
-            raise ValueError(f"amount out of range: {value!r}")
+            raise ValueError(f"amount out of range: {shape(value)}")
         return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    raise ValueError(f"not an amount: {value!r}")
+    raise ValueError(f"not an amount: {shape(value)}")
 
 
 def to_text(value: Any) -> Any:
@@ -87,7 +99,7 @@ def to_text(value: Any) -> Any:
 def to_int(value: Any) -> Any:
     """Counts and ids: int or numeric string, never a bool (True is not a quantity)."""
     if isinstance(value, bool):
-        raise ValueError(f"not an integer: {value!r}")
+        raise ValueError(f"not an integer: {shape(value)}")
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
     return value

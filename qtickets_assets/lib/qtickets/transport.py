@@ -14,7 +14,9 @@ pages wait for (bench/RESULTS.md, stop 30).
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
+import re
 import threading
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -68,9 +70,17 @@ def _transport_for(root: str, limits: httpx.Limits) -> httpx.HTTPTransport:
     scheme (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY; NO_PROXY exempts hosts), as an httpx.Client would."""
     url = httpx.URL(root)
     proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
+    scheme = url.scheme if proxies.get(url.scheme) else "all"
+    proxy = proxies.get(scheme)
     if proxy and not urllib.request.proxy_bypass(url.host):
-        return httpx.HTTPTransport(limits=limits, proxy=proxy)
+        try:
+            return httpx.HTTPTransport(limits=limits, proxy=proxy)
+        except (ValueError, ImportError, httpx.InvalidURL) as exc:
+            # httpx's message quotes the whole proxy URL, its password too: only the host is named.
+            raise QticketsConfigError(
+                f"{scheme.upper()}_PROXY ({proxy.rpartition('@')[2]}) is not a usable proxy: "
+                f"{type(exc).__name__}; write it as http://[user:password@]host:port"
+            ) from None
     return httpx.HTTPTransport(limits=limits)
 
 
@@ -87,6 +97,13 @@ def _target(root: str, path: str, body: Mapping[str, Any] | None) -> httpx.URL:
     if body is not None and "page" in body:
         path = f"{path}?page={int(body['page'])}"
     return _url(root, path)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
 
 
 def display_root(base_url: str) -> str:
@@ -128,12 +145,18 @@ class ApiTransport:
         if max_concurrency < 1:
             raise QticketsConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
         self.root = display_root(base_url.strip())
+        if scheme == "http" and not _is_loopback(httpx.URL(base_url.strip()).host):
+            log.warning(
+                "QTICKETS_BASE_URL is http://: the token travels unencrypted to %s; use https://",
+                httpx.URL(base_url.strip()).host,
+            )
         self._policy = policy
         self._in_flight = threading.BoundedSemaphore(max_concurrency)
         self._closing = threading.Event()
         self._base = base_url.strip().rstrip("/") + "/"
         # httpx.Headers hides Authorization when printed: the token never shows in a repr.
         bearer = {"Authorization": f"Bearer {token}"}
+        self._token = token  # only to take it out of a server's text that echoes it (a WAF page)
         self._headers = httpx.Headers({**CLIENT_HEADERS, **HEADERS, **bearer})
         self._timeout = {"timeout": httpx.Timeout(timeout).as_dict()}
         limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
@@ -216,7 +239,7 @@ class ApiTransport:
                 raise Retryable(f"timeout ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
                 raise Retryable(f"connection failed ({type(exc).__name__})") from None
-        return interpret(response, path, self.root, fast)
+        return interpret(response, path, self.root, fast, self._token)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """The whole answer to `request`, read (and decompressed) before the connection goes back."""
@@ -229,8 +252,11 @@ class ApiTransport:
         return response
 
 
-def interpret(response: httpx.Response, path: str, root: str, fast: FastDecoder | None = None) -> Any:
-    """Map one response to parsed JSON, a Retryable, or a final error."""
+def interpret(
+    response: httpx.Response, path: str, root: str, fast: FastDecoder | None = None, token: str = ""
+) -> Any:
+    """Map one response to parsed JSON, a Retryable, or a final error (the server's own words in
+    it, without `token` should they echo the request)."""
     status = response.status_code
     if 200 <= status < 300:
         return _parse_success(response, path, root, fast)
@@ -243,8 +269,9 @@ def interpret(response: httpx.Response, path: str, root: str, fast: FastDecoder 
         raise _not_found(response, path, root)
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if status == 429 or status >= 500:
-        raise Retryable(f"HTTP {status}{_server_message(response)}", retry_after=retry_after)
-    raise QticketsError(f"the Qtickets API rejected GET {path} with HTTP {status}{_server_message(response)}")
+        raise Retryable(f"HTTP {status}{_server_message(response, token)}", retry_after=retry_after)
+    said = _server_message(response, token)
+    raise QticketsError(f"the Qtickets API rejected GET {path} with HTTP {status}{said}")
 
 
 def _parse_success(response: httpx.Response, path: str, root: str, fast: FastDecoder | None) -> Any:
@@ -292,9 +319,20 @@ def _not_found(response: httpx.Response, path: str, root: str) -> QticketsError:
     )
 
 
-def _server_message(response: httpx.Response) -> str:
+def _server_message(response: httpx.Response, token: str) -> str:
     payload = _json_or_none(response)
     if isinstance(payload, dict) and payload.get("error"):
         code = payload.get("code") or ""
-        return f" ({code} {str(payload['error'])[:200]})".replace("( ", "(")
+        said = f" ({code} {str(payload['error'])[:200]})".replace("( ", "(")
+        return without_credentials(said, token)
     return ""
+
+
+_BEARER = re.compile(r"(?i)\bbearer\s+(?!\[token\])[^\s'\",;)}\]]+")
+
+
+def without_credentials(text: str, token: str) -> str:
+    """`text` with the token, and whatever follows a "Bearer", replaced by "[token]"."""
+    if token:
+        text = text.replace(token, "[token]")
+    return _BEARER.sub("Bearer [token]", text)
