@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -151,15 +151,15 @@ def _order_columns(page: list[NativeOrder], ids: pa.DataType) -> pa.Table:
             "event_id": pa.array([order.event_id for order in page], ids),
             "paid_at": paid_at,
             "currency": pa.array([order.currency_id for order in page], pa.string()),
-            "utm_source": _texts([utm.source for utm in utms]),
-            "utm_medium": _texts([utm.medium for utm in utms]),
-            "utm_campaign": _texts([utm.campaign for utm in utms]),
+            "utm_source": _marketing_texts([utm.source for utm in utms]),
+            "utm_medium": _marketing_texts([utm.medium for utm in utms]),
+            "utm_campaign": _marketing_texts([utm.campaign for utm in utms]),
             "discount_id": pa.array([order.discount_id for order in page], ids),
             "promo_code_id": pa.array([order.promo_code_id for order in page], ids),
             "payment_type": _texts([order.payment_type_id for order in page]),
             "site_host": _texts([order.site_host for order in page]),
-            "utm_content": _texts([utm.content for utm in utms]),
-            "utm_term": _texts([utm.term for utm in utms]),
+            "utm_content": _marketing_texts([utm.content for utm in utms]),
+            "utm_term": _marketing_texts([utm.term for utm in utms]),
             "order_updated_at": updated_at,
             "order_deleted_at": deleted_at,
         }
@@ -194,6 +194,35 @@ def _split(array: pa.Array[Any], columns: tuple[list[Any], ...]) -> list[pa.Arra
 def _texts(values: list[str | None]) -> pa.Array[Any]:
     """Text, '' where there is none."""
     return pa.array([value or "" for value in values], pa.string())
+
+
+def _marketing_texts(values: list[str | None]) -> pa.Array[Any]:
+    """UTM tags as text, without the e-mails and phone numbers a mailing's merge tags put in them
+    (utm_content=<subscriber's e-mail>): the mart keeps no buyer's contact."""
+    return pa.array([without_contacts(value) if value else "" for value in values], pa.string())
+
+
+_EMAIL = re.compile(r"[^\s@/?&=:;,<>()\[\]]+@[^\s@/?&=:;,<>()\[\]]+\.[^\W\d_]{2,}")
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{8,}\d")
+REDACTED = "[redacted]"
+
+
+def _is_phone(run: str) -> bool:
+    """A run of digits written as a phone number: "+" and 10-15 digits, or a Russian number of 11
+    digits written with separators ("8-916-123-45-67"). A bare run of digits is not one: Yandex
+    Direct puts 11-digit ad ids in utm_content ("10766679603"), and dates have separators too
+    ("2025-11-20 12", 10 digits)."""
+    digits = [c for c in run if c.isdigit()]
+    if run.startswith("+"):
+        return 10 <= len(digits) <= 15
+    return len(digits) == 11 and digits[0] in "78" and any(c in " ().-" for c in run)
+
+
+@lru_cache(maxsize=4096)  # a handful of tags repeat over every order
+def without_contacts(text: str) -> str:
+    """`text` with every e-mail address and phone number replaced by [redacted]."""
+    text = _EMAIL.sub(REDACTED, text)
+    return _DIGIT_RUN.sub(lambda run: REDACTED if _is_phone(run[0]) else run[0], text)
 
 
 def price_mismatches(orders: Iterable[Order | NativeOrder]) -> int:

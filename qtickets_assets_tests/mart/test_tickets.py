@@ -52,6 +52,36 @@ def test_sales_rows_take_currency_status_utm_and_version_from_their_real_fields(
     assert tickets.price_mismatches([order.model_copy(update={"price": Decimal("1603.02")})]) == 1
 
 
+def test_contacts_in_utm_tags_are_not_stored() -> None:
+    """A mailing's merge tags put the subscriber's e-mail or phone in utm_content/utm_term; they
+    were stored in fact_sales (and its preview in the run's event log)."""
+    utm = {
+        "utm_source": "email",
+        "utm_medium": "newsletter_2025_11",
+        "utm_campaign": "2025-11-20_newyear",
+        "utm_content": "olga.216@example.org",
+        "utm_term": "+7 (999) 812-00-23",
+    }
+    order = parse_record(Order, raw_order(7, utm=utm))
+    [row] = (
+        tickets.tickets_table([order])
+        .select([f"utm_{t}" for t in ("source", "medium", "campaign", "content", "term")])
+        .to_pylist()
+    )
+    assert row == {
+        "utm_source": "email",
+        "utm_medium": "newsletter_2025_11",
+        "utm_campaign": "2025-11-20_newyear",
+        "utm_content": "[redacted]",
+        "utm_term": "[redacted]",
+    }
+    kept = ["10766679603", "2025-11-20 12:30", "62384014", "vk_cpc"]  # an ad id (docs), a time, ids
+    assert [tickets.without_contacts(text) for text in kept] == kept
+    assert tickets.without_contacts("id=olga@mail.ru&tel=8-916-123-45-67&p=+79161234567") == (
+        "id=[redacted]&tel=[redacted]&p=[redacted]"
+    )
+
+
 def test_each_sales_column_takes_its_own_field() -> None:
     # Every value distinct, so a column filled from its neighbour's field cannot pass.
     order = parse_record(
