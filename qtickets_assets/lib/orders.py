@@ -19,6 +19,7 @@ from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import in_blocks
 from qtickets_assets.lib.qtickets.client import ListReport, OrderMarker, QticketsClient
+from qtickets_assets.lib.qtickets.errors import QticketsRejected, QticketsUnavailable
 from qtickets_assets.lib.qtickets.filters import Where, matches_all
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import NativeOrder
@@ -77,10 +78,38 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
     where = [Where("updated_at", ">=", since)]
     for _ in range(MAX_CRAWLS):
         report = ListReport()
-        yield from client.iter_native_order_pages(where=where, report=report)
+        try:
+            yield from client.iter_native_order_pages(where=where, report=report)
+        except (QticketsUnavailable, QticketsRejected) as refused:
+            if report.total is not None or not answers_unfiltered(client):
+                raise  # a page after the first failed, or the API is down: not the filter
+            yield from every_order_updated_since(client, where, refused)
+            return
         if read_every_order(report) or client.count_orders(where) == report.total:
             return
     log.warning(f"orders kept changing during {MAX_CRAWLS} crawls; the nightly reconciliation reads them all")
+
+
+def answers_unfiltered(client: QticketsClient) -> bool:
+    """Whether GET /orders answers without a `where` (one request)."""
+    try:
+        client.count_orders()
+    except (QticketsUnavailable, QticketsRejected):
+        return False
+    return True
+
+
+def every_order_updated_since(
+    client: QticketsClient, where: list[Where], refused: Exception
+) -> Iterator[list[NativeOrder]]:
+    """The orders `where` matches, from a read of every order: for a server that refuses a `where`
+    on updated_at while it answers without one (the docs name only payed, event_id and id as
+    columns known to filter). Read in id order, so none can slip past the crawl."""
+    log.warning(
+        f"GET /orders failed with a where on updated_at ({refused}) but answers without one: "
+        "reading every order and keeping those updated since the watermark"
+    )
+    yield from client.iter_native_order_pages(keep=lambda order: matches_all(where, order))
 
 
 def read_every_order(report: ListReport) -> bool:

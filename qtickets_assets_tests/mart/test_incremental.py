@@ -8,10 +8,13 @@ from decimal import Decimal
 import httpx
 import msgspec
 import orjson
+import pytest
 
 from qtickets_assets.lib import orders
 from qtickets_assets.lib.orders import changed_order_pages
+from qtickets_assets.lib.qtickets import retry
 from qtickets_assets.lib.qtickets.client import QticketsClient
+from qtickets_assets.lib.qtickets.errors import QticketsUnavailable
 from qtickets_assets.lib.qtickets.models import Order, parse_record
 from qtickets_assets.lib.qtickets.native import NativeOrder, native_order
 from qtickets_assets.sandbox.testing import run_sandbox
@@ -169,3 +172,40 @@ def test_a_server_that_ignores_where_and_pages_newest_first_is_still_read_twice(
         got = {o.id for page in changed_order_pages(client, 150, since) for o in page}
     assert got == {o["id"] for o in raw if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10"}
     assert len(api.requests) == 4 + 4 + 1  # two whole reads of 4 pages, one re-count
+
+
+def test_a_server_that_refuses_a_where_on_updated_at_is_read_whole(monkeypatch, caplog) -> None:
+    """The docs name only payed, event_id and id as columns known to filter; a server that answers
+    a `where` on updated_at with 503 UNKNOWN_ERROR failed every incremental run (only the nightly
+    full read loaded anything). It is now read whole, in id order, and filtered here."""
+    monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
+    raw = [raw_order(i) for i in range(1, 161)]
+    api = FakeApi(orders=raw)
+    unknown_error = {"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR", "info": []}
+
+    def refuse_updated_at(request: httpx.Request) -> httpx.Response | None:
+        where = orjson.loads(request.content).get("where", [])
+        return json_response(unknown_error, 503) if any(c["column"] == "updated_at" for c in where) else None
+
+    api.override = refuse_updated_at
+    since = datetime(2025, 11, 20, tzinfo=UTC)
+    with make_client(api, max_retries=1) as client:
+        got = [o.id for page in changed_order_pages(client, 150, since) for o in page]
+    assert sorted(got) == sorted(o["id"] for o in raw if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10")
+    assert len(got) == len(set(got))
+    assert "failed with a where on updated_at" in caplog.text
+
+
+def test_an_api_that_is_down_is_not_taken_for_a_refused_filter(monkeypatch) -> None:
+    """When the list fails without a `where` too, the run fails as the API being unavailable."""
+    monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 161)])
+    crawled = []
+
+    def down_after_the_new_ids(request: httpx.Request) -> httpx.Response | None:
+        crawled.append(request)
+        return json_response({"error": "down"}, 503) if len(crawled) > 1 else None
+
+    api.override = down_after_the_new_ids
+    with make_client(api, max_retries=1) as client, pytest.raises(QticketsUnavailable, match="HTTP 503"):
+        list(changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC)))

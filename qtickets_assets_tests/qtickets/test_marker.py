@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
+import orjson
+
 from qtickets_assets.lib.qtickets.client import OrderMarker
 
-from .fakes import FakeApi, make_client, raw_order
+from .fakes import FakeApi, json_response, make_client, raw_order
 
 ORDERS = [raw_order(i) for i in range(1, 124)]  # newest update: ids with id % 28 == 27, on Nov 28
 
@@ -35,3 +38,33 @@ def test_marker_of_an_empty_account() -> None:
 def test_marker_of_a_single_order() -> None:
     with make_client(FakeApi(orders=[raw_order(5)])) as client:
         assert client.latest_order_marker() == OrderMarker(5, datetime(2025, 11, 6, 7, 0, tzinfo=UTC))
+
+
+UNKNOWN_ERROR = {"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR", "info": []}
+
+
+def refusing_sort_by_update(api: FakeApi) -> FakeApi:
+    """The docs name only payed, event_id and id as columns known to filter or sort: a server may
+    answer a sort on updated_at as it answers a `where` it cannot take, 503 UNKNOWN_ERROR."""
+
+    def refuse(request: httpx.Request) -> httpx.Response | None:
+        body = orjson.loads(request.content or b"{}")
+        return json_response(UNKNOWN_ERROR, 503) if "updated_at" in body.get("orderBy", {}) else None
+
+    api.override = refuse
+    return api
+
+
+def test_marker_when_the_server_refuses_to_sort_by_update(waits: list[float]) -> None:
+    """The sensor's tick failed on every evaluation; the newest update is now unknown (the sensor
+    then asks for a run on a new id, or every 10 minutes)."""
+    with make_client(refusing_sort_by_update(FakeApi(orders=ORDERS)), max_retries=1) as client:
+        assert client.latest_order_marker() == OrderMarker(123, None)
+
+
+def test_marker_when_a_burst_of_updates_shares_one_second() -> None:
+    """Fifty orders refunded in one second made a page of equal times, read as "the server ignores
+    orderBy": the sensor then ran sales every 10 minutes with nothing changed."""
+    same = [raw_order(i, updated_at="2025-11-28T10:00:00+03:00") for i in range(1, 124)]
+    with make_client(FakeApi(orders=same)) as client:
+        assert client.latest_order_marker() == OrderMarker(123, datetime(2025, 11, 28, 7, 0, tzinfo=UTC))

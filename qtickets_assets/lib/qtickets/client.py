@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Self, TypeVar
 import httpx
 
 from . import paging
-from .errors import QticketsNotFound
+from .errors import QticketsNotFound, QticketsRejected, QticketsUnavailable
 from .filters import Where, check_columns, matches_all
 from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_record
 from .native import NOT_FILTERABLE, NativeOrder, NativeOrderPage, decode_order_page, native_order
@@ -267,9 +267,16 @@ class QticketsClient:
                     for o in self._page_fetcher("/orders", Order, {"orderBy": {"id": "desc"}})(last).items
                 ]
             return OrderMarker(max(ids), None)
-        by_update = self._first_page({"orderBy": {"updated_at": "desc"}})
+        try:
+            by_update = self._first_page({"orderBy": {"updated_at": "desc"}})
+        except (QticketsUnavailable, QticketsRejected) as refused:
+            # The list answered sorted by id just now: this sort is what the server refuses.
+            log.warning(f"GET /orders sorted by updated_at failed ({refused}); its newest update is unknown")
+            return OrderMarker(max_id, None)
         stamps = [o.updated_at for o in by_update.items]
-        honoured = _descending(stamps) and (len(stamps) > 1 or by_update.total <= 1)
+        # The server honours orderBy (the page by id came back descending), so equal times are a
+        # burst of updates in one second, not a sort it ignored.
+        honoured = all(a >= b for a, b in pairwise(stamps))
         return OrderMarker(max_id, max(stamps) if honoured and stamps else None)
 
     def count_orders(self, where: Sequence[Where] | None = None) -> int:

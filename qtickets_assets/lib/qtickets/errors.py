@@ -49,5 +49,10 @@ class QticketsUnavailable(QticketsError):
     """The API kept failing (429/5xx/timeouts/dropped connections) until the retry budget ran out."""
 
 
+class QticketsRejected(QticketsError):
+    """The API refused the request itself (an HTTP 4xx other than 401/403/404/429): a filter or
+    a parameter it does not take."""
+
+
 class QticketsPayloadError(QticketsError):
     """A record lacks a required field or has one of the wrong type; names object, id and field."""

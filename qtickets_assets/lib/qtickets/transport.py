@@ -33,6 +33,7 @@ from .errors import (
     QticketsError,
     QticketsNotFound,
     QticketsProtocolError,
+    QticketsRejected,
     QticketsRouteNotFound,
     QticketsUnavailable,
 )
@@ -271,7 +272,7 @@ def interpret(
     if status == 429 or status >= 500:
         raise Retryable(f"HTTP {status}{_server_message(response, token)}", retry_after=retry_after)
     said = _server_message(response, token)
-    raise QticketsError(f"the Qtickets API rejected GET {path} with HTTP {status}{said}")
+    raise QticketsRejected(f"the Qtickets API rejected GET {path} with HTTP {status}{said}")
 
 
 def _parse_success(response: httpx.Response, path: str, root: str, fast: FastDecoder | None) -> Any:
