@@ -115,6 +115,11 @@ PHP_ISMS = {
     "utm by field name": field(utm={"source": "vk"}),
     "time with a lower-case t": basket(0, created_at="2025-11-20t14:03:01+03:00"),
     "discount id as text": field(discount_id="6861"),
+    "discount id as empty text": field(discount_id="", promo_code_id=""),
+    # an array filtered without array_values: PHP encodes it {"0": …, "2": …}
+    "baskets as a map keyed by index": lambda order: order.update(
+        baskets={"0": order["baskets"][0], "2": order["baskets"][1]}
+    ),
 }
 # Forms the native reading takes as they are.
 PLAIN = {

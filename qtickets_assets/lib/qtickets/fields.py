@@ -117,9 +117,19 @@ def empty_to_none(value: Any) -> Any:
     return None if value in ([], "", {}) else value
 
 
+def php_list(value: Any) -> Any:
+    """A list PHP sent as a map: an array whose keys are not 0..n-1 (one filtered without
+    array_values) is encoded {"0": …, "2": …}; its values, in order. None or {}: empty."""
+    if value is None:
+        return []
+    return list(value.values()) if isinstance(value, dict) else value
+
+
 UtcDatetime = Annotated[datetime, BeforeValidator(to_utc)]
 OptionalUtcDatetime = Annotated[datetime | None, BeforeValidator(to_optional_utc)]
 Flag = Annotated[bool, BeforeValidator(to_flag)]
 Money = Annotated[Decimal, BeforeValidator(to_money)]
 Text = Annotated[str, BeforeValidator(to_text)]
 Int = Annotated[int, BeforeValidator(to_int)]
+# An optional id PHP may send as "" (or [] ) when there is none.
+OptionalInt = Annotated[int | None, BeforeValidator(lambda v: to_int(empty_to_none(v)))]

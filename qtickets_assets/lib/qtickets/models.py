@@ -30,11 +30,13 @@ from .fields import (
     Flag,
     Int,
     Money,
+    OptionalInt,
     OptionalUtcDatetime,
     Text,
     UtcDatetime,
     empty_map_to_dict,
     empty_to_none,
+    php_list,
 )
 
 log = logging.getLogger(__name__)
@@ -154,14 +156,12 @@ class Event(Record):
     id: Int
     name: Annotated[str, BeforeValidator(_localised_name)]
     is_active: Flag
-    city: City | None
-    city_id: Int | None = None
+    city: Annotated[City | None, BeforeValidator(empty_to_none)]
+    city_id: OptionalInt = None
     place_name: str | None = None
     place_address: str | None = None
     currency_id: str | None = None
-    shows: Annotated[list[Show], BeforeValidator(lambda v: [] if v in (None, {}) else v)] = Field(
-        default_factory=list
-    )
+    shows: Annotated[list[Show], BeforeValidator(php_list)] = Field(default_factory=list)
     created_at: OptionalUtcDatetime = None
     # The docs give the three as "ISO string / null": a null update time must not fail the crawl
     # (frames.events_frame stores the creation time in its place).
@@ -240,13 +240,13 @@ class Order(Record):
     # Σ basket.price, deleted baskets included (CAP-OR); kept only to reconcile revenue.
     price: Money | None = None
     utm: Annotated[Utm, BeforeValidator(empty_map_to_dict)] = Field(default_factory=Utm)
-    discount_id: Int | None = None
-    promo_code_id: Int | None = None
+    discount_id: OptionalInt = None
+    promo_code_id: OptionalInt = None
     # "card", "sbp", "pushka_card", numeric strings of a payment receiver; null at a box office.
     payment_type_id: Text | None = None
     # Where the order was placed; null (or PHP's []) for one made in the backend.
     site: Annotated[Site | None, BeforeValidator(empty_to_none)] = None
-    baskets: list[Basket]
+    baskets: Annotated[list[Basket], BeforeValidator(php_list)]
 
 
 class Discount(Record):
