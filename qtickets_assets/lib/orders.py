@@ -19,7 +19,7 @@ from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import in_blocks
 from qtickets_assets.lib.qtickets.client import ListReport, OrderMarker, QticketsClient
-from qtickets_assets.lib.qtickets.errors import QticketsRejected, QticketsUnavailable
+from qtickets_assets.lib.qtickets.errors import QticketsProtocolError, QticketsRejected, QticketsUnavailable
 from qtickets_assets.lib.qtickets.filters import Where, matches_all
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import NativeOrder
@@ -30,6 +30,37 @@ MAX_CRAWLS = 3
 # one (each Arrow call costs more than its values), CPU the page fetchers need while the crawl runs.
 BLOCK_ORDERS = 1_000
 log = logging.getLogger(__name__)
+
+
+def every_order_page(client: QticketsClient) -> Iterator[list[NativeOrder]]:
+    """Every order, for a full load (which replaces fact_sales: an order missed here would be
+    deleted from the mart).
+
+    Read in id order, no order can slip past the crawl. A server that ignores `orderBy` and pages
+    some other way (newest first, by update time) moves records from page to page as orders are
+    added or updated while it is read: one may be read twice and another not at all. Such a crawl
+    counts as whole only when its pages held the total, each order once, and the total did not
+    change; else it is read again (handing on only what it had not read), and a list that kept
+    moving fails the load rather than replace the table with one that lacks orders.
+    """
+    seen: dict[int, datetime] = {}
+    for _ in range(MAX_CRAWLS):
+        report = ListReport()
+        yield from _unseen(client.iter_native_order_pages(report=report), seen)
+        if report.in_id_order or (report.each_once and client.count_orders() == report.total):
+            return
+    raise QticketsProtocolError(
+        f"GET /orders: the list moved while it was read out of id order (the server ignores "
+        f"orderBy), in {MAX_CRAWLS} crawls in a row; fact_sales is left as it was"
+    )
+
+
+def _unseen(pages: Iterable[list[NativeOrder]], seen: dict[int, datetime]) -> Iterator[list[NativeOrder]]:
+    """The pages' orders not handed on before at the same update time (`seen`, updated)."""
+    for page in pages:
+        fresh = [order for order in page if seen.get(order.id) != order.updated_at]
+        seen.update((order.id, order.updated_at) for order in fresh)
+        yield fresh
 
 
 def changed_order_pages(
@@ -50,21 +81,13 @@ def changed_order_pages(
     # Each order's updated_at as last handed on, as an instant: a page read the validated way
     # writes its text in UTC, one read natively as the API sent it.
     seen: dict[int, datetime] = {}
-
-    def changed(pages: Iterable[list[NativeOrder]]) -> Iterator[list[NativeOrder]]:
-        for page in pages:
-            fresh = [order for order in page if seen.get(order.id) != order.updated_at]
-            seen.update((order.id, order.updated_at) for order in fresh)
-            yield fresh
-
     report = ListReport()
-    yield from changed(
-        client.iter_native_order_pages(
-            new, report=report, keep=lambda order: matches_all(new, order) or matches_all(updated, order)
-        )
+    new_or_updated = client.iter_native_order_pages(
+        new, report=report, keep=lambda order: matches_all(new, order) or matches_all(updated, order)
     )
+    yield from _unseen(new_or_updated, seen)
     if not read_every_order(report):
-        yield from changed(updated_order_pages(client, since))
+        yield from _unseen(updated_order_pages(client, since), seen)
 
 
 def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[list[NativeOrder]]:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.mart import SalesWatermark
-from qtickets_assets.lib.orders import SpooledTickets, changed_order_pages, spool_tickets
+from qtickets_assets.lib.orders import SpooledTickets, changed_order_pages, every_order_page, spool_tickets
 from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.errors import QticketsError
 from qtickets_assets.lib.qtickets.models import Discount, Event, PromoCode
@@ -150,6 +150,6 @@ class AccountSync:
     def _crawl_sales(self) -> SpooledTickets:
         watermark = self.plan.watermark
         if watermark is None:
-            return spool_tickets(self.client.iter_native_order_pages())
+            return spool_tickets(every_order_page(self.client))
         since = watermark.max_updated_at - self.plan.overlap
         return spool_tickets(changed_order_pages(self.client, watermark.max_order_id, since))

@@ -14,7 +14,7 @@ from qtickets_assets.lib import orders
 from qtickets_assets.lib.orders import changed_order_pages
 from qtickets_assets.lib.qtickets import retry
 from qtickets_assets.lib.qtickets.client import QticketsClient
-from qtickets_assets.lib.qtickets.errors import QticketsUnavailable
+from qtickets_assets.lib.qtickets.errors import QticketsProtocolError, QticketsUnavailable
 from qtickets_assets.lib.qtickets.models import Order, parse_record
 from qtickets_assets.lib.qtickets.native import NativeOrder, native_order
 from qtickets_assets.sandbox.testing import run_sandbox
@@ -209,3 +209,60 @@ def test_an_api_that_is_down_is_not_taken_for_a_refused_filter(monkeypatch) -> N
     api.override = down_after_the_new_ids
     with make_client(api, max_retries=1) as client, pytest.raises(QticketsUnavailable, match="HTTP 503"):
         list(changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC)))
+
+
+class NewestFirst:
+    """A server that ignores orderBy and pages newest first; `arrivals(request number)` says how
+    many orders are added before that request is answered (orders added while it is read)."""
+
+    def __init__(self, orders: int, arrivals=lambda n: 0) -> None:
+        self.orders = [raw_order(i) for i in range(1, orders + 1)]
+        self.arrivals, self.answered = arrivals, 0
+        self.api = FakeApi(orders=self.orders)
+        self.api.override = self.answer
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        with self.api._lock:
+            self.answered += 1
+            for _ in range(self.arrivals(self.answered)):
+                self.orders.append(raw_order(len(self.orders) + 1))
+            listed = list(reversed(self.orders))
+        page = orjson.loads(request.content)["page"]
+        chunk = listed[(page - 1) * 50 : page * 50]
+        return json_response(
+            {"data": chunk, "paging": {"perPage": 50, "currentPage": page, "total": len(listed)}}
+        )
+
+
+def read_all(api: FakeApi) -> list[int]:
+    with make_client(api, max_concurrency=1) as client:
+        return [order.id for page in orders.every_order_page(client) for order in page]
+
+
+def test_a_full_load_in_id_order_is_read_once() -> None:
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 161)])
+    assert sorted(read_all(api)) == list(range(1, 161))
+    assert len(api.requests) == 4  # four pages; nothing re-counted
+
+
+def test_a_full_load_read_newest_first_is_checked_whole() -> None:
+    server = NewestFirst(160)
+    assert sorted(read_all(server.api)) == list(range(1, 161))
+    assert server.answered == 4 + 1  # four pages, then the total counted again
+
+
+def test_orders_added_while_a_newest_first_list_is_read_are_not_lost() -> None:
+    """Newest first, three orders added after page 1 (of four full pages) push every page on by
+    three: the oldest three orders fell off the last page, and the nightly rebuild replaced
+    fact_sales without them (no later run reads them again). The list is now read again, and
+    each order handed on once."""
+    server = NewestFirst(200, arrivals=lambda n: 3 if n == 2 else 0)
+    got = read_all(server.api)
+    assert sorted(got) == list(range(1, 204))
+    assert len(got) == len(set(got))
+
+
+def test_a_list_that_keeps_moving_fails_the_full_load() -> None:
+    server = NewestFirst(160, arrivals=lambda n: 1)  # an order before every answer
+    with pytest.raises(QticketsProtocolError, match=r"the list moved while it was read out of id order"):
+        read_all(server.api)

@@ -45,6 +45,16 @@ class ListReport:
     """Records the server sent that `where` excludes: the server ignored the filter."""
     id_ranges: dict[int, tuple[int, int] | None] = field(default_factory=dict)
     """Each page's first and last id when its ids ascend, else None."""
+    received: int = 0
+    """Records the pages held."""
+    repeated: int = 0
+    """Records a page held that an earlier page had handed on: the list moved under the crawl."""
+
+    @property
+    def each_once(self) -> bool:
+        """The pages held `total` records, none twice: a list that neither grew nor shrank meanwhile
+        was read whole, whatever its order."""
+        return self.repeated == 0 and self.received == self.total
 
     @property
     def in_id_order(self) -> bool:
@@ -55,10 +65,12 @@ class ListReport:
             return False
         return all(before[1] < after[0] for before, after in pairwise(ranges))  # type: ignore[index]
 
-    def note(self, page: paging.Page[Any], ids: list[int], unasked: int) -> None:
+    def note(self, page: paging.Page[Any], ids: list[int], unasked: int, repeated: int) -> None:
         if page.current_page == 1:
             self.total = page.total
         self.unasked += unasked
+        self.received += len(ids)
+        self.repeated += repeated
         ascending = all(a < b for a, b in pairwise(ids))
         self.id_ranges[page.current_page] = (ids[0], ids[-1]) if ids and ascending else None
 
@@ -178,7 +190,8 @@ class QticketsClient:
         for page in pages:
             matching = [matches_all(where, r) for r in page.items]
             if report is not None:
-                report.note(page, [r.id for r in page.items], matching.count(False))  # type: ignore[attr-defined]
+                ids = [r.id for r in page.items]  # type: ignore[attr-defined]
+                report.note(page, ids, matching.count(False), sum(i in seen for i in ids))
             wanted = matching if keep is None else [keep(r) for r in page.items]
             kept = [r for r, w in zip(page.items, wanted, strict=True) if w and r.id not in seen]  # type: ignore[attr-defined]
             seen.update(r.id for r in kept)  # type: ignore[attr-defined]
