@@ -21,6 +21,7 @@ from qtickets_assets import settings
 from qtickets_assets.lib import charts, figures
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 
 DEFAULT_PATH = settings.REPO_ROOT / ".data" / "report.html"
 DASHBOARD_HEADERS = {
@@ -47,7 +48,7 @@ th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; }
 
 def render(url: str, database: str) -> str:
     """The report's HTML: the dashboard's table and totals, then each view's charts."""
-    with open_client(url, database) as client:
+    with open_client(url, database, existing=True) as client:
         drawings = charts.start_drawings(client, database, list(charts.VIEW_CHARTS))  # drawn meanwhile
         dashboard = mart.dashboard(client, database)
     sections = [(view, drawing.result()) for view, drawing in drawings.items()]
@@ -85,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     out = parser.parse_args(argv).out
     url = os.environ.get("CLICKHOUSE_URL") or settings.default_clickhouse_url()
-    print(write_report(url, settings.clickhouse_database(), out.resolve()))
+    try:
+        print(write_report(url, settings.clickhouse_database(), out.resolve()))
+    except ClickHouseError as error:  # ours say what is wrong and what to do: no stack trace
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -31,7 +31,7 @@ QUIT = {"exit", "quit", r"\q"}
 
 def run_statement(url: str, database: str, statement: str) -> str:
     """The statement's result as an aligned table."""
-    with open_client(url, database) as client:
+    with open_client(url, database, existing=True) as client:
         result = client.query(statement)
         return format_result(result.column_names, result.result_rows)
 

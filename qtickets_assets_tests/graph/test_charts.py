@@ -535,3 +535,24 @@ def test_the_attendance_chart_names_each_shows_city(monkeypatch, client, period)
     texts = drawn_texts(monkeypatch, lambda: charts.view_charts(client, DATABASE, "v_show_attendance"))
     for show in shows.itertuples():
         assert f"{charts._short(show.event_name)}, {show.city_name}, {show.starts_local}" in texts
+
+
+def test_the_report_of_a_mart_that_is_not_there_is_one_line_and_creates_nothing(
+    monkeypatch, tmp_path, capsys, mart
+):
+    """A mistyped path printed a 53-line traceback and left a new empty mart behind; a mistyped
+    database was created in the real mart."""
+    monkeypatch.setenv("CLICKHOUSE_URL", f"chdb://{tmp_path}/missing")
+    assert report.main(["--out", str(tmp_path / "r.html")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: there is no mart at {tmp_path}/missing (CLICKHOUSE_URL): check the path, or run a "
+        "full sync first (`make demo`)\n"
+    )
+    assert not (tmp_path / "missing").exists() and not (tmp_path / "r.html").exists()
+
+    monkeypatch.setenv("CLICKHOUSE_URL", mart.url)
+    monkeypatch.setenv("CLICKHOUSE_DATABASE", "qticket")
+    assert report.main(["--out", str(tmp_path / "r.html")]) == 1
+    assert "CLICKHOUSE_DATABASE 'qticket' does not exist" in capsys.readouterr().err
+    with open_client(mart.url, DATABASE) as client:
+        assert "qticket" not in {row[0] for row in client.query("SHOW DATABASES").result_rows}

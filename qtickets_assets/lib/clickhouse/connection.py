@@ -122,9 +122,13 @@ def _ensure_database(client: Client, database: str, target: ClickHouseTarget, cr
         if not create:
             # On a server a missing database is a typo or an unprepared server, never something to
             # paper over: a new empty mart would leave every dashboard silently blank.
+            how = (
+                "create it with `python -m qtickets_assets.lib.clickhouse.rbac` (see deploy/README.md)"
+                if target.kind == "server"
+                else "run a full sync into it first"
+            )
             raise ClickHouseConfigError(
-                f"CLICKHOUSE_DATABASE {database!r} does not exist on {target.describe()}: fix the name, "
-                "or create it with `python -m qtickets_assets.lib.clickhouse.rbac` (see deploy/README.md)"
+                f"CLICKHOUSE_DATABASE {database!r} does not exist on {target.describe()}: fix the name, or {how}"
             )
         # Checked first so a writer without CREATE DATABASE grants works on an existing database.
         client.command(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
@@ -144,9 +148,15 @@ def _client_session(
 
 @contextmanager
 def open_client(
-    url: str, database: str, *, lock_timeout: float | None = None, create_database: bool = False
+    url: str,
+    database: str,
+    *,
+    lock_timeout: float | None = None,
+    create_database: bool = False,
+    existing: bool = False,
 ) -> Iterator[Client]:
-    """Yield a client on `database`; close it (and any lock) on exit.
+    """Yield a client on `database`; close it (and any lock) on exit. `existing`: for a reader
+    (the report, `make sql`), a mart that is not there is an error, not a new empty one.
 
     An embedded database is created when missing (the directory is the project's own); on a server
     a missing database is an error unless `create_database` (the admin's set-up command) says so.
@@ -162,10 +172,15 @@ def open_client(
             yield client
         return
     assert target.path is not None
+    if existing and not target.path.is_dir():
+        raise ClickHouseConfigError(
+            f"there is no mart at {target.path} (CLICKHOUSE_URL): check the path, or run a full "
+            "sync first (`make demo`)"
+        )
     timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
     deadline = time.monotonic() + timeout
     with directory_lock(target.path, timeout):
         target.path.mkdir(parents=True, exist_ok=True)
         engine = retry_while_busy(target.path, lambda: _open_chdb(target), deadline, timeout)
-        with _client_session(engine, database, target, True) as client:
+        with _client_session(engine, database, target, not existing) as client:
             yield client
