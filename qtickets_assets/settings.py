@@ -26,7 +26,7 @@ def clickhouse_url() -> str | dg.EnvVar:
 
 
 def clickhouse_database() -> str:
-    return os.environ.get("CLICKHOUSE_DATABASE") or DEFAULT_DATABASE
+    return (os.environ.get("CLICKHOUSE_DATABASE") or "").strip() or DEFAULT_DATABASE
 
 
 def max_concurrency() -> int:

@@ -63,3 +63,6 @@ def test_a_url_httpx_cannot_parse_is_a_config_error_naming_the_variable() -> Non
 def test_a_url_without_scheme_is_refused_before_any_request() -> None:
     with pytest.raises(QticketsConfigError, match="must start with http:// or https://"):
         QticketsClient("qtickets.ru/api/rest/v1", TOKEN)
+    with pytest.raises(QticketsConfigError) as err:
+        QticketsClient(f"org:{TOKEN}@qtickets.ru/api/rest/v1", TOKEN)
+    assert TOKEN not in str(err.value)

@@ -128,7 +128,8 @@ def _ensure_database(client: Client, database: str, target: ClickHouseTarget, cr
                 else "run a full sync into it first"
             )
             raise ClickHouseConfigError(
-                f"CLICKHOUSE_DATABASE {database!r} does not exist on {target.describe()}: fix the name, or {how}"
+                f"CLICKHOUSE_DATABASE {database!r} does not exist on {target.describe()}: "
+                f"fix the name, or {how}"
             )
         # Checked first so a writer without CREATE DATABASE grants works on an existing database.
         client.command(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
@@ -166,7 +167,11 @@ def open_client(
     for a process that opened the directory without that lock.
     """
     target = parse_clickhouse_url(url)
-    quote_identifier(database)
+    if not _IDENTIFIER.match(database):
+        raise ClickHouseConfigError(
+            f"CLICKHOUSE_DATABASE {database!r} is not a valid ClickHouse name (letters, digits and _; "
+            "not starting with a digit)"
+        )
     if target.kind == "server":
         with _client_session(_open_server(target), database, target, create_database) as client:
             yield client

@@ -47,6 +47,9 @@ def _parse_chdb(rest: str) -> ClickHouseTarget:
 
 
 def _parse_server(url: str) -> ClickHouseTarget:
+    if "#" in url:
+        # A "#" in a password cut the URL there: the rest of the password read as the host's port.
+        raise _bad("a '#' (or '?', '/', '@') in the user or password must be percent-encoded, e.g. %23")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -57,6 +60,7 @@ def _parse_server(url: str) -> ClickHouseTarget:
         raise _bad("no host")
     if parts.path not in ("", "/") or parts.query:
         raise _bad("a server URL takes no path or query; the database comes from CLICKHOUSE_DATABASE")
+
     secure = parts.scheme == "https"
     return ClickHouseTarget(
         kind="server",

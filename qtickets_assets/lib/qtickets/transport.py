@@ -132,7 +132,9 @@ class ApiTransport:
             raise QticketsConfigError(f"QTICKETS_BASE_URL is not a valid URL: {exc}") from None
         if scheme not in ("http", "https"):
             raise QticketsConfigError(
-                f"QTICKETS_BASE_URL must start with http:// or https://, got {display_root(base_url)!r}"
+                # Not quoted: without a scheme, a token written into the URL is not taken for userinfo.
+                "QTICKETS_BASE_URL must start with http:// or https:// (the API root, e.g. "
+                "https://qtickets.ru/api/rest/v1)"
             )
         token = token.strip() if token else ""
         if not token:
