@@ -65,8 +65,9 @@ def shows_frame(events: Iterable[Event]) -> pd.DataFrame:
 def inventory_frame(
     snapshot_at: datetime, shows: pd.DataFrame, inventory: dict[int, ShowInventory]
 ) -> pd.DataFrame:
-    """`inventory_raw`: one row per live show for this snapshot, sold = total − left."""
-    frame = shows[["event_id", "show_id", "starts_at"]].rename(columns={"starts_at": "show_starts_at"})
+    """`inventory_raw`: one row per live show counted in this snapshot, sold = total − left."""
+    counted = shows[shows["show_id"].isin(list(inventory))]
+    frame = counted[["event_id", "show_id", "starts_at"]].rename(columns={"starts_at": "show_starts_at"})
     frame.insert(0, "snapshot_at", snapshot_at)
     frame["tickets_total"] = frame["show_id"].map(lambda show_id: inventory[show_id].tickets_total)
     frame["tickets_left"] = frame["show_id"].map(lambda show_id: inventory[show_id].tickets_left)

@@ -23,7 +23,7 @@ from qtickets_assets.lib import frames
 from qtickets_assets.lib.clickhouse.mart import SalesWatermark
 from qtickets_assets.lib.orders import SpooledTickets, changed_order_pages, every_order_page, spool_tickets
 from qtickets_assets.lib.qtickets.client import QticketsClient
-from qtickets_assets.lib.qtickets.errors import QticketsError
+from qtickets_assets.lib.qtickets.errors import QticketsError, QticketsPayloadError
 from qtickets_assets.lib.qtickets.models import Discount, Event, PromoCode
 from qtickets_assets.lib.qtickets.rules import ShowInventory
 
@@ -46,8 +46,9 @@ class SyncPlan:
 
 class Snapshot(NamedTuple):
     taken_at: datetime
-    shows: pd.DataFrame  # the live shows counted: event_id, show_id, starts_at
-    inventory: dict[int, ShowInventory]
+    shows: pd.DataFrame  # the live shows: event_id, show_id, starts_at
+    inventory: dict[int, ShowInventory]  # the shows counted
+    unread: dict[int, str]  # the shows whose seats could not be read, and why
 
 
 class AccountSync:
@@ -132,16 +133,22 @@ class AccountSync:
     def _crawl_snapshot(self) -> Snapshot:
         taken_at = datetime.now(UTC).replace(microsecond=0)
         if self.plan.events:
-            inventory = dict(self.client.iter_show_inventory(self._fed_show_ids()))
+            counted = dict(self.client.iter_show_inventory_or_why(self._fed_show_ids()))
             # The events crawl has ended (it fed the last id); had it failed, so does the snapshot.
             shows = frames.shows_frame(self._results["events"].result())
             shows = shows[shows["is_deleted"] == 0]
         else:
             assert self.plan.stored_shows is not None
             shows = self.plan.stored_shows
-            # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
-            inventory = dict(self.client.iter_show_inventory(shows["show_id"].tolist()))
-        return Snapshot(taken_at, shows.sort_values("show_id").reset_index(drop=True), inventory)
+            counted = dict(self.client.iter_show_inventory_or_why(shows["show_id"].tolist()))
+        # A show whose seats cannot be read is left out, never counted as 0: its newest readable
+        # row stays in fact_inventory_latest, and a check says it is older than the snapshot.
+        inventory = {show: seats for show, seats in counted.items() if isinstance(seats, ShowInventory)}
+        unread = {show: why for show, why in counted.items() if isinstance(why, str)}
+        if unread and not inventory:  # not one show: the API's seat maps, not a show of its own
+            first = next(iter(unread.values()))
+            raise QticketsPayloadError(f"no show's seats could be read ({len(unread)} shows); first: {first}")
+        return Snapshot(taken_at, shows.sort_values("show_id").reset_index(drop=True), inventory, unread)
 
     def _fed_show_ids(self) -> Iterator[int]:
         while (show_id := self._shows.get()) != _DONE:

@@ -40,7 +40,7 @@ def meta(evaluation: dg.AssetCheckEvaluation, name: str):
 def test_every_check_passes_on_the_clean_mart(mart):
     evaluations = mart.check_results()
     assert set(evaluations) == every_check()
-    assert len(evaluations) == 39
+    assert len(evaluations) == 40
     assert not failing(evaluations)
 
 
@@ -231,6 +231,20 @@ def test_missing_live_show_fails_ticket_counts_present(mart):
     assert meta(evaluation, "rows") == meta(evaluation, "live_shows") - 1
     assert meta(evaluation, "live_shows_without_row_sample") == f"[{show_id}]"
     assert meta(evaluation, "rows_with_left_above_total") == 0
+
+
+def test_a_show_left_out_of_the_newest_snapshot_fails_shows_in_newest_snapshot(mart):
+    """A show whose seats could not be read keeps its older row: a warning names it and when."""
+    show_id = mart.value("SELECT min(show_id) FROM {db}.fact_inventory_latest")
+    mart.sql(
+        "ALTER TABLE {db}.fact_inventory_latest "
+        f"UPDATE snapshot_at = toDateTime('2026-11-30 09:15:00', 'UTC') WHERE show_id = {show_id}"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("fact_inventory_latest", "shows_in_newest_snapshot")}
+    evaluation = evaluations["fact_inventory_latest", "shows_in_newest_snapshot"]
+    assert meta(evaluation, "shows_behind") == 1
+    assert meta(evaluation, "shows_behind_sample") == f"show {show_id} (read 2026-11-30 09:15 UTC)"
 
 
 def test_missing_live_show_hidden_by_a_stray_row_fails_ticket_counts_present(mart):

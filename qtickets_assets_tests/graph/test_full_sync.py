@@ -8,6 +8,8 @@ import pytest
 
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.qtickets.client import QticketsClient
+from qtickets_assets.lib.qtickets.errors import QticketsPayloadError
 from qtickets_assets.sandbox import compare
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import DATABASE, materialize_all, read_mart
@@ -160,3 +162,42 @@ def test_full_sync_equals_truth_at_larger_sizes(tmp_path, size, ignore_filters):
         sandbox.advance(new_orders=200, refunds=50, cancellations=50, scans=100)
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
         assert_mart_equals_truth(url, sandbox.truth)
+
+
+def test_a_show_whose_seats_cannot_be_read_keeps_its_last_counts_and_the_rest_are_counted(
+    tmp_path, monkeypatch
+):
+    """One show's seat map that the rules refuse (or a show deleted since the events were read)
+    failed the whole snapshot: no show's inventory was updated. Now that show is left out with a
+    warning, keeps its last counts (never a 0), and the others are counted."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=11) as sandbox:
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        before = {row["show_id"]: row for row in read_mart(url, "fact_inventory_latest")}
+        odd_show, other_show = sorted(before)[:2]
+        sandbox.advance(new_orders=40)  # seats taken since: the other shows' counts move
+
+        read = QticketsClient._show_inventory
+
+        def refused_for_one_show(client, show_id):
+            if show_id == odd_show:
+                raise QticketsPayloadError(f"show {show_id}: seat A-1;1 has -2 free of 100")
+            return read(client, show_id)
+
+        monkeypatch.setattr(QticketsClient, "_show_inventory", refused_for_one_show)
+        result = materialize_all(sandbox.base_url, sandbox.token, url, job_name="inventory_job")
+        truth = {row["show_id"]: row for row in sandbox.truth()["fact_inventory_latest"]}
+
+    assert result.success
+    after = {row["show_id"]: row for row in read_mart(url, "fact_inventory_latest")}
+    assert after[odd_show] == before[odd_show], "the unread show keeps its last counts and time"
+    for show_id in set(after) - {odd_show}:
+        assert after[show_id]["tickets_left"] == truth[show_id]["tickets_left"], show_id
+        assert after[show_id]["snapshot_at"] > before[other_show]["snapshot_at"]
+    (raw,) = result.asset_materializations_for_node("inventory_raw")
+    assert raw.metadata["shows_unread"].value == 1
+    assert raw.metadata["shows_unread_sample"].value == f"show {odd_show}: seat A-1;1 has -2 free of 100"
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["shows_in_newest_snapshot"].passed
+    assert checks["shows_in_newest_snapshot"].metadata["shows_behind"].value == 1
+    assert checks["ticket_counts_present"].passed

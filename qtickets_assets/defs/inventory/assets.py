@@ -45,12 +45,22 @@ def inventory_raw(
     if context.selected_asset_keys:
         from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
 
-        # A show whose seats cannot be read fails the whole snapshot: a count is never "unknown".
         with failures_explained():
             snapshot = sync.for_run(context).snapshot()
         context.log.info(f"snapshot {snapshot.taken_at.isoformat()} of {len(snapshot.inventory)} shows")
+        unread = sorted(snapshot.unread.items())
+        if unread:
+            # Left out, never counted as 0: the show keeps its last counts (check shows_in_newest_snapshot).
+            context.log.warning(
+                f"{len(unread)} live shows left out of the snapshot, their seats unreadable: "
+                + "; ".join(why for _, why in unread[:5])
+            )
         frame = frames.inventory_frame(snapshot.taken_at, snapshot.shows, snapshot.inventory)
-        yield dg.Output(frame, output_name="inventory_raw")
+        unread_metadata: dict[str, dg.RawMetadataValue] = {
+            "shows_unread": len(unread),
+            "shows_unread_sample": "; ".join(why for _, why in unread[:5]) or "none",
+        }
+        yield dg.Output(frame, output_name="inventory_raw", metadata=unread_metadata)
     yield from check_written(context, clickhouse, "inventory_raw")
 
 
@@ -61,7 +71,9 @@ def inventory_raw(
             **table_asset(
                 "fact_inventory_latest",
                 "replace",
-                "One row per live show from the newest snapshot. Built inside ClickHouse and swapped in "
+                "One row per live show from the newest snapshot (a show whose seats could not be read "
+                "then keeps its newest row of the week before: snapshot_at says when). Built inside "
+                "ClickHouse and swapped in "
                 "atomically on every run, so a reader never meets an empty, half-written or duplicated "
                 "table.",
                 kind="sql",

@@ -165,6 +165,15 @@ def rules_by_asset() -> dict[str, list[Rule]]:
             sql=rules.ticket_counts_present,
         )
     )
+    by_asset["fact_inventory_latest"].append(
+        Rule(
+            "shows_in_newest_snapshot",
+            "Every show's counts are from the newest snapshot (a warning when a show's seats could not "
+            "be read then: it keeps its older row, for up to a week).",
+            sql=rules.shows_in_newest_snapshot,
+            blocking=False,
+        )
+    )
     by_asset["fact_sales"] += [
         Rule(
             "status_allowed",

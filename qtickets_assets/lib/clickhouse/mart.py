@@ -158,19 +158,37 @@ def live_shows(client: Client, database: str) -> pd.DataFrame:
     )
 
 
-def latest_inventory_select(database: str) -> str:
-    """fact_inventory_latest's rows: the newest snapshot, restricted to shows still live.
+# A show whose seats could not be read keeps its newest row this long after the newest snapshot
+# (the check `shows_in_newest_snapshot` warns meanwhile); after it the show has no row, and
+# `ticket_counts_present` fails.
+UNREAD_SHOW_KEPT = "INTERVAL 7 DAY"
 
-    Every snapshot covers all live shows (a show whose seats cannot be read fails the snapshot),
-    so the newest snapshot is the newest row of each show without scanning the whole history.
-    """
+
+def latest_inventory_select(database: str) -> str:
+    """fact_inventory_latest's rows: each live show's newest row, from the newest snapshot unless
+    its seats could not be read then (the row then says when they last were).
+
+    Only the week before the newest snapshot is read (the table's partitions and order key keep
+    that cheap), not the whole history."""
     raw, shows = qualified(database, "inventory_raw"), qualified(database, "dim_shows")
     columns = ", ".join(table_schema("fact_inventory_latest").column_names)
     return (
         f"SELECT {columns} FROM {raw} FINAL "
-        f"WHERE snapshot_at = (SELECT max(snapshot_at) FROM {raw}) "
-        f"AND show_id IN (SELECT show_id FROM {shows} WHERE is_deleted = 0)"
+        f"WHERE snapshot_at >= (SELECT max(snapshot_at) FROM {raw}) - {UNREAD_SHOW_KEPT} "
+        f"AND show_id IN (SELECT show_id FROM {shows} WHERE is_deleted = 0) "
+        "ORDER BY show_id, snapshot_at DESC LIMIT 1 BY show_id"
     )
+
+
+def shows_behind_newest_snapshot(client: Client, database: str) -> tuple[int, list[tuple[int, datetime]]]:
+    """How many of fact_inventory_latest's shows have a row older than the newest snapshot (their
+    seats could not be read then), and the oldest ten: (show_id, when its seats were last read)."""
+    latest = qualified(database, "fact_inventory_latest")
+    behind = f"snapshot_at < (SELECT max(snapshot_at) FROM {qualified(database, 'inventory_raw')})"
+    rows = client.query(
+        f"SELECT show_id, snapshot_at FROM {latest} WHERE {behind} ORDER BY snapshot_at, show_id LIMIT 10"
+    ).result_rows
+    return count_where(client, database, "fact_inventory_latest", behind), [(int(s), t) for s, t in rows]
 
 
 # -- the dashboard --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Self, TypeVar
 import httpx
 
 from . import paging
-from .errors import QticketsNotFound, QticketsRejected, QticketsUnavailable
+from .errors import QticketsNotFound, QticketsPayloadError, QticketsRejected, QticketsUnavailable
 from .filters import Where, check_columns, matches_all
 from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_record
 from .native import NOT_FILTERABLE, NativeOrder, NativeOrderPage, decode_order_page, native_order
@@ -247,6 +247,21 @@ class QticketsClient:
         each answer arrives (without building a Seat per seat). `show_ids` is read lazily: it may
         be fed while the events are still being crawled."""
         return self._per_show(show_ids, self._show_inventory)
+
+    def iter_show_inventory_or_why(
+        self, show_ids: Iterable[int]
+    ) -> Iterator[tuple[int, ShowInventory | str]]:
+        """`iter_show_inventory`, but a show whose seats cannot be read for a reason of its own
+        gives that reason instead of failing the others: the show is gone (a JSON 404), or its
+        seat map is one the rules refuse (no seat, a seat with more free places than it has).
+        Anything else (the API unavailable, the token refused, a wrong route) still fails."""
+        return self._per_show(show_ids, self._show_inventory_or_why)
+
+    def _show_inventory_or_why(self, show_id: int) -> ShowInventory | str:
+        try:
+            return self._show_inventory(show_id)
+        except (QticketsNotFound, QticketsPayloadError) as error:
+            return str(error)
 
     def _per_show(self, show_ids: Iterable[int], read: Callable[[int], T]) -> Iterator[tuple[int, T]]:
         return paging.unordered_map(self._pool, read, (int(show_id) for show_id in show_ids), self._window)
