@@ -27,7 +27,7 @@ import functools
 import io
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -307,8 +307,19 @@ def _whole(axis: Any) -> None:
 
 
 def _short(value: object) -> str:
+    """At most LABEL_WIDTH characters, cut in the middle: codes and names that share a long start
+    ("НОВОГОДНЯЯ-СКИДКА-ДЛЯ-ПОДПИСЧИКОВ-01", "-02") still differ at their end."""
     text = str(value)
-    return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 1] + "…"
+    if len(text) <= LABEL_WIDTH:
+        return text
+    tail = LABEL_WIDTH // 3
+    return text[: LABEL_WIDTH - tail - 1] + "…" + text[-tail:]
+
+
+def _distinct(labels: Sequence[str], ids: Iterable[object]) -> list[str]:
+    """`labels`, each one that is not unique followed by its id: two bars never read alike."""
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [f"{label} #{id_}" if label in repeated else label for label, id_ in zip(labels, ids, strict=True)]
 
 
 def _day_ticks(axes: Axes, days: Sequence[date]) -> None:
@@ -427,7 +438,10 @@ def sales_by_source_charts(breakdowns: dict[str, pd.DataFrame], period: Period) 
         return [_nothing(title, "no ticket paid in these days")]
     figure = _figure(13, 4.4)
     figure.suptitle(title)
-    labels = {column: [_short(label) for label in frame["label"]] for column, frame in breakdowns.items()}
+    labels = {
+        column: _distinct([_short(label) for label in frame["label"]], range(1, len(frame) + 1))
+        for column, frame in breakdowns.items()
+    }
     room = _widest([label for column in labels.values() for label in column]) + PAD
     panels = _grid(figure, 1, len(breakdowns), left=room + 0.1, top=0.65, gap=room + 0.35)
     for axes, (column, frame) in zip(panels, breakdowns.items(), strict=True):
@@ -457,7 +471,10 @@ def attendance_charts(shows: pd.DataFrame, period: Period) -> list[Chart]:
         return [_nothing(title, f"no live show with paid tickets started in the last {DAYS} days")]
     figure = _figure(9, 1.2 + 0.3 * len(shows))
     # The city too: a touring show plays the same name in several cities, at times alike.
-    labels = [f"{_short(s.event_name)}, {s.city_name}, {s.starts_local}" for s in shows.itertuples()]
+    labels = _distinct(
+        [f"{_short(s.event_name)}, {s.city_name}, {s.starts_local}" for s in shows.itertuples()],
+        list(shows["show_id"]),
+    )
     axes = _grid(figure, 1, 1, left=_widest(labels) + PAD + 0.1, top=0.3, bottom=0.5)
     shares = [100 * float(v) for v in shows["share_scanned"]]
     _bars(axes, range(len(shows)), shares, color=PAID, horizontal=True)
@@ -482,7 +499,9 @@ def dashboard_charts(events: pd.DataFrame, period: Period) -> list[Chart]:
         return [_nothing(title, "no event has a paid ticket yet")]
     figure = _figure(12, 1.4 + 0.34 * len(events))
     figure.suptitle(f"{title} (all sales to {period.last:%d.%m.%Y})")
-    labels = [f"{_short(e.event_name)}, {e.city_name}" for e in events.itertuples()]
+    labels = _distinct(
+        [f"{_short(e.event_name)}, {e.city_name}" for e in events.itertuples()], list(events["event_id"])
+    )
     revenue, seats = _grid(
         figure, 1, 2, left=_widest(labels) + PAD + 0.1, top=0.4, bottom=0.5, gap=0.3, sharey=True
     )

@@ -556,3 +556,21 @@ def test_the_report_of_a_mart_that_is_not_there_is_one_line_and_creates_nothing(
     assert "CLICKHOUSE_DATABASE 'qticket' does not exist" in capsys.readouterr().err
     with open_client(mart.url, DATABASE) as client:
         assert "qticket" not in {row[0] for row in client.query("SHOW DATABASES").result_rows}
+
+
+def test_bars_of_look_alike_names_never_read_alike(monkeypatch):
+    """Two events of one name in one city were drawn under identical labels, and promo codes that
+    share a long start were cut to the same 32 characters."""
+    codes = ["НОВОГОДНЯЯ-СКИДКА-ДЛЯ-ПОДПИСЧИКОВ-01", "НОВОГОДНЯЯ-СКИДКА-ДЛЯ-ПОДПИСЧИКОВ-02"]
+    assert charts._short(codes[0]) != charts._short(codes[1])
+    assert all(len(charts._short(code)) == charts.LABEL_WIDTH for code in codes)
+
+    period = charts.Period.ending(date(2026, 12, 5))
+    twins = [
+        {"event_id": event_id, "event_name": "Выставка «Динозавры»", "city_name": "Омск",
+         "revenue_total": Decimal(revenue), "tickets_sold_total": 10, "tickets_total": 50, "tickets_left": 40}
+        for event_id, revenue in ((901, 5000), (902, 4000))
+    ]  # fmt: skip
+    draw = charts.VIEW_CHARTS["v_sales_dashboard"]
+    texts = drawn_texts(monkeypatch, lambda: charts.draw(draw, pd.DataFrame(twins), period))
+    assert {"Выставка «Динозавры», Омск #901", "Выставка «Динозавры», Омск #902"} <= set(texts)
