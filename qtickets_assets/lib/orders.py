@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -26,6 +26,9 @@ from qtickets_assets.lib.qtickets.native import NativeOrder
 from qtickets_assets.lib.spool import ArrowSpool
 
 MAX_CRAWLS = 3
+# How far the API's clock may run behind ours: an update stamped this long before a crawl began
+# may still have landed after it.
+CLOCK_SKEW = timedelta(minutes=15)
 # Orders per tickets table: a table costs ~0.5 ms a page built from 20 pages, ~1.1 ms built from
 # one (each Arrow call costs more than its values), CPU the page fetchers need while the crawl runs.
 BLOCK_ORDERS = 1_000
@@ -40,15 +43,23 @@ def every_order_page(client: QticketsClient) -> Iterator[list[NativeOrder]]:
     some other way (newest first, by update time) moves records from page to page as orders are
     added or updated while it is read: one may be read twice and another not at all. Such a crawl
     counts as whole only when its pages held the total, each order once, and the total did not
-    change; else it is read again (handing on only what it had not read), and a list that kept
-    moving fails the load rather than replace the table with one that lacks orders.
+    change; else it is read again, handing on the orders the crawls before missed and those
+    updated since the first began (the writer keeps an order's newer version), and a list that
+    kept moving fails the load rather than replace the table with one that lacks orders.
     """
-    seen: dict[int, datetime] = {}
-    for _ in range(MAX_CRAWLS):
+    began = datetime.now(UTC) - CLOCK_SKEW
+    handed: set[int] = set()
+    for crawl in range(MAX_CRAWLS):
         report = ListReport()
-        yield from _unseen(client.iter_native_order_pages(report=report), seen)
+        pages = client.iter_native_order_pages(report=report)
+        if crawl == 0:
+            yield from pages
+        else:
+            yield from ([o for o in page if o.id not in handed or o.updated_at >= began] for page in pages)
         if report.in_id_order or (report.each_once and client.count_orders() == report.total):
             return
+        handed = handed | report.ids if handed else report.ids
+        log.warning("GET /orders moved while it was read out of id order (orderBy ignored): reading it again")
     raise QticketsProtocolError(
         f"GET /orders: the list moved while it was read out of id order (the server ignores "
         f"orderBy), in {MAX_CRAWLS} crawls in a row; fact_sales is left as it was"
@@ -104,22 +115,15 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
         try:
             yield from client.iter_native_order_pages(where=where, report=report)
         except (QticketsUnavailable, QticketsRejected) as refused:
-            if report.total is not None or not answers_unfiltered(client):
-                raise  # a page after the first failed, or the API is down: not the filter
+            if report.total is not None or not client.answers():
+                raise  # a page after the first failed, or the list fails without a where too
+            if client.answers(where):
+                continue  # the fault passed: crawl again
             yield from every_order_updated_since(client, where, refused)
             return
         if read_every_order(report) or client.count_orders(where) == report.total:
             return
     log.warning(f"orders kept changing during {MAX_CRAWLS} crawls; the nightly reconciliation reads them all")
-
-
-def answers_unfiltered(client: QticketsClient) -> bool:
-    """Whether GET /orders answers without a `where` (one request)."""
-    try:
-        client.count_orders()
-    except (QticketsUnavailable, QticketsRejected):
-        return False
-    return True
 
 
 def every_order_updated_since(
@@ -129,7 +133,7 @@ def every_order_updated_since(
     on updated_at while it answers without one (the docs name only payed, event_id and id as
     columns known to filter). Read in id order, so none can slip past the crawl."""
     log.warning(
-        f"GET /orders failed with a where on updated_at ({refused}) but answers without one: "
+        f"GET /orders refuses a where on updated_at ({refused}) and answers without one: "
         "reading every order and keeping those updated since the watermark"
     )
     yield from client.iter_native_order_pages(keep=lambda order: matches_all(where, order))

@@ -202,7 +202,12 @@ def _marketing_texts(values: list[str | None]) -> pa.Array[Any]:
     return pa.array([without_contacts(value) if value else "" for value in values], pa.string())
 
 
-_EMAIL = re.compile(r"[^\s@/?&=:;,<>()\[\]]+@[^\s@/?&=:;,<>()\[\]]+\.[^\W\d_]{2,}")
+# The domain's last label in letters, but not an image's extension: "banner@2x.png" is a file.
+_EMAIL = re.compile(
+    r"[^\s@/?&=:;,<>()\[\]]+@[^\s@/?&=:;,<>()\[\]]+\."
+    r"(?!(?:png|jpe?g|gif|webp|svg|avif|bmp|ico)\b)[^\W\d_]{2,}",
+    re.IGNORECASE,
+)
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{8,}\d")
 REDACTED = "[redacted]"
 

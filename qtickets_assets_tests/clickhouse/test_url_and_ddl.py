@@ -38,7 +38,7 @@ def test_chdb_url_gives_absolute_path() -> None:
         ("http://u:hunter2@h:notaport", "port is not a number"),
         ("http://u:hunter2@:8123", "no host"),
         ("localhost:8123", "no scheme"),
-        ("http://etl_writer:4711#hunter2@127.0.0.1:1", "must be percent-encoded, e.g. %23"),
+        ("http://etl_writer:fake-pw#hunter2@127.0.0.1:1", "must be percent-encoded, e.g. %23"),
     ],
 )
 def test_bad_urls_say_what_is_accepted_without_the_password(url: str, words: str) -> None:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 from clickhouse_connect.driver.client import Client
 
+from qtickets_assets.lib.clickhouse import writers
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.convert import arrow_table, conform_arrow, frame_to_arrow
 from qtickets_assets.lib.clickhouse.ddl import table_schema
@@ -136,6 +137,19 @@ def test_upsert_replaces_changed_rows_and_adds_new_ones_without_duplicates(clien
         (3, "paid", Decimal("100.00")),
         (4, "paid", Decimal("55.50")),
     ]
+
+
+def test_a_replace_given_two_versions_of_a_row_keeps_the_newer_only(client: Client, monkeypatch) -> None:
+    """A full load that read a moving list again hands a changed order on twice; written in
+    separate blocks, both versions stayed in the swapped-in table (a plain SELECT counted the
+    ticket twice, and the blocking no_duplicate_keys check failed the nightly rebuild)."""
+    monkeypatch.setattr(writers, "BLOCK_ROWS", 2)
+    later = T0 + timedelta(hours=1)
+    first = [{"basket_id": b} for b in (1, 2, 3)]
+    again = [{"basket_id": 2, "status": "refunded", "updated_at": later}]
+    write(client, "fact_sales", sales_frame(first + again), "replace")
+    rows = client.query(f"SELECT basket_id, status FROM {DATABASE}.fact_sales ORDER BY basket_id").result_rows
+    assert rows == [(1, "paid"), (2, "refunded"), (3, "paid")]
 
 
 def test_a_staging_table_abandoned_by_a_killed_replace_is_dropped_by_the_next(client: Client) -> None:

@@ -399,4 +399,6 @@ def test_a_run_that_will_load_the_sales_counts_as_in_flight(job_name, assets, lo
         instance.add_run(
             DagsterRun(job_name=job_name, asset_selection=assets, status=dg.DagsterRunStatus.STARTED)
         )
+        for _ in range(60):  # queued behind it: newer in-flight runs that load no sales
+            instance.add_run(DagsterRun(job_name="inventory_job", status=dg.DagsterRunStatus.STARTING))
         assert sensors.sales_in_flight(instance) is loads_sales

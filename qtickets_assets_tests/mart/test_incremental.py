@@ -193,7 +193,7 @@ def test_a_server_that_refuses_a_where_on_updated_at_is_read_whole(monkeypatch, 
         got = [o.id for page in changed_order_pages(client, 150, since) for o in page]
     assert sorted(got) == sorted(o["id"] for o in raw if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10")
     assert len(got) == len(set(got))
-    assert "failed with a where on updated_at" in caplog.text
+    assert "refuses a where on updated_at" in caplog.text
 
 
 def test_an_api_that_is_down_is_not_taken_for_a_refused_filter(monkeypatch) -> None:
@@ -262,7 +262,57 @@ def test_orders_added_while_a_newest_first_list_is_read_are_not_lost() -> None:
     assert len(got) == len(set(got))
 
 
+def test_an_order_updated_between_two_reads_of_a_moving_list_is_handed_on_again() -> None:
+    """The second read hands on what the first missed and what changed since it began (the
+    writer keeps the newer version), never the whole list again."""
+    server = NewestFirst(200, arrivals=lambda n: 3 if n == 2 else 0)
+    refund = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def refunded_after_the_first_read(n: int) -> int:
+        if n == 5:  # the first read's four pages are answered
+            server.orders[199] = raw_order(200, updated_at=refund)
+        return 3 if n == 2 else 0
+
+    server.arrivals = refunded_after_the_first_read
+    with make_client(server.api, max_concurrency=1) as client:
+        got = [
+            (order.id, order.updated_at_text) for page in orders.every_order_page(client) for order in page
+        ]
+    ids = [order_id for order_id, _ in got]
+    assert sorted(set(ids)) == list(range(1, 204))
+    assert [stamp for order_id, stamp in got if order_id == 200][-1].startswith(refund[:16])
+    assert len(ids) == 203 + 1  # once each (the six the first read missed by the second), order 200 twice
+
+
 def test_a_list_that_keeps_moving_fails_the_full_load() -> None:
     server = NewestFirst(160, arrivals=lambda n: 1)  # an order before every answer
     with pytest.raises(QticketsProtocolError, match=r"the list moved while it was read out of id order"):
         read_all(server.api)
+
+
+def test_a_passing_503_is_not_taken_for_a_refused_filter(monkeypatch, caplog) -> None:
+    """503s that outlast the retries of the updated orders' first page, then pass, read the whole
+    account "because the server refuses the filter"; the filtered crawl is now tried again."""
+    monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 161)])
+    failures = iter(range(2))  # the first page's try and its one retry
+
+    def briefly_down(request: httpx.Request) -> httpx.Response | None:
+        where = orjson.loads(request.content).get("where", [])
+        if any(c["column"] == "updated_at" for c in where) and next(failures, None) is not None:
+            return json_response({"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR"}, 503)
+        return None
+
+    api.override = briefly_down
+    with make_client(api, max_retries=1) as client:
+        got = {
+            o.id
+            for page in changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC))
+            for o in page
+        }
+    assert got == {
+        o["id"] for o in api.tables["orders"] if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10"
+    }
+    unfiltered = [b for b in api.bodies("/orders") if "where" not in b]
+    assert len(unfiltered) == 1, "one probe without a where, never the whole account"
+    assert "refuses a where" not in caplog.text

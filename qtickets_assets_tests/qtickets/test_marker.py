@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 
 import httpx
 import orjson
+import pytest
 
 from qtickets_assets.lib.qtickets.client import OrderMarker
+from qtickets_assets.lib.qtickets.errors import QticketsUnavailable
 
 from .fakes import FakeApi, json_response, make_client, raw_order
 
@@ -68,3 +70,20 @@ def test_marker_when_a_burst_of_updates_shares_one_second() -> None:
     same = [raw_order(i, updated_at="2025-11-28T10:00:00+03:00") for i in range(1, 124)]
     with make_client(FakeApi(orders=same)) as client:
         assert client.latest_order_marker() == OrderMarker(123, datetime(2025, 11, 28, 7, 0, tzinfo=UTC))
+
+
+def test_a_passing_fault_on_the_sort_by_update_is_not_a_refusal(waits: list[float]) -> None:
+    """A 503 that outlasted the sort's retries and then passed read as "the server refuses to sort
+    by updated_at": an unknown update time, and the sensor asked for a run with nothing changed."""
+    api = FakeApi(orders=ORDERS)
+    failures = iter(range(2))
+
+    def briefly_down(request: httpx.Request) -> httpx.Response | None:
+        body = orjson.loads(request.content or b"{}")
+        if "updated_at" in body.get("orderBy", {}) and next(failures, None) is not None:
+            return json_response(UNKNOWN_ERROR, 503)
+        return None
+
+    api.override = briefly_down
+    with make_client(api, max_retries=1) as client, pytest.raises(QticketsUnavailable):
+        client.latest_order_marker()

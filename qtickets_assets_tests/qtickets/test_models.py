@@ -107,6 +107,11 @@ def test_lists_sent_as_php_maps_and_empty_objects_as_php_arrays_are_read() -> No
     assert (event.city, event.city_id, [s.id for s in event.shows]) == (None, None, [9])
 
 
+def test_an_order_whose_baskets_are_null_is_refused_not_read_as_ticketless() -> None:
+    with pytest.raises(QticketsPayloadError, match=r"^Order 9: field baskets: Input should be a valid list"):
+        parse_record(Order, raw_order(9, baskets=None))
+
+
 def test_a_missing_required_field_is_named() -> None:
     raw = raw_event(24089)
     del raw["is_active"]

@@ -187,6 +187,7 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
         client.latest_order_marker()
         public = {name for name in dir(client) if not name.startswith("_")}
         assert public == {
+            "answers",
             "close",
             "count_orders",
             "get_event",
@@ -197,6 +198,7 @@ def test_only_get_is_ever_sent_with_the_documented_headers() -> None:
             "iter_order_pages",
             "iter_promo_code_pages",
             "iter_show_inventory",
+            "iter_show_inventory_or_why",
             "iter_show_seats",
             "latest_order_marker",
         }
@@ -333,6 +335,16 @@ def test_a_server_that_echoes_the_token_does_not_put_it_in_a_message(
     assert "HTTP 400 (WAF request rejected: header Authorization=Bearer [token])" in str(err.value)
     assert "HTTP 502 (WAF request rejected: header Authorization=Bearer [token])" in caplog.text
     assert TOKEN not in str(err.value) + caplog.text
+
+
+def test_a_token_echoed_where_the_message_is_cut_is_still_taken_out(waits: list[float]) -> None:
+    """The server's text was cut to 200 characters before the token was looked for: a token
+    across the cut was no longer recognised, and its first part was shown."""
+    echoed = {"error": "x" * 180 + f" header X-Auth={TOKEN}", "status": 400}
+    transport, _ = scripted(json_response(echoed, 400))
+    with make_client(transport) as client, pytest.raises(QticketsError) as err:
+        client.get_order(7)
+    assert TOKEN[:8] not in str(err.value) and str(err.value).endswith("X-Auth=[toke)")
 
 
 def test_a_proxy_written_without_a_scheme_is_named_without_its_password(

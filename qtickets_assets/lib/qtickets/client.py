@@ -45,6 +45,8 @@ class ListReport:
     """Records the server sent that `where` excludes: the server ignored the filter."""
     id_ranges: dict[int, tuple[int, int] | None] = field(default_factory=dict)
     """Each page's first and last id when its ids ascend, else None."""
+    ids: set[int] = field(default_factory=set)
+    """The ids of the records handed on (the crawl's own set: no copy)."""
     received: int = 0
     """Records the pages held."""
     repeated: int = 0
@@ -186,7 +188,7 @@ class QticketsClient:
     ) -> Iterator[list[T]]:
         """Each page's records that match `where` (re-checked here) or `keep`, and were not handed
         on before."""
-        seen: set[int] = set()
+        seen: set[int] = report.ids if report is not None else set()
         for page in pages:
             matching = [matches_all(where, r) for r in page.items]
             if report is not None:
@@ -298,8 +300,11 @@ class QticketsClient:
         try:
             by_update = self._first_page({"orderBy": {"updated_at": "desc"}})
         except (QticketsUnavailable, QticketsRejected) as refused:
-            # The list answered sorted by id just now: this sort is what the server refuses.
-            log.warning(f"GET /orders sorted by updated_at failed ({refused}); its newest update is unknown")
+            if self.answers(order_by="updated_at") or not self.answers():
+                raise  # a passing fault (it answers now), or the API down: not the sort
+            log.warning(
+                f"GET /orders refuses to sort by updated_at ({refused}); its newest update is unknown"
+            )
             return OrderMarker(max_id, None)
         stamps = [o.updated_at for o in by_update.items]
         # The server honours orderBy (the page by id came back descending), so equal times are a
@@ -312,6 +317,16 @@ class QticketsClient:
         where = list(where or [])
         check_columns(where, Order)
         return self._first_page(_list_body(where)).total
+
+    def answers(self, where: Sequence[Where] = (), order_by: str = "id") -> bool:
+        """Whether GET /orders answers page 1 with `where`, sorted by `order_by` descending, at
+        the first try (no retry): tells a filter or sort the server refuses from a passing fault."""
+        body = {**_list_body(list(where)), "orderBy": {order_by: "desc"}, "page": 1}
+        try:
+            self._api.get_json("/orders", body, retries=0)
+        except (QticketsUnavailable, QticketsRejected):
+            return False
+        return True
 
     def _first_page(self, body: dict[str, Any]) -> paging.Page[Order]:
         return self._page_fetcher("/orders", Order, body)(1)

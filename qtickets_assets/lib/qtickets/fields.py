@@ -119,9 +119,8 @@ def empty_to_none(value: Any) -> Any:
 
 def php_list(value: Any) -> Any:
     """A list PHP sent as a map: an array whose keys are not 0..n-1 (one filtered without
-    array_values) is encoded {"0": …, "2": …}; its values, in order. None or {}: empty."""
-    if value is None:
-        return []
+    array_values) is encoded {"0": …, "2": …}; its values, in order ({} is empty). A null is
+    left to the field: an order without its baskets must fail, not read as no ticket."""
     return list(value.values()) if isinstance(value, dict) else value
 
 

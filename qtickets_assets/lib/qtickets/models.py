@@ -161,7 +161,9 @@ class Event(Record):
     place_name: str | None = None
     place_address: str | None = None
     currency_id: str | None = None
-    shows: Annotated[list[Show], BeforeValidator(php_list)] = Field(default_factory=list)
+    shows: Annotated[list[Show], BeforeValidator(lambda v: [] if v is None else php_list(v))] = Field(
+        default_factory=list
+    )
     created_at: OptionalUtcDatetime = None
     # The docs give the three as "ISO string / null": a null update time must not fail the crawl
     # (frames.events_frame stores the creation time in its place).

@@ -178,9 +178,15 @@ class ApiTransport:
         self._transport.close()
 
     def get_json(
-        self, path: str, body: Mapping[str, Any] | None = None, *, fast: FastDecoder | None = None
+        self,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        fast: FastDecoder | None = None,
+        retries: int | None = None,
     ) -> Any:
-        """GET `path` (relative to the root) with an optional JSON body, retrying what may pass.
+        """GET `path` (relative to the root) with an optional JSON body, retrying what may pass
+        (at most `retries` times when given, else as the policy says).
 
         `fast` may read a successful answer's bytes itself (None: it cannot, and the JSON is
         parsed and checked as usual)."""
@@ -198,7 +204,7 @@ class ApiTransport:
                 wait = failure.retry_after
                 if wait is None:
                     wait = self._policy.backoff(attempts - 1)
-                give_up = self._give_up_reason(attempts, protocol_failures, failure, waited + wait)
+                give_up = self._give_up_reason(attempts, protocol_failures, failure, waited + wait, retries)
                 if give_up:
                     raise self._final_error(path, attempts, failure, give_up) from None
                 log.warning(
@@ -212,8 +218,10 @@ class ApiTransport:
                 retry.sleep(wait, self._closing)
                 waited += wait
 
-    def _give_up_reason(self, attempts: int, protocol_failures: int, failure: Retryable, total: float) -> str:
-        if attempts > self._policy.max_retries:
+    def _give_up_reason(
+        self, attempts: int, protocol_failures: int, failure: Retryable, total: float, retries: int | None
+    ) -> str:
+        if attempts > (self._policy.max_retries if retries is None else retries):
             return "retries exhausted"
         protocol_limit = min(self._policy.max_protocol_retries, self._policy.max_retries)
         if failure.protocol and protocol_failures > protocol_limit:
@@ -326,8 +334,9 @@ def _server_message(response: httpx.Response, token: str) -> str:
     payload = _json_or_none(response)
     if isinstance(payload, dict) and payload.get("error"):
         code = payload.get("code") or ""
-        said = f" ({code} {str(payload['error'])[:200]})".replace("( ", "(")
-        return without_credentials(said, token)
+        # Cleaned before it is cut: a token cut in two would no longer be recognised.
+        said = without_credentials(f"{code} {payload['error']}".strip(), token)
+        return f" ({said[:200]})"
     return ""
 
 
