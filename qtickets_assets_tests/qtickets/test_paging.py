@@ -4,9 +4,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import orjson
 import pytest
 
 from qtickets_assets.lib.qtickets.errors import QticketsClosed, QticketsError, QticketsProtocolError
+from qtickets_assets.lib.qtickets.filters import Where
 from qtickets_assets.lib.qtickets.paging import unordered_map
 
 from .fakes import FakeApi, json_response, make_client, raw_event, raw_order
@@ -68,6 +70,30 @@ def test_empty_page_before_the_total_is_an_error_naming_endpoint_page_total() ->
     with make_client(api) as client, pytest.raises(QticketsProtocolError) as err:
         list(client.iter_order_pages())
     assert "GET /orders: page 2 is empty but the total is 123" in str(err.value)
+
+
+def test_a_total_that_counts_the_unfiltered_list_ends_at_the_last_short_page(caplog) -> None:
+    """A server that filters the records but counts the whole list in `total` sent empty pages
+    after the filtered ones: every incremental run failed with "page 3 is empty". Empty pages
+    after a short last page end the list (a warning); an empty page before a full one is still a hole."""
+    orders = [raw_order(i) for i in range(1, 161)]
+
+    def filtered_but_counting_all(request):
+        page = orjson.loads(request.content)["page"]
+        kept = [o for o in orders if o["id"] > 100]
+        return json_response(
+            {
+                "data": kept[(page - 1) * 50 : page * 50],
+                "paging": {"perPage": 50, "currentPage": page, "total": 160},
+            }
+        )
+
+    api = FakeApi(orders=orders)
+    api.override = filtered_but_counting_all
+    with make_client(api) as client:
+        got = [o.id for page in client.iter_order_pages([Where("id", ">", 100)]) for o in page]
+    assert sorted(got) == list(range(101, 161))
+    assert "the total says 160 but the pages hold 60 (pages 3-4 empty after a short page 2)" in caplog.text
 
 
 def test_a_server_that_ignores_page_is_caught_not_deduplicated_away() -> None:

@@ -8,6 +8,7 @@ slow answer never holds back the others nor the requests behind them.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -16,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from .errors import QticketsProtocolError
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 ItemT = TypeVar("ItemT")
 MAX_PAGES = 100_000  # 5 M orders at 50 per page: far beyond any organiser, small enough to stop a runaway
@@ -51,16 +53,29 @@ def read_envelope(payload: Any, endpoint: str, page: int) -> tuple[list[Any], in
 
 def check_page(page: Page[Any], endpoint: str, requested: int) -> None:
     """A page must be the one asked for, and non-empty while the total says records remain."""
+    check_number(page, endpoint, requested)
+    if is_hole(page, requested):
+        raise hole_error(page, endpoint, requested)
+
+
+def check_number(page: Page[Any], endpoint: str, requested: int) -> None:
     if page.current_page != requested:
         # The server ignored `page`: every "page" would be page 1 and de-duplication would hide it.
         raise QticketsProtocolError(
             f"GET {endpoint}: asked for page {requested}, got page {page.current_page} (total {page.total})"
         )
-    if not page.items and (requested - 1) * max(page.per_page, 1) < page.total:
-        raise QticketsProtocolError(
-            f"GET {endpoint}: page {requested} is empty but the total is {page.total} "
-            f"({page.per_page} per page); the list changed or the server lost records mid-crawl"
-        )
+
+
+def is_hole(page: Page[Any], requested: int) -> bool:
+    """An empty page where the total says records remain."""
+    return not page.items and (requested - 1) * max(page.per_page, 1) < page.total
+
+
+def hole_error(page: Page[Any], endpoint: str, requested: int) -> QticketsProtocolError:
+    return QticketsProtocolError(
+        f"GET {endpoint}: page {requested} is empty but the total is {page.total} "
+        f"({page.per_page} per page); the list changed or the server lost records mid-crawl"
+    )
 
 
 def page_count(first: Page[Any], endpoint: str, max_pages: int = MAX_PAGES) -> int:
@@ -81,9 +96,31 @@ def crawl(
     first = fetch(1)
     check_page(first, endpoint, 1)
     yield first
+    held = {1: len(first.items)}  # records per page read
+    holes: dict[int, Page[T]] = {}
     for number, page in unordered_map(executor, fetch, range(2, page_count(first, endpoint) + 1), window):
-        check_page(page, endpoint, number)
+        check_number(page, endpoint, number)
+        if is_hole(page, number):
+            holes[number] = page  # judged once every page is in
+            continue
+        held[number] = len(page.items)
         yield page
+    if holes:
+        _judge_holes(holes, held, first, endpoint)
+
+
+def _judge_holes(holes: dict[int, Page[Any]], held: dict[int, int], first: Page[Any], endpoint: str) -> None:
+    """Empty pages after the list's last, short, page: a server whose `total` counts more than its
+    filtered pages hold (the list ended there; a warning). Any other empty page is a hole."""
+    last = max(held)
+    if min(holes) > last and held[last] < first.per_page:
+        log.warning(
+            f"GET {endpoint}: the total says {first.total} but the pages hold {sum(held.values())} "
+            f"(pages {min(holes)}-{max(holes)} empty after a short page {last}): the list ends there"
+        )
+        return
+    number = min(holes)
+    raise hole_error(holes[number], endpoint, number)
 
 
 def unordered_map(
