@@ -205,6 +205,32 @@ def _grid(
     return figure.subplots(rows, columns, gridspec_kw=spacing, **subplots)
 
 
+MIN_PANEL = 2.2  # inches: a bar panel narrower than this is widened with its figure
+
+
+def _side_by_side(
+    figure: Figure, rooms: Sequence[float], top: float = 0.65, bottom: float = 0.55
+) -> list[Any]:
+    """Bar panels in a row, each with the room its own labels need on its left (one panel's long
+    promo codes no longer squeeze the others), the figure widened if a panel would be narrower
+    than MIN_PANEL."""
+    gap, right = 0.35, 0.2
+    width, height = figure.get_size_inches()
+    panel = (width - sum(rooms) - gap * (len(rooms) - 1) - right) / len(rooms)
+    if panel < MIN_PANEL:
+        panel = MIN_PANEL
+        width = sum(rooms) + len(rooms) * panel + gap * (len(rooms) - 1) + right
+        figure.set_size_inches(width, height)
+    panels, x = [], 0.0
+    for room in rooms:
+        x += room
+        panels.append(
+            figure.add_axes((x / width, bottom / height, panel / width, (height - top - bottom) / height))
+        )
+        x += panel + gap
+    return panels
+
+
 def _widest(labels: Sequence[str], size: float = LABEL_SIZE) -> float:
     """The width in inches of the widest of `labels` at `size` points, measured as drawn."""
     from matplotlib.font_manager import FontProperties
@@ -442,8 +468,7 @@ def sales_by_source_charts(breakdowns: dict[str, pd.DataFrame], period: Period) 
         column: _distinct([_short(label) for label in frame["label"]], range(1, len(frame) + 1))
         for column, frame in breakdowns.items()
     }
-    room = _widest([label for column in labels.values() for label in column]) + PAD
-    panels = _grid(figure, 1, len(breakdowns), left=room + 0.1, top=0.65, gap=room + 0.35)
+    panels = _side_by_side(figure, [_widest(labels[column]) + PAD + 0.1 for column in breakdowns])
     for axes, (column, frame) in zip(panels, breakdowns.items(), strict=True):
         revenue = _floats(frame["revenue_paid"])
         _bars(axes, range(len(frame)), revenue, color=PAID, horizontal=True)
