@@ -13,7 +13,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from qtickets_assets.sandbox.advance import advance
-from qtickets_assets.sandbox.api import Api, Response, error, html_not_found, route_kind, unknown_error
+from qtickets_assets.sandbox.api import (
+    Api,
+    Response,
+    error,
+    html_not_found,
+    order_created,
+    route_kind,
+    unknown_error,
+)
 from qtickets_assets.sandbox.faults import FaultConfig, FaultInjector
 from qtickets_assets.sandbox.model import World
 from qtickets_assets.sandbox.stats import Stats
@@ -165,10 +173,14 @@ class Handler(BaseHTTPRequestHandler):
             return Response(200, MAINTENANCE_HTML.encode(), "text/html; charset=UTF-8")
         if route_kind(path) is None:
             return html_not_found()
-        if method != "GET":
-            return error(405, "Method not allowed", "METHOD_NOT_ALLOWED", {"allow": ["GET"]})
         if not sandbox.authorized(self.headers.get("Authorization")):
             return error(403, "Wrong authorization")
+        if method == "POST" and path == "/orders":
+            # The real POST /orders creates an order (qtickets-api.md §2.3): counted in the stats
+            # ("POST orders") for tests to prove the client never sends one; the world is not changed.
+            return order_created(self._json_body(raw, require_type=True))
+        if method != "GET":
+            return error(405, "Method not allowed", "METHOD_NOT_ALLOWED", {"allow": ["GET"]})
         response = sandbox.api.handle(
             path, query, self._json_body(raw, require_type=True), empty_page=fault == "empty_page"
         )

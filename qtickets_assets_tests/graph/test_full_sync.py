@@ -102,6 +102,9 @@ def test_full_then_incremental_sync_equals_truth(tmp_path, ignore_filters):
         before = {table: read_mart(url, table) for table in ("dim_events", "fact_sales")}
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
         assert {table: read_mart(url, table) for table in before} == before, "a rerun changed the mart"
+        # Read-only: three syncs sent the sandbox (which counts a POST /orders it would take for
+        # an order, and every other write) nothing but GETs.
+        assert {route.split()[0] for route in sandbox.stats()["requests"]} == {"GET"}
 
 
 def test_nightly_reconciliation_rebuilds_exact_truth(tmp_path):

@@ -121,11 +121,21 @@ def test_json_404_for_missing_ids_and_html_404_for_unknown_routes(client: httpx.
         assert "<title>Страница не найдена 404 – Qtickets</title>" in page.text
 
 
-def test_methods_other_than_get_are_405(client: httpx.Client, sandbox: SandboxHandle) -> None:
+def test_writes_are_answered_as_documented_and_counted(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    """POST /orders with a filter crashes the real server (503 UNKNOWN_ERROR); with `data` it
+    creates an order. Every write is counted ("POST orders"), so a test can prove none was sent."""
     before = len(sandbox.world.orders)
-    for method in ("POST", "PUT", "DELETE"):
+    sandbox.reset_stats()
+    filtered = client.post("/orders", json={"where": [{"column": "payed", "value": 1}]})
+    assert (filtered.status_code, filtered.json()["code"]) == (503, "UNKNOWN_ERROR")
+    created = client.post("/orders", json={"data": {"event_id": 1, "baskets": []}})
+    assert created.status_code == 200 and "payment_url" in created.json()["data"]
+    for method in ("PUT", "DELETE"):
         assert client.request(method, "/orders", json={"where": []}).status_code == 405
+    assert sandbox.stats()["requests"] == {"POST orders": 2, "PUT orders": 1, "DELETE orders": 1}
     assert len(sandbox.world.orders) == before
+    with httpx.Client(base_url=sandbox.base_url) as stranger:  # the token is checked first
+        assert stranger.post("/orders", json={"data": {}}).status_code == 403
 
 
 def test_dumps_and_msk_spell_values_as_php_does() -> None:
@@ -181,3 +191,15 @@ def test_where_and_order_by_agree_with_the_model(
     payload = get(client, "/orders", body).json()
     assert payload["paging"]["total"] == len(wanted)
     assert [o["id"] for o in payload["data"]] == wanted[:50]
+
+
+def test_routes_and_where_forms_answer_as_the_captures_say(client: httpx.Client) -> None:
+    """/orders/filter is the HTML 404 page (an order id is a number); one clause sent without its
+    list, like a string, crashes the server; a query-string where crashes /orders only."""
+    assert client.get("/orders/filter").headers["content-type"] == "text/html; charset=UTF-8"
+    assert client.get("/discounts/colors").json()["code"] == "RESOURCE_NOT_FOUND"
+    one_clause = {"where": {"column": "payed", "value": 1}}
+    assert client.request("GET", "/orders", json=one_clause).status_code == 503
+    where = '[{"column":"id","operator":">","value":1}]'
+    assert client.get("/orders", params={"where": where}).status_code == 503
+    assert client.get("/events", params={"where": where}).status_code == 200
