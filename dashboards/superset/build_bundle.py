@@ -40,6 +40,7 @@ PLACEHOLDER_URI = "clickhousedb://datalens_reader@clickhouse:8123/qtickets"
 DASHBOARD_TITLE = "Qtickets: sales"
 DASHBOARD_SLUG = "qtickets-sales"
 TICKETS = ",d"
+IDENTIFIER = "d"  # an id: no thousands separator
 RUBLES = ",.2f"
 WHOLE_RUBLES = ",.0f"
 PERCENT = ".1%"  # a share (0..1) as a percentage with one decimal
@@ -353,9 +354,12 @@ def tables() -> list[Chart]:
                   [event, city, starts, capacity, Column("tickets_paid", "Tickets paid", TICKETS),
                    Column("tickets_scanned", "Scanned", TICKETS),
                    Column("share_scanned", "Scanned, %", PERCENT)],
-                  [(starts, False)], [where(PAST)]),
+                  # Live shows: a deleted show is listed for its buyers, never to be scanned (not 0 %).
+                  [(starts, False)], [where(PAST), where("is_deleted = 0")]),
         raw_table("seats_left", "v_sales_dashboard", "Events: sales and seats left",
-                  [event, city, Column("tickets_sold_total", "Tickets sold", TICKETS),
+                  # The id: two events of one name in one city are two rows that read alike.
+                  [Column("event_id", "Id", IDENTIFIER), event, city,
+                   Column("tickets_sold_total", "Tickets sold", TICKETS),
                    Column("revenue_total", "Revenue, RUB", RUBLES),
                    Column("tickets_total", "Capacity", TICKETS, before_any_snapshot_blank("tickets_total")),
                    seats_left, Column("inventory_updated_at", "Inventory as of, UTC")],

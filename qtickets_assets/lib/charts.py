@@ -428,7 +428,7 @@ def sell_through_data(client: Client, database: str, period: Period) -> pd.DataF
 
 
 def sell_through_charts(rows: pd.DataFrame, period: Period) -> list[Chart]:
-    title = f"Share of seats sold by days before the show: the next {UPCOMING_SHOWS} shows"
+    title = f"Share of seats taken by days before the show: the next {UPCOMING_SHOWS} shows"
     if rows.empty:
         return [_nothing(title, "no upcoming show has an inventory snapshot")]
     figure = _figure(9, 5)
@@ -444,7 +444,7 @@ def sell_through_charts(rows: pd.DataFrame, period: Period) -> list[Chart]:
     axes.set_xlim(left=max(1.0, float(rows["days_before_show"].max()) + 1), right=-0.5)
     axes.set_ylim(0, 100)
     axes.set_xlabel("days before the show (local days)")
-    axes.set_ylabel("% of seats sold")
+    axes.set_ylabel("% of seats taken (paid or reserved)")
     axes.set_title(f"{title} (as of {period.last:%d.%m.%Y})")
     axes.legend(loc="upper left", fontsize=7)
     return [Chart(title, _svg(figure))]

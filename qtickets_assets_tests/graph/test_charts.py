@@ -264,7 +264,10 @@ def test_every_chart_names_its_period_and_units(monkeypatch, client, period):
     assert f"Revenue per day (refunds below the axis), {period.words()}" in words["v_sales_daily"]
     assert "₽ per day" in words["v_sales_daily"] and "tickets per day" in words["v_sales_daily"]
     assert f"{period.last:%d.%m}" in words["v_sales_daily"]  # local days on the x axis
-    assert "% of seats sold" in words["v_sell_through"] and "days before the show" in words["v_sell_through"]
+    assert (
+        "% of seats taken (paid or reserved)" in words["v_sell_through"]
+        and "days before the show" in words["v_sell_through"]
+    )
     assert " seats)" in words["v_sell_through"]  # the capacity in the legend
     assert f"Revenue by source, {period.words()}" in words["v_sales_by_source"]
     assert "revenue, ₽" in words["v_sales_by_source"] and "by promo code" in words["v_sales_by_source"]
@@ -360,7 +363,7 @@ def test_every_views_materialization_carries_its_charts(mart):
         top = chart_data.top_events(client, DATABASE, charts.TOP_EVENTS).iloc[0]
     shown = {  # a text each image must show, as text (Russian names too)
         "v_sales_daily": "Tickets per day (refunds below the axis)",
-        "v_sell_through": "% of seats sold",
+        "v_sell_through": "% of seats taken (paid or reserved)",
         "v_sales_by_source": f"by promo code (top {chart_data.TOP})",
         "v_show_attendance": "% of paid tickets scanned (scanned of paid)",
         "v_sales_dashboard": f"{charts._short(top.event_name)}, {top.city_name}",

@@ -188,8 +188,10 @@ def shown_columns(params: dict[str, Any]) -> list[tuple[str, set[str]]]:
     return named + [(metric["label"], column_reads(metric)) for metric in chart_metrics(params)]
 
 
-def expected_format(types: set[str]) -> tuple[str | None, str]:
-    """(d3 number format, what the header must say) of a column reading columns of `types`."""
+def expected_format(types: set[str], name: str = "") -> tuple[str | None, str]:
+    """(d3 number format, what the header must say) of column `name` reading columns of `types`."""
+    if name.endswith("_id"):
+        return "d", ""  # an id: no thousands separator
     if any(t.startswith("Decimal") for t in types):
         return ",.2f", "RUB"  # money: thousands separated, kopecks, the currency in the header
     if any("Float" in t for t in types):
@@ -209,7 +211,7 @@ def test_tables_show_money_shares_counts_and_instants_formatted_under_a_header(b
         view = bundle["datasets"][chart["dataset_uuid"]]["table_name"]
         config = chart["params"]["column_config"]
         for name, reads in shown_columns(chart["params"]):
-            number_format, in_header = expected_format({types[view][c] for c in reads})
+            number_format, in_header = expected_format({types[view][c] for c in reads}, name)
             shown = config[name]
             where = f"{chart['slice_name']}: {name}"
             assert shown.get("d3NumberFormat") == number_format, where

@@ -61,7 +61,7 @@ VIEW_LIST = [
             "revenue_total": "revenue",
             "tickets_sold_today": "today",
             "tickets_sold_14d": "14 days",
-            "share_sold": "seats sold",
+            "share_sold": "seats taken",
         },
         computed={
             "share_sold": "if(tickets_total > 0, (tickets_total - tickets_left) / tickets_total, NULL)"
