@@ -110,19 +110,24 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
     that ignored `where` sent the whole list: in id order, no record could slip.
     """
     where = [Where("updated_at", ">=", since)]
+    fault: Exception | None = None
     for _ in range(MAX_CRAWLS):
         report = ListReport()
         try:
             yield from client.iter_native_order_pages(where=where, report=report)
         except (QticketsUnavailable, QticketsRejected) as refused:
-            if report.total is not None or not client.answers():
+            if report.total is not None or not client.answers(retries=None):
                 raise  # a page after the first failed, or the list fails without a where too
             if client.answers(where):
-                continue  # the fault passed: crawl again
+                fault = refused  # the fault passed: crawl again
+                continue
             yield from every_order_updated_since(client, where, refused)
             return
+        fault = None
         if read_every_order(report) or client.count_orders(where) == report.total:
             return
+    if fault is not None:
+        raise fault  # the updated orders were never read: the run fails, the watermark stays
     log.warning(f"orders kept changing during {MAX_CRAWLS} crawls; the nightly reconciliation reads them all")
 
 

@@ -316,3 +316,47 @@ def test_a_passing_503_is_not_taken_for_a_refused_filter(monkeypatch, caplog) ->
     unfiltered = [b for b in api.bodies("/orders") if "where" not in b]
     assert len(unfiltered) == 1, "one probe without a where, never the whole account"
     assert "refuses a where" not in caplog.text
+
+
+def test_a_filtered_crawl_that_keeps_failing_while_its_probe_answers_fails_the_run(monkeypatch) -> None:
+    """The crawl of updated orders failed on each try while the one-request probes after it answered:
+    after three tries the run returned as if it had read them, the refunds of older orders lost
+    until the nightly rebuild. It now fails (the watermark stays where it was)."""
+    monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
+    api = FakeApi(orders=[raw_order(i) for i in range(1, 161)])
+
+    def crawl_fails_probe_answers(request: httpx.Request) -> httpx.Response | None:
+        body = orjson.loads(request.content)
+        filtered = any(c["column"] == "updated_at" for c in body.get("where", []))
+        if filtered and body["orderBy"] == {"id": "asc"}:
+            return json_response({"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR"}, 503)
+        return None
+
+    api.override = crawl_fails_probe_answers
+    with make_client(api, max_retries=1) as client, pytest.raises(QticketsUnavailable, match="HTTP 503"):
+        list(changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC)))
+
+
+def test_a_refused_filter_falls_back_even_when_the_unfiltered_probe_meets_a_passing_503(monkeypatch) -> None:
+    monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
+    raw = [raw_order(i) for i in range(1, 161)]
+    api = FakeApi(orders=raw)
+    blips = iter(range(1))  # the first unfiltered probe meets one 503
+
+    def refuse_and_blip(request: httpx.Request) -> httpx.Response | None:
+        body = orjson.loads(request.content)
+        where = body.get("where", [])
+        if any(c["column"] == "updated_at" for c in where):
+            return json_response({"error": "Bad where", "status": 400}, 400)
+        if not where and body["orderBy"] == {"id": "desc"} and next(blips, None) is not None:
+            return json_response({"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR"}, 503)
+        return None
+
+    api.override = refuse_and_blip
+    with make_client(api, max_retries=1) as client:
+        got = {
+            o.id
+            for page in changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC))
+            for o in page
+        }
+    assert got == {o["id"] for o in raw if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10"}

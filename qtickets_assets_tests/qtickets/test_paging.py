@@ -96,6 +96,30 @@ def test_a_total_that_counts_the_unfiltered_list_ends_at_the_last_short_page(cap
     assert "the total says 160 but the pages hold 60 (pages 3-4 empty after a short page 2)" in caplog.text
 
 
+def test_an_unfiltered_list_that_ends_short_of_its_total_is_a_hole() -> None:
+    """Its total is the list's own: a short page then empty ones is a server that lost records,
+    and a full load replacing fact_sales with it would delete them."""
+    orders = [raw_order(i) for i in range(1, 161)]
+
+    def lost_the_tail(request):
+        page = orjson.loads(request.content)["page"]
+        kept = orders[:110]
+        return json_response(
+            {
+                "data": kept[(page - 1) * 50 : page * 50],
+                "paging": {"perPage": 50, "currentPage": page, "total": 160},
+            }
+        )
+
+    api = FakeApi(orders=orders)
+    api.override = lost_the_tail
+    with (
+        make_client(api) as client,
+        pytest.raises(QticketsProtocolError, match="page 4 is empty but the total is 160"),
+    ):
+        list(client.iter_native_order_pages())
+
+
 def test_a_server_that_ignores_page_is_caught_not_deduplicated_away() -> None:
     api = FakeApi(orders=[raw_order(i) for i in range(1, 124)])
     api.override = lambda r: json_response(

@@ -165,7 +165,7 @@ class QticketsClient:
         if objects := [w.column for w in where if w.column in NOT_FILTERABLE]:
             raise ValueError(f"natively read orders cannot be filtered on {', '.join(objects)}")
         fetch = self._native_order_fetcher(_list_body(where))
-        pages = paging.crawl(fetch, "/orders", self._pool, self._window)
+        pages = paging.crawl(fetch, "/orders", self._pool, self._window, filtered=bool(where))
         return self._kept(pages, where, report, keep)
 
     def _records(
@@ -177,7 +177,8 @@ class QticketsClient:
     ) -> Iterator[list[RecordT]]:
         check_columns(where, model)
         fetch = self._page_fetcher(endpoint, model, _list_body(where))
-        return self._kept(paging.crawl(fetch, endpoint, self._pool, self._window), where, report)
+        pages = paging.crawl(fetch, endpoint, self._pool, self._window, filtered=bool(where))
+        return self._kept(pages, where, report)
 
     @staticmethod
     def _kept(
@@ -300,7 +301,7 @@ class QticketsClient:
         try:
             by_update = self._first_page({"orderBy": {"updated_at": "desc"}})
         except (QticketsUnavailable, QticketsRejected) as refused:
-            if self.answers(order_by="updated_at") or not self.answers():
+            if self.answers(order_by="updated_at") or not self.answers(retries=None):
                 raise  # a passing fault (it answers now), or the API down: not the sort
             log.warning(
                 f"GET /orders refuses to sort by updated_at ({refused}); its newest update is unknown"
@@ -318,12 +319,13 @@ class QticketsClient:
         check_columns(where, Order)
         return self._first_page(_list_body(where)).total
 
-    def answers(self, where: Sequence[Where] = (), order_by: str = "id") -> bool:
-        """Whether GET /orders answers page 1 with `where`, sorted by `order_by` descending, at
-        the first try (no retry): tells a filter or sort the server refuses from a passing fault."""
+    def answers(self, where: Sequence[Where] = (), order_by: str = "id", *, retries: int | None = 0) -> bool:
+        """Whether GET /orders answers page 1 with `where`, sorted by `order_by` descending, at the
+        first try by default: tells a filter or sort the server refuses from a fault that passed
+        (`retries=None`: as the policy retries, to tell an API that answers from one that is down)."""
         body = {**_list_body(list(where)), "orderBy": {order_by: "desc"}, "page": 1}
         try:
-            self._api.get_json("/orders", body, retries=0)
+            self._api.get_json("/orders", body, retries=retries)
         except (QticketsUnavailable, QticketsRejected):
             return False
         return True

@@ -90,9 +90,10 @@ def page_count(first: Page[Any], endpoint: str, max_pages: int = MAX_PAGES) -> i
 
 
 def crawl(
-    fetch: Callable[[int], Page[T]], endpoint: str, executor: Executor, window: int
+    fetch: Callable[[int], Page[T]], endpoint: str, executor: Executor, window: int, *, filtered: bool = False
 ) -> Iterator[Page[T]]:
-    """Page 1 first, then pages 2..N concurrently, at most `window` ahead, in the order they arrive."""
+    """Page 1 first, then pages 2..N concurrently, at most `window` ahead, in the order they arrive.
+    `filtered`: the list was asked with a `where` (its `total` may count the unfiltered list)."""
     first = fetch(1)
     check_page(first, endpoint, 1)
     yield first
@@ -106,14 +107,17 @@ def crawl(
         held[number] = len(page.items)
         yield page
     if holes:
-        _judge_holes(holes, held, first, endpoint)
+        _judge_holes(holes, held, first, endpoint, filtered)
 
 
-def _judge_holes(holes: dict[int, Page[Any]], held: dict[int, int], first: Page[Any], endpoint: str) -> None:
-    """Empty pages after the list's last, short, page: a server whose `total` counts more than its
-    filtered pages hold (the list ended there; a warning). Any other empty page is a hole."""
+def _judge_holes(
+    holes: dict[int, Page[Any]], held: dict[int, int], first: Page[Any], endpoint: str, filtered: bool
+) -> None:
+    """Empty pages after the last, short, page of a filtered list: a server whose `total` counts
+    more than its filtered pages hold (the list ended there; a warning). Any other empty page is a
+    hole, and so is every one of an unfiltered list, whose total is the list's own."""
     last = max(held)
-    if min(holes) > last and held[last] < first.per_page:
+    if filtered and min(holes) > last and held[last] < first.per_page:
         log.warning(
             f"GET {endpoint}: the total says {first.total} but the pages hold {sum(held.values())} "
             f"(pages {min(holes)}-{max(holes)} empty after a short page {last}): the list ends there"
