@@ -174,6 +174,28 @@ def test_a_server_that_ignores_where_and_pages_newest_first_is_still_read_twice(
     assert len(api.requests) == 4 + 4 + 1  # two whole reads of 4 pages, one re-count
 
 
+SINCE = datetime(2025, 11, 20, tzinfo=UTC)
+
+
+def unknown_error() -> httpx.Response:
+    """The real server's crash answer (qtickets-api.md §2.3)."""
+    return json_response({"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR", "info": []}, 503)
+
+
+def changed_ids(api: FakeApi) -> set[int]:
+    """The ids an incremental crawl above order 150, updated since SINCE, hands on from `api`."""
+    with make_client(api, max_retries=1) as client:
+        return {o.id for page in changed_order_pages(client, 150, SINCE) for o in page}
+
+
+def filters_updated_at(request: httpx.Request) -> bool:
+    return any(clause["column"] == "updated_at" for clause in orjson.loads(request.content).get("where", []))
+
+
+def expected_ids(orders: list[dict]) -> set[int]:
+    return {o["id"] for o in orders if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10"}
+
+
 def test_a_server_that_refuses_a_where_on_updated_at_is_read_whole(monkeypatch, caplog) -> None:
     """The docs name only payed, event_id and id as columns known to filter; a server that answers
     a `where` on updated_at with 503 UNKNOWN_ERROR failed every incremental run (only the nightly
@@ -181,18 +203,14 @@ def test_a_server_that_refuses_a_where_on_updated_at_is_read_whole(monkeypatch, 
     monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
     raw = [raw_order(i) for i in range(1, 161)]
     api = FakeApi(orders=raw)
-    unknown_error = {"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR", "info": []}
 
     def refuse_updated_at(request: httpx.Request) -> httpx.Response | None:
-        where = orjson.loads(request.content).get("where", [])
-        return json_response(unknown_error, 503) if any(c["column"] == "updated_at" for c in where) else None
+        return unknown_error() if filters_updated_at(request) else None
 
     api.override = refuse_updated_at
-    since = datetime(2025, 11, 20, tzinfo=UTC)
     with make_client(api, max_retries=1) as client:
-        got = [o.id for page in changed_order_pages(client, 150, since) for o in page]
-    assert sorted(got) == sorted(o["id"] for o in raw if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10")
-    assert len(got) == len(set(got))
+        got = [o.id for page in changed_order_pages(client, 150, SINCE) for o in page]
+    assert sorted(got) == sorted(expected_ids(raw)) and len(got) == len(set(got))
     assert "refuses a where on updated_at" in caplog.text
 
 
@@ -208,7 +226,7 @@ def test_an_api_that_is_down_is_not_taken_for_a_refused_filter(monkeypatch) -> N
 
     api.override = down_after_the_new_ids
     with make_client(api, max_retries=1) as client, pytest.raises(QticketsUnavailable, match="HTTP 503"):
-        list(changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC)))
+        list(changed_order_pages(client, 150, SINCE))
 
 
 class NewestFirst:
@@ -296,23 +314,10 @@ def test_a_passing_503_is_not_taken_for_a_refused_filter(monkeypatch, caplog) ->
     monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
     api = FakeApi(orders=[raw_order(i) for i in range(1, 161)])
     failures = iter(range(2))  # the first page's try and its one retry
-
-    def briefly_down(request: httpx.Request) -> httpx.Response | None:
-        where = orjson.loads(request.content).get("where", [])
-        if any(c["column"] == "updated_at" for c in where) and next(failures, None) is not None:
-            return json_response({"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR"}, 503)
-        return None
-
-    api.override = briefly_down
-    with make_client(api, max_retries=1) as client:
-        got = {
-            o.id
-            for page in changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC))
-            for o in page
-        }
-    assert got == {
-        o["id"] for o in api.tables["orders"] if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10"
-    }
+    api.override = lambda r: (
+        unknown_error() if filters_updated_at(r) and next(failures, None) is not None else None
+    )
+    assert changed_ids(api) == expected_ids(api.tables["orders"])
     unfiltered = [b for b in api.bodies("/orders") if "where" not in b]
     assert len(unfiltered) == 1, "one probe without a where, never the whole account"
     assert "refuses a where" not in caplog.text
@@ -324,17 +329,12 @@ def test_a_filtered_crawl_that_keeps_failing_while_its_probe_answers_fails_the_r
     until the nightly rebuild. It now fails (the watermark stays where it was)."""
     monkeypatch.setattr(retry, "sleep", lambda seconds, stop: None)
     api = FakeApi(orders=[raw_order(i) for i in range(1, 161)])
-
-    def crawl_fails_probe_answers(request: httpx.Request) -> httpx.Response | None:
-        body = orjson.loads(request.content)
-        filtered = any(c["column"] == "updated_at" for c in body.get("where", []))
-        if filtered and body["orderBy"] == {"id": "asc"}:
-            return json_response({"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR"}, 503)
-        return None
-
-    api.override = crawl_fails_probe_answers
-    with make_client(api, max_retries=1) as client, pytest.raises(QticketsUnavailable, match="HTTP 503"):
-        list(changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC)))
+    crawl = {"id": "asc"}  # the crawl's order; the probe asks newest first
+    api.override = lambda r: (
+        unknown_error() if filters_updated_at(r) and orjson.loads(r.content)["orderBy"] == crawl else None
+    )
+    with pytest.raises(QticketsUnavailable, match="HTTP 503"):
+        changed_ids(api)
 
 
 def test_a_refused_filter_falls_back_even_when_the_unfiltered_probe_meets_a_passing_503(monkeypatch) -> None:
@@ -344,19 +344,12 @@ def test_a_refused_filter_falls_back_even_when_the_unfiltered_probe_meets_a_pass
     blips = iter(range(1))  # the first unfiltered probe meets one 503
 
     def refuse_and_blip(request: httpx.Request) -> httpx.Response | None:
-        body = orjson.loads(request.content)
-        where = body.get("where", [])
-        if any(c["column"] == "updated_at" for c in where):
+        if filters_updated_at(request):
             return json_response({"error": "Bad where", "status": 400}, 400)
-        if not where and body["orderBy"] == {"id": "desc"} and next(blips, None) is not None:
-            return json_response({"error": "Unknown error", "status": 503, "code": "UNKNOWN_ERROR"}, 503)
+        body = orjson.loads(request.content)
+        if "where" not in body and body["orderBy"] == {"id": "desc"} and next(blips, None) is not None:
+            return unknown_error()
         return None
 
     api.override = refuse_and_blip
-    with make_client(api, max_retries=1) as client:
-        got = {
-            o.id
-            for page in changed_order_pages(client, 150, datetime(2025, 11, 20, tzinfo=UTC))
-            for o in page
-        }
-    assert got == {o["id"] for o in raw if o["id"] > 150 or o["updated_at"] >= "2025-11-20T10"}
+    assert changed_ids(api) == expected_ids(raw)
