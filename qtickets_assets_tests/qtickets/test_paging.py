@@ -96,6 +96,29 @@ def test_a_total_that_counts_the_unfiltered_list_ends_at_the_last_short_page(cap
     assert "the total says 160 but the pages hold 60 (pages 3-4 empty after a short page 2)" in caplog.text
 
 
+def test_a_filtered_list_is_not_asked_for_pages_past_its_short_one() -> None:
+    """A total counting the unfiltered 10,000 orders made every incremental run ask for all 200
+    pages to read 60 orders; a filtered list (it never shrinks) ends at its first short page."""
+    orders = [raw_order(i) for i in range(1, 161)]
+
+    def inflated_total(request):
+        page = orjson.loads(request.content)["page"]
+        kept = [o for o in orders if o["id"] > 100]
+        return json_response(
+            {
+                "data": kept[(page - 1) * 50 : page * 50],
+                "paging": {"perPage": 50, "currentPage": page, "total": 10_000},
+            }
+        )
+
+    api = FakeApi(orders=orders)
+    api.override = inflated_total
+    with make_client(api, max_concurrency=2) as client:
+        got = [o.id for page in client.iter_order_pages([Where("id", ">", 100)]) for o in page]
+    assert sorted(got) == list(range(101, 161))
+    assert len(api.requests) <= 2 + 2 * 2  # page 1, page 2 (short), and what was already in flight
+
+
 def test_an_unfiltered_list_that_ends_short_of_its_total_is_a_hole() -> None:
     """Its total is the list's own: a short page then empty ones is a server that lost records,
     and a full load replacing fact_sales with it would delete them."""

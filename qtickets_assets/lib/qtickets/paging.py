@@ -99,15 +99,29 @@ def crawl(
     yield first
     held = {1: len(first.items)}  # records per page read
     holes: dict[int, Page[T]] = {}
-    for number, page in unordered_map(executor, fetch, range(2, page_count(first, endpoint) + 1), window):
+    # A filtered list (new ids, or updated since: it never shrinks) ends at its first short page;
+    # no page after it is asked for, so a total that counts the unfiltered list costs no requests.
+    short = [1] if filtered and len(first.items) < first.per_page else []
+    numbers = _until_short(iter(range(2, page_count(first, endpoint) + 1)), short)
+    for number, page in unordered_map(executor, fetch, numbers, window):
         check_number(page, endpoint, number)
         if is_hole(page, number):
             holes[number] = page  # judged once every page is in
             continue
         held[number] = len(page.items)
+        if filtered and len(page.items) < page.per_page:
+            short[:] = [min([number, *short])]
         yield page
     if holes:
         _judge_holes(holes, held, first, endpoint, filtered)
+
+
+def _until_short(numbers: Iterator[int], short: list[int]) -> Iterator[int]:
+    """`numbers`, read lazily, up to the first short page once one is seen (`short`, filled in)."""
+    for number in numbers:
+        if short and number > short[0]:
+            return
+        yield number
 
 
 def _judge_holes(
