@@ -72,70 +72,47 @@ def test_empty_page_before_the_total_is_an_error_naming_endpoint_page_total() ->
     assert "GET /orders: page 2 is empty but the total is 123" in str(err.value)
 
 
+ORDERS = [raw_order(i) for i in range(1, 161)]
+
+
+def serving(held: list[dict], total: int) -> FakeApi:
+    """A server whose pages hold `held` (whatever is asked) while its paging says `total`."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = orjson.loads(request.content)["page"]
+        paging = {"perPage": 50, "currentPage": page, "total": total}
+        return json_response({"data": held[(page - 1) * 50 : page * 50], "paging": paging})
+
+    api = FakeApi(orders=ORDERS)
+    api.override = answer
+    return api
+
+
+def above_100(api: FakeApi, **client: int) -> list[int]:
+    with make_client(api, **client) as c:
+        return sorted(o.id for page in c.iter_order_pages([Where("id", ">", 100)]) for o in page)
+
+
 def test_a_total_that_counts_the_unfiltered_list_ends_at_the_last_short_page(caplog) -> None:
     """A server that filters the records but counts the whole list in `total` sent empty pages
     after the filtered ones: every incremental run failed with "page 3 is empty". Empty pages
     after a short last page end the list (a warning); an empty page before a full one is still a hole."""
-    orders = [raw_order(i) for i in range(1, 161)]
-
-    def filtered_but_counting_all(request):
-        page = orjson.loads(request.content)["page"]
-        kept = [o for o in orders if o["id"] > 100]
-        return json_response(
-            {
-                "data": kept[(page - 1) * 50 : page * 50],
-                "paging": {"perPage": 50, "currentPage": page, "total": 160},
-            }
-        )
-
-    api = FakeApi(orders=orders)
-    api.override = filtered_but_counting_all
-    with make_client(api) as client:
-        got = [o.id for page in client.iter_order_pages([Where("id", ">", 100)]) for o in page]
-    assert sorted(got) == list(range(101, 161))
+    assert above_100(serving(ORDERS[100:], 160)) == list(range(101, 161))
     assert "the total says 160 but the pages hold 60 (pages 3-4 empty after a short page 2)" in caplog.text
 
 
 def test_a_filtered_list_is_not_asked_for_pages_past_its_short_one() -> None:
     """A total counting the unfiltered 10,000 orders made every incremental run ask for all 200
     pages to read 60 orders; a filtered list (it never shrinks) ends at its first short page."""
-    orders = [raw_order(i) for i in range(1, 161)]
-
-    def inflated_total(request):
-        page = orjson.loads(request.content)["page"]
-        kept = [o for o in orders if o["id"] > 100]
-        return json_response(
-            {
-                "data": kept[(page - 1) * 50 : page * 50],
-                "paging": {"perPage": 50, "currentPage": page, "total": 10_000},
-            }
-        )
-
-    api = FakeApi(orders=orders)
-    api.override = inflated_total
-    with make_client(api, max_concurrency=2) as client:
-        got = [o.id for page in client.iter_order_pages([Where("id", ">", 100)]) for o in page]
-    assert sorted(got) == list(range(101, 161))
+    api = serving(ORDERS[100:], 10_000)
+    assert above_100(api, max_concurrency=2) == list(range(101, 161))
     assert len(api.requests) <= 2 + 2 * 2  # page 1, page 2 (short), and what was already in flight
 
 
 def test_an_unfiltered_list_that_ends_short_of_its_total_is_a_hole() -> None:
     """Its total is the list's own: a short page then empty ones is a server that lost records,
     and a full load replacing fact_sales with it would delete them."""
-    orders = [raw_order(i) for i in range(1, 161)]
-
-    def lost_the_tail(request):
-        page = orjson.loads(request.content)["page"]
-        kept = orders[:110]
-        return json_response(
-            {
-                "data": kept[(page - 1) * 50 : page * 50],
-                "paging": {"perPage": 50, "currentPage": page, "total": 160},
-            }
-        )
-
-    api = FakeApi(orders=orders)
-    api.override = lost_the_tail
+    api = serving(ORDERS[:110], 160)
     with (
         make_client(api) as client,
         pytest.raises(QticketsProtocolError, match="page 4 is empty but the total is 160"),
