@@ -97,8 +97,9 @@ def render_order(order: Order) -> dict[str, Any]:
         "original_price": money(original),
         "currency_id": order.currency_id,
         "utm": php_map(order.utm),
-        "custom": "",
-        "fields": [],
+        # Both forms the docs give (§3): an object, or PHP's empty "" / []. The client keeps neither.
+        "custom": {"button": "main", "widget_id": str(order.id % 97)} if order.id % 5 == 0 else "",
+        "fields": {"organization_name": "ООО «Ромашка»", "inn": "7701234567"} if order.id % 11 == 0 else [],
         "baskets": [render_basket(b, order) for b in order.baskets],
         "refunds": [{"amount": money(a), "created_at": msk(t)} for a, t in order.refunds],
         "integrations": {"roistat": {"roistat_visit": str(100000 + order.id % 1000)}}

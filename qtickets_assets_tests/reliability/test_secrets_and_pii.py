@@ -76,6 +76,8 @@ def client_pii(base_url: str, token: str) -> set[str]:
                 found.add(order["client"]["email"])
                 found.add(order["client"]["details"]["phone"])
                 found.add(order["payment_card_number"])
+                if isinstance(order["fields"], dict):  # the buyer's organisation, when one bought
+                    found.update(str(value) for value in order["fields"].values())
                 for basket in order["baskets"]:
                     found.update(str(basket[k]) for k in ("client_surname", "client_email", "client_phone"))
             page += 1
