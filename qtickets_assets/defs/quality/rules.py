@@ -87,15 +87,11 @@ def ticket_counts_present(client: Client, database: str) -> Outcome:
 def shows_in_newest_snapshot(client: Client, database: str) -> Outcome:
     """Every show's counts are from the newest snapshot; a show whose seats could not be read keeps
     its older row (a warning naming it, and when its seats were last read)."""
-    behind, oldest = mart.shows_behind_newest_snapshot(client, database)
-    sample = ", ".join(f"show {show} (read {when:%Y-%m-%d %H:%M} UTC)" for show, when in oldest)
+    found = mart.shows_behind_newest_snapshot(client, database)
+    sample = ", ".join(f"show {show} (read {when:%Y-%m-%d %H:%M} UTC)" for show, when in found.oldest)
     return Outcome(
-        behind == 0,
-        {
-            "shows_behind": behind,
-            "rows_checked": mart.count_where(client, database, "fact_inventory_latest", "1"),
-            "shows_behind_sample": sample or "none",
-        },
+        found.behind == 0,
+        {"shows_behind": found.behind, "rows_checked": found.rows, "shows_behind_sample": sample or "none"},
     )
 
 

@@ -44,11 +44,13 @@ _AUTH_MARKERS = (
 _CAUSE = re.compile(r"\[Errno -?\d+\] ([^\"')]+)")
 
 
-def quote_identifier(name: str) -> str:
-    """Validate a database/table name and quote it; names come from config and asset keys."""
+def quote_identifier(name: str, setting: str = "") -> str:
+    """Validate a database/table name and quote it; names come from config and asset keys (the
+    message names `setting`, the variable the name came from, when given)."""
     if not _IDENTIFIER.match(name):
         raise ClickHouseConfigError(
-            f"{name!r} is not a valid ClickHouse name (letters, digits and _; not starting with a digit)"
+            f"{setting + ' ' if setting else ''}{name!r} is not a valid ClickHouse name (letters, "
+            "digits and _; not starting with a digit)"
         )
     return f"`{name}`"
 
@@ -167,11 +169,7 @@ def open_client(
     for a process that opened the directory without that lock.
     """
     target = parse_clickhouse_url(url)
-    if not _IDENTIFIER.match(database):
-        raise ClickHouseConfigError(
-            f"CLICKHOUSE_DATABASE {database!r} is not a valid ClickHouse name (letters, digits and _; "
-            "not starting with a digit)"
-        )
+    quote_identifier(database, "CLICKHOUSE_DATABASE")
     if target.kind == "server":
         with _client_session(_open_server(target), database, target, create_database) as client:
             yield client

@@ -180,15 +180,23 @@ def latest_inventory_select(database: str) -> str:
     )
 
 
-def shows_behind_newest_snapshot(client: Client, database: str) -> tuple[int, list[tuple[int, datetime]]]:
-    """How many of fact_inventory_latest's shows have a row older than the newest snapshot (their
-    seats could not be read then), and the oldest ten: (show_id, when its seats were last read)."""
-    latest = qualified(database, "fact_inventory_latest")
-    behind = f"snapshot_at < (SELECT max(snapshot_at) FROM {qualified(database, 'inventory_raw')})"
-    rows = client.query(
-        f"SELECT show_id, snapshot_at FROM {latest} WHERE {behind} ORDER BY snapshot_at, show_id LIMIT 10"
-    ).result_rows
-    return count_where(client, database, "fact_inventory_latest", behind), [(int(s), t) for s, t in rows]
+class ShowsBehind(NamedTuple):
+    behind: int  # fact_inventory_latest's rows older than the newest snapshot
+    rows: int  # its rows
+    oldest: list[tuple[int, datetime]]  # the oldest ten behind: (show_id, when its seats were read)
+
+
+def shows_behind_newest_snapshot(client: Client, database: str) -> ShowsBehind:
+    """fact_inventory_latest's shows whose row is older than the newest snapshot (their seats could
+    not be read then), in one pass."""
+    newest = f"(SELECT max(snapshot_at) FROM {qualified(database, 'inventory_raw')})"
+    behind, rows, oldest = query_row(
+        client,
+        f"SELECT countIf(snapshot_at < {newest}), count(), "
+        f"arraySlice(arraySort(groupArrayIf((snapshot_at, show_id), snapshot_at < {newest})), 1, 10) "
+        f"FROM {qualified(database, 'fact_inventory_latest')}",
+    )
+    return ShowsBehind(int(behind), int(rows), [(int(show), when) for when, show in oldest])
 
 
 # -- the dashboard --------------------------------------------------------------------------------

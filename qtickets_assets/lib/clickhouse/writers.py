@@ -151,23 +151,25 @@ def _merge_versions(client: Client, database: str, table: str) -> None:
     moved while it was read) keeps only the newer: a table swapped in never shows both. The check
     costs ~5 ms a million rows, the merge ~0.1 s, and only then."""
     name = qualified(database, table)
-    engine = client.command(
-        "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
-        {"db": database, "t": table},
-    )
-    if "ReplacingMergeTree" in str(engine) and client.command(
+    if "ReplacingMergeTree" in _engine(client, database, table) and client.command(
         f"SELECT (SELECT count() FROM {name}) != (SELECT count() FROM {name} FINAL)"
     ):
         client.command(f"OPTIMIZE TABLE {name} FINAL")
 
 
-class UpsertWriter:
-    def write(self, client: Client, database: str, table: str, data: Rows) -> None:
-        engine = client.command(
+def _engine(client: Client, database: str, table: str) -> str:
+    return str(
+        client.command(
             "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
             {"db": database, "t": table},
         )
-        if "ReplacingMergeTree" not in str(engine):
+    )
+
+
+class UpsertWriter:
+    def write(self, client: Client, database: str, table: str, data: Rows) -> None:
+        engine = _engine(client, database, table)
+        if "ReplacingMergeTree" not in engine:
             raise ClickHouseError(
                 f"write_mode 'upsert' needs a ReplacingMergeTree table; {database}.{table} is {engine}"
             )

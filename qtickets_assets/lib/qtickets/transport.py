@@ -127,10 +127,10 @@ class ApiTransport:
         if not base_url or not base_url.strip():
             raise QticketsConfigError("QTICKETS_BASE_URL is empty: set it to the API root")
         try:
-            scheme = httpx.URL(base_url.strip()).scheme
+            url = httpx.URL(base_url.strip())
         except httpx.InvalidURL as exc:  # its message names the part, never the whole URL
             raise QticketsConfigError(f"QTICKETS_BASE_URL is not a valid URL: {exc}") from None
-        if scheme not in ("http", "https"):
+        if url.scheme not in ("http", "https"):
             raise QticketsConfigError(
                 # Not quoted: without a scheme, a token written into the URL is not taken for userinfo.
                 "QTICKETS_BASE_URL must start with http:// or https:// (the API root, e.g. "
@@ -148,10 +148,9 @@ class ApiTransport:
         if max_concurrency < 1:
             raise QticketsConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
         self.root = display_root(base_url.strip())
-        if scheme == "http" and not _is_loopback(httpx.URL(base_url.strip()).host):
+        if url.scheme == "http" and not _is_loopback(url.host):
             log.warning(
-                "QTICKETS_BASE_URL is http://: the token travels unencrypted to %s; use https://",
-                httpx.URL(base_url.strip()).host,
+                "QTICKETS_BASE_URL is http://: the token travels unencrypted to %s; use https://", url.host
             )
         self._policy = policy
         self._in_flight = threading.BoundedSemaphore(max_concurrency)
