@@ -540,7 +540,7 @@ def dashboard_charts(events: pd.DataFrame, period: Period) -> list[Chart]:
     _bars(seats, y, sold, color=PAID, label="taken", horizontal=True)
     _bars(seats, y, _floats(events["tickets_left"]), start=sold, color=LEFT, label="left", horizontal=True)
     seats.set_xlim(left=0)
-    seats.set_xlabel("seats of the shows on sale, taken and left (newest inventory snapshot)")
+    seats.set_xlabel("seats of the shows on sale (newest snapshot)")
     seats.legend(loc="lower right", fontsize=8)
     return [Chart(title, _svg(figure))]
 

@@ -577,3 +577,17 @@ def test_bars_of_look_alike_names_never_read_alike(monkeypatch):
     draw = charts.VIEW_CHARTS["v_sales_dashboard"]
     texts = drawn_texts(monkeypatch, lambda: charts.draw(draw, pd.DataFrame(twins), period))
     assert {"Выставка «Динозавры», Омск #901", "Выставка «Динозавры», Омск #902"} <= set(texts)
+
+
+def test_every_axis_label_fits_under_its_axes(monkeypatch, client):
+    """The seats panel's label ran past the figure's edge ("… (newest inventory snapsh")."""
+    for view in charts.VIEW_CHARTS:
+        for figure in drawn_figures(monkeypatch, lambda v=view: charts.view_charts(client, DATABASE, v)):
+            from matplotlib.backends.backend_agg import FigureCanvasAgg  # measures as drawn
+
+            renderer = FigureCanvasAgg(figure).get_renderer()
+            edge = figure.bbox.x1
+            for axes in figure.axes:
+                label = axes.xaxis.get_label()
+                if label.get_text():
+                    assert label.get_window_extent(renderer).x1 <= edge, (view, label.get_text())
