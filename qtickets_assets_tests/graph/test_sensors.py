@@ -22,7 +22,7 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all
 
-MAX_REQUESTS_PER_EVALUATION = 2
+MAX_REQUESTS_PER_EVALUATION = 3
 
 
 def evaluate(

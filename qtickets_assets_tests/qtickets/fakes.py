@@ -126,6 +126,7 @@ class FakeApi:
         seats: dict[int, Any] | None = None,
         honour_filters: bool = True,
         honour_order: bool = True,
+        newest_first: bool = False,
         delay: float = 0.0,
     ) -> None:
         self.tables: dict[str, list[dict[str, Any]]] = {
@@ -137,6 +138,7 @@ class FakeApi:
         self.per_page = {"orders": 50, "events": 10, "discounts": 100, "promo-codes": 500}
         self.seats = seats or {}
         self.honour_filters, self.honour_order, self.delay = honour_filters, honour_order, delay
+        self.newest_first = newest_first  # the order of its lists when it ignores orderBy
         self.requests: list[httpx.Request] = []
         self.in_flight = self.peak = 0
         self._lock = threading.Lock()
@@ -195,13 +197,17 @@ class FakeApi:
             name,
             self.tables[name],
             body.get("where") if self.honour_filters else None,
-            body.get("orderBy") if self.honour_order else None,
+            body.get("orderBy") if self.honour_order else self._own_order(),
         )
         per_page, page = self.per_page[name], int(body.get("page", 1))
         chunk = rows[(page - 1) * per_page : page * per_page]
         return json_response(
             {"data": chunk, "paging": {"perPage": per_page, "currentPage": page, "total": len(rows)}}
         )
+
+
+    def _own_order(self) -> dict[str, str] | None:
+        return {"id": "desc"} if self.newest_first else None
 
 
 def make_client(api: FakeApi | httpx.MockTransport, **kwargs: Any):  # type: ignore[no-untyped-def]

@@ -30,6 +30,33 @@ def test_marker_when_the_server_ignores_order_by_reads_the_last_page() -> None:
     assert [b["page"] for b in api.bodies("/orders")] == [1, 3]
 
 
+def test_marker_when_the_server_ignores_order_by_and_pages_newest_first() -> None:
+    """Its page "by update time" was its page of newest ids: an old order refunded now (order 3,
+    updated after every other) is on neither, and its newest update read as Nov 28. The sensor then
+    saw nothing change until the nightly rebuild; now the update time is unknown (a run on a new id,
+    or every 10 minutes)."""
+    orders = [raw_order(i) for i in range(1, 124)]
+    orders[2]["updated_at"] = "2025-11-30T09:00:00+03:00"
+    api = FakeApi(orders=orders, honour_order=False, newest_first=True)
+    with make_client(api) as client:
+        assert client.latest_order_marker() == OrderMarker(123, None)
+    assert [b["orderBy"] for b in api.bodies("/orders")] == [
+        {"id": "desc"},
+        {"updated_at": "desc"},
+        {"updated_at": "asc"},
+    ]
+
+
+def test_marker_when_the_latest_updated_are_the_newest_orders() -> None:
+    """An honouring server whose newest orders are also its latest updated (no old order changed):
+    the same page for both sorts, told from a server ignoring orderBy by the oldest updates."""
+    orders = [raw_order(i, updated_at=f"2025-11-20T10:{i // 60:02d}:{i % 60:02d}+03:00") for i in range(1, 124)]
+    api = FakeApi(orders=orders)
+    with make_client(api) as client:
+        assert client.latest_order_marker() == OrderMarker(123, datetime(2025, 11, 20, 7, 2, 3, tzinfo=UTC))
+    assert len(api.bodies("/orders")) == 3
+
+
 def test_marker_of_an_empty_account() -> None:
     api = FakeApi()
     with make_client(api) as client:

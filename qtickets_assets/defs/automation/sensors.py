@@ -62,7 +62,7 @@ class Decision(NamedTuple):
     ),
 )
 def new_orders_sensor(context: dg.SensorEvaluationContext, qtickets: QticketsResource) -> dg.SensorResult:
-    """Asks the API (1-2 requests) for its newest order id and update time; runs sales while the
+    """Asks the API (1-3 requests) for its newest order id and update time; runs sales while the
     newest successful load is behind it."""
     with qtickets.probe_client() as client:
         marker = client.latest_order_marker()

@@ -278,11 +278,12 @@ class QticketsClient:
     # -- the sensor's cheap check ----------------------------------------------------------------
 
     def latest_order_marker(self) -> OrderMarker:
-        """Newest order id and update time in at most 2 requests.
+        """Newest order id and update time in at most 3 requests.
 
         Asks for page 1 sorted descending. If the server ignored `orderBy` (ids ascending on a page
         of several orders), the newest id is on the last page, and the newest update time cannot
-        be found without a full crawl, so it is reported as unknown (None).
+        be found without a full crawl, so it is reported as unknown (None). So it is when the
+        server ignores `orderBy` while paging newest id first (see `_ignores_sort_by_update`).
         """
         by_id = self._first_page({"orderBy": {"id": "desc"}})
         if not by_id.items:
@@ -308,10 +309,27 @@ class QticketsClient:
             )
             return OrderMarker(max_id, None)
         stamps = [o.updated_at for o in by_update.items]
+        if self._ignores_sort_by_update(by_update, ids):
+            return OrderMarker(max_id, None)
         # The server honours orderBy (the page by id came back descending), so equal times are a
         # burst of updates in one second, not a sort it ignored.
         honoured = all(a >= b for a, b in pairwise(stamps))
         return OrderMarker(max_id, max(stamps) if honoured and stamps else None)
+
+    def _ignores_sort_by_update(self, by_update: paging.Page[Order], ids_by_id: list[int]) -> bool:
+        """Whether a server that sent page 1 by id descending ignores a sort by update time.
+
+        A server that ignores `orderBy` and pages newest id first passes the check by id, and its
+        page "by update" holds the newest orders, not the latest updated: an old order refunded
+        now is on no page 1, and the sensor would never see it. The same page for both sorts is
+        also what an honouring server sends while no old order changed, so the oldest update first
+        tells them apart (one more request, only then): an honouring server sends other orders.
+        """
+        ids = [o.id for o in by_update.items]
+        if by_update.total <= len(ids) or ids != ids_by_id:
+            return False  # the whole list (its newest update is on it), or a sort by update time
+        oldest_first = self._first_page({"orderBy": {"updated_at": "asc"}})
+        return [o.id for o in oldest_first.items] == ids
 
     def count_orders(self, where: Sequence[Where] | None = None) -> int:
         """The server's `paging.total` for `where` (one request; the whole list if it ignores filters)."""

@@ -30,7 +30,7 @@ class QticketsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         return [(k, v) for k, v in super().__repr_args__() if k != "token"]
 
     def probe_client(self) -> QticketsClient:
-        """A client for a sensor's 1-2 requests, on a budget that ends within a tick (Dagster
+        """A client for a sensor's 1-3 requests, on a budget that ends within a tick (Dagster
         abandons an evaluation after 60 s; an abandoned one would go on retrying behind the next
         ticks): 8 s a request, one retry, 4 s of waiting, at most ~20 s a request."""
         return self.client(timeout=min(self.timeout_seconds, 8.0), max_retries=1, max_total_wait=4.0)
