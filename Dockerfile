@@ -36,7 +36,11 @@ RUN mkdir qtickets_assets \
 # rather than be copied into site-packages without them.
 COPY qtickets_assets ./qtickets_assets
 COPY clickhouse ./clickhouse
+# pip compiles what it installs into site-packages, but not an editable package's own sources, and
+# PYTHONDONTWRITEBYTECODE keeps Python from caching them: without compileall every run worker and
+# code server would compile the project's ~90 modules again (~0.1 s of CPU each start).
 RUN pip install --no-deps -c constraints.txt -e . \
+    && python -m compileall -q qtickets_assets \
     && python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('qtickets_assets.definitions') is None)"
 
 # Unprivileged runtime user; it owns only DAGSTER_HOME (instance files, compute logs).

@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@# The editable package's own modules are not compiled by pip, nor cached by Python where
+	@# PYTHONDONTWRITEBYTECODE is set: every run would compile them again (~0.1 s of CPU).
+	$(BIN)/python -m compileall -q qtickets_assets
 	@touch $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
