@@ -205,7 +205,6 @@ class FakeApi:
             {"data": chunk, "paging": {"perPage": per_page, "currentPage": page, "total": len(rows)}}
         )
 
-
     def _own_order(self) -> dict[str, str] | None:
         return {"id": "desc"} if self.newest_first else None
 

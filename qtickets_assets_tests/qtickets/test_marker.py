@@ -50,7 +50,9 @@ def test_marker_when_the_server_ignores_order_by_and_pages_newest_first() -> Non
 def test_marker_when_the_latest_updated_are_the_newest_orders() -> None:
     """An honouring server whose newest orders are also its latest updated (no old order changed):
     the same page for both sorts, told from a server ignoring orderBy by the oldest updates."""
-    orders = [raw_order(i, updated_at=f"2025-11-20T10:{i // 60:02d}:{i % 60:02d}+03:00") for i in range(1, 124)]
+    orders = [
+        raw_order(i, updated_at=f"2025-11-20T10:{i // 60:02d}:{i % 60:02d}+03:00") for i in range(1, 124)
+    ]
     api = FakeApi(orders=orders)
     with make_client(api) as client:
         assert client.latest_order_marker() == OrderMarker(123, datetime(2025, 11, 20, 7, 2, 3, tzinfo=UTC))
