@@ -16,39 +16,25 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
 from qtickets_assets import home, report, settings
-from qtickets_assets.lib import figures, tickets
-from qtickets_assets.lib.clickhouse import mart
+from qtickets_assets.lib import figures
+from qtickets_assets.lib.clickhouse import chart_data, mart
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.url import parse_clickhouse_url
 from qtickets_assets.sandbox.persisted import run_persisted_sandbox
 from qtickets_assets.sandbox.testing import SandboxHandle
 
 # The dashboard as printed: its columns under these titles.
-DASHBOARD_HEADERS = {
-    "event_id": "id",
-    "event_name": "event",
-    "city_name": "city",
-    "tickets_sold_total": "sold",
-    "revenue_total": "revenue",
-    "tickets_sold_today": "today",
-    "revenue_today": "revenue today",
-    "tickets_sold_14d": "14 days",
-    "revenue_14d": "revenue 14d",
-    "tickets_total": "seats",
-    "tickets_left": "left",
-}
+DASHBOARD_HEADERS = figures.dashboard_headers()
 # The last days' sales as printed.
 DAILY_HEADERS = {
     "date_local": "day (local)",
@@ -165,8 +151,8 @@ def run_until_stopped(command: list[str], *, cwd: Path, env: dict[str, str]) -> 
     """`command` in its own process group, until it ends or this process gets SIGTERM or SIGINT.
 
     A signal is passed on to `dg dev` as Ctrl-C, and it stops its webserver, daemon and code
-    servers; whatever of the group is still alive after DEV_STOP_GRACE_SECONDS is killed. (A
-    SIGTERM used to end this process alone and leave the whole tree running.)
+    servers; whatever of the group is still alive after DEV_STOP_GRACE_SECONDS is killed (a
+    SIGTERM to this process alone would leave the whole tree running).
 
     The handlers are installed before `dg dev` starts: a started program inherits an ignored
     signal, and `make dev &` (a background job) ignores SIGINT, so `dg dev` would not stop on it
@@ -211,7 +197,7 @@ def print_dashboard(url: str, database: str, out: IO[str]) -> None:
     with open_client(url, database) as client:
         dashboard = mart.dashboard(client, database)
         sold_all_events = mart.tickets_sold_all_events(client, database)
-        last = latest_local_day(mart.event_zones(client, database).values())
+        last = chart_data.local_today(client, database)
         first = last - timedelta(days=DAYS_SHOWN - 1)
         daily = mart.daily_sales(client, database, first, last)
     print(f"\nSales dashboard ({database}.v_sales_dashboard)\n", file=out)
@@ -231,20 +217,14 @@ def print_report_path(url: str, database: str, path: Path, out: IO[str]) -> None
     )
 
 
-def latest_local_day(zones: Iterable[str]) -> date:
-    """Today in the easternmost of `zones` (Moscow's when none): the newest day any event has begun."""
-    now = datetime.now(UTC)
-    return max(now.astimezone(ZoneInfo(zone)).date() for zone in {*zones, tickets.DEFAULT_TIMEZONE})
-
-
 def format_dashboard(dashboard: pd.DataFrame, sold_all_events: int) -> str:
     """An aligned table (numbers right-aligned, thousands separated) and a one-line summary: the
     dashboard's live events, and the tickets sold over all events (deleted ones included, as
     v_sales_daily counts them) so that the two totals an analyst meets are both on the page."""
+    tickets, revenue = figures.dashboard_totals(dashboard)
     summary = (
-        f"{len(dashboard)} events, {int(dashboard['tickets_sold_total'].sum()):,} tickets sold "
-        f"({sold_all_events:,} including deleted events), "
-        f"revenue {sum(dashboard['revenue_total'], Decimal(0)):,.2f}"
+        f"{len(dashboard)} events, {tickets:,} tickets sold "
+        f"({sold_all_events:,} including deleted events), revenue {revenue:,.2f}"
     )
     return (
         f"{figures.text_table(figures.seats_unknown_as_missing(dashboard), DASHBOARD_HEADERS)}\n\n{summary}"
@@ -252,7 +232,7 @@ def format_dashboard(dashboard: pd.DataFrame, sold_all_events: int) -> str:
 
 
 def check_summary(dagster_home: Path) -> str:
-    """ "19 of 19 checks passed" for the newest run in `dagster_home`, naming any that did not."""
+    """ "40 of 40 checks passed" for the newest run in `dagster_home`, naming any that did not."""
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         [run] = instance.get_runs(limit=1)
         records = instance.get_records_for_run(

@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from qtickets_assets import settings
@@ -24,19 +23,7 @@ from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 
 DEFAULT_PATH = settings.REPO_ROOT / ".data" / "report.html"
-DASHBOARD_HEADERS = {
-    "event_id": "id",
-    "event_name": "event",
-    "city_name": "city",
-    "tickets_sold_total": "sold",
-    "revenue_total": "revenue, ₽",
-    "tickets_sold_today": "today",
-    "revenue_today": "revenue today, ₽",
-    "tickets_sold_14d": "14 days",
-    "revenue_14d": "revenue 14d, ₽",
-    "tickets_total": "seats",
-    "tickets_left": "left",
-}
+DASHBOARD_HEADERS = figures.dashboard_headers(", ₽")
 STYLE = """
 body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 2em; color: #222; }
 img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
@@ -52,8 +39,7 @@ def render(url: str, database: str) -> str:
         drawings = charts.start_drawings(client, database, list(charts.VIEW_CHARTS))  # drawn meanwhile
         dashboard = mart.dashboard(client, database)
     sections = [(view, drawing.result()) for view, drawing in drawings.items()]
-    tickets = int(dashboard["tickets_sold_total"].sum())
-    revenue = sum(dashboard["revenue_total"], Decimal(0))
+    tickets, revenue = figures.dashboard_totals(dashboard)
     parts = [
         f"<h1>Qtickets sales: {html.escape(database)}</h1>",
         f"<p>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the mart's views.</p>",

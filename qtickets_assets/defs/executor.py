@@ -14,8 +14,8 @@ from typing import Any
 import dagster as dg
 
 # What every run's steps use (each write goes through the IO manager into ClickHouse) and the
-# definitions no longer import (defs/common.py): imported as the run starts, so that it is frozen
-# with the rest below instead of walked by every full collection.
+# definitions do not import (defs/common.py keeps them out of the webserver): imported as the run
+# starts, so that it is frozen with the rest below instead of walked by every full collection.
 RUN_MODULES = ("pandas", "pyarrow", "clickhouse_connect.driver")
 
 YOUNG_GENERATION_THRESHOLD = 10_000  # allocations between collections of the youngest generation (700)

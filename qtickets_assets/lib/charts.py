@@ -1,4 +1,4 @@
-"""The views' charts: figures read from the mart (`clickhouse/chart_data.py`), drawn with
+"""The views' charts: figures read from the mart (`lib/clickhouse/chart_data.py`), drawn with
 matplotlib's SVG backend, handed back as SVG documents. The view assets put them in their metadata
 as Markdown images (data: URIs), and `qtickets_assets.report` inlines the same images in one HTML
 file.
@@ -16,8 +16,8 @@ their own while the view step's queries run in chDB (which releases the GIL); no
 measures every text at each draw, and makes savefig draw twice): margins are fixed in inches, the
 labels' room measured once; bars are one PolyCollection per series, not a Rectangle each;
 category labels are texts, not ticks; titles sit at a fixed height; SVG, its texts as text:
-nothing is rasterised (Agg drew and PNG-encoded every pixel, ~0.16 s of CPU for the five views),
-and the images are sharp at any zoom and smaller (~20-40 KB each against 40-75 KB).
+nothing is rasterised (a PNG costs ~0.16 s more CPU for the five views), and the images are sharp
+at any zoom and smaller (~20-40 KB each against 40-75 KB).
 """
 
 from __future__ import annotations

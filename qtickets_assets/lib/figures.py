@@ -17,6 +17,33 @@ import pandas as pd
 from tabulate import tabulate
 
 TEXT_WIDTH = 40
+# v_sales_dashboard's columns as the demo prints them and the report shows them, under these titles.
+DASHBOARD_TITLES = {
+    "event_id": "id",
+    "event_name": "event",
+    "city_name": "city",
+    "tickets_sold_total": "sold",
+    "revenue_total": "revenue",
+    "tickets_sold_today": "today",
+    "revenue_today": "revenue today",
+    "tickets_sold_14d": "14 days",
+    "revenue_14d": "revenue 14d",
+    "tickets_total": "seats",
+    "tickets_left": "left",
+}
+
+
+def dashboard_headers(money_unit: str = "") -> dict[str, str]:
+    """DASHBOARD_TITLES, each money column's title followed by `money_unit` (", ₽", say)."""
+    return {
+        c: f"{title}{money_unit}" if c.startswith("revenue") else title
+        for c, title in DASHBOARD_TITLES.items()
+    }
+
+
+def dashboard_totals(dashboard: pd.DataFrame) -> tuple[int, Decimal]:
+    """The paid tickets and revenue of every event of a v_sales_dashboard frame (to the kopeck)."""
+    return int(dashboard["tickets_sold_total"].sum()), sum(dashboard["revenue_total"], Decimal(0))
 
 
 def cell(column: str, value: Any) -> str:

@@ -217,8 +217,7 @@ def with_local_dates(spooled: SpooledTickets, calendar: tickets.Calendar) -> pa.
 
     The spool holds a batch per block of orders (~2,000 tickets); the days are computed on the
     blocks the writer inserts (BLOCK_ROWS), since a call costs ~1.2 ms however few its rows: per
-    page (as the spool once held them) that was 0.5 s of CPU for the medium world's write, per block
-    25 ms (bench/decode.py)."""
+    page that would be 0.5 s of CPU for the medium world's write, per block 25 ms (bench/decode.py)."""
     schema = to_arrow_schema(table_schema("fact_sales"))
     blocks = (calendar.with_local_dates(block) for block in in_blocks(spooled.spool.reader()))
     return pa.RecordBatchReader.from_batches(schema, (b for block in blocks for b in block.to_batches()))

@@ -1,11 +1,12 @@
 """One run's crawls of the account, started together on one client.
 
-A full sync reads three lists: the events (whose pages carry the shows), a seat map per live show,
-and the orders. They are independent but for one thing (the seat maps need the shows), so they
-run at once: the orders do not wait for the seat maps, and the seat maps start as soon as the
-first page of events names some shows. One client means one pool and one semaphore, so however
-many crawls run, at most `max_concurrency` requests are in flight. Each crawl is consumed by a
-thread of its own; its result (or its error) waits for whoever collects it.
+A full sync reads four lists: the events (whose pages carry the shows), a seat map per live show,
+the orders, and the references (discounts and promo codes). They are independent but for one
+thing (the seat maps need the shows), so they run at once: the orders do not wait for the seat
+maps, and the seat maps start as soon as the first page of events names some shows. One client
+means one pool and one semaphore, so however many crawls run, at most `max_concurrency` requests
+are in flight. Each crawl is consumed by a thread of its own; its result (or its error) waits for
+whoever collects it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Built in two steps, because a ticket's calendar days depend on its event's time zone, which a
 crawl of orders does not carry (orders have no city) and may learn only after the page arrived:
-- `tickets_table(orders)`: every column the orders give, per page, straight to Arrow from the
-  values as the wire sent them (no Decimal or datetime object per ticket: see bench/decode.py);
+- `tickets_table(orders)`: every column the orders give, per block of orders
+  (`orders.BLOCK_ORDERS`), straight to Arrow from the values as the wire sent them (no Decimal
+  or datetime object per ticket: see bench/decode.py);
 - `Calendar.with_local_dates(block)`: the `_local` dates, from each event's city zone, vectorised
   per zone, on the blocks the writer inserts (ClickHouse cannot do this per row: with a
   zone column `toDate(toTimeZone(t, zone))` silently uses one zone for the whole column).
@@ -68,7 +69,8 @@ def tickets_table(orders: Iterable[Order | NativeOrder]) -> pa.Table:
 
     Built in Arrow from the values as the wire gave them (amounts as floats, times as ISO text):
     no Decimal or datetime object per ticket, a few Arrow calls per page rather than one per
-    column and value, and the defaults and the version as Arrow kernels over whole columns. A
+    column and value, and the defaults and the version as Arrow kernels over whole columns.
+    `orders` is a block of pages (`orders.order_blocks`): each Arrow call costs more than its rows. A
     validated Order is read as its NativeOrder."""
     page = [order if isinstance(order, NativeOrder) else native_order(order) for order in orders]
     try:  # ids and counts built straight in their columns' types (uint64, uint32)

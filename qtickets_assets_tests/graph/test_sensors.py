@@ -17,6 +17,7 @@ from dagster._core.storage.dagster_run import DagsterRun
 
 from qtickets_assets.defs.automation import sensors
 from qtickets_assets.defs.automation.sensors import new_orders_sensor, run_failure_alert
+from qtickets_assets.defs.sales.marker import marker_json
 from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
@@ -282,7 +283,7 @@ def test_a_change_whose_run_failed_says_when_it_is_asked_for_again():
     api = OrderMarker(max_id=1603002, max_updated_at=datetime(2026, 12, 5, 18, 4, 23, tzinfo=UTC))
     loaded = OrderMarker(max_id=1602990, max_updated_at=datetime(2026, 12, 5, 17, 6, 8, tzinfo=UTC))
     requested_at = datetime(2026, 12, 5, 18, 5, 50, 243728, tzinfo=UTC)
-    cursor = json.dumps({**sensors.marker_state(api), "requested_at": requested_at.isoformat()})
+    cursor = json.dumps({**marker_json(api), "requested_at": requested_at.isoformat()})
     decision = sensors.decide(cursor, api, loaded, requested_at + timedelta(minutes=4))
     assert not decision.request
     assert decision.reason == (

@@ -14,7 +14,7 @@ import httpx
 
 from qtickets_assets.defs.automation.jobs import nightly_reconcile_job, sales_job
 from qtickets_assets.defs.common import VIEWS
-from qtickets_assets.defs.sales.marker import last_loaded_marker
+from qtickets_assets.defs.sales.marker import FACT_SALES, last_loaded_marker, marker_from_json, marker_json
 from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
@@ -33,7 +33,6 @@ BLIND_INTERVAL = timedelta(minutes=10)
 # A change the API shows but no run has loaded yet (its run failed) is requested again this long
 # after the last request: often enough to heal, not an alert every tick for a lasting fault.
 AGAIN_INTERVAL = timedelta(minutes=10)
-FACT_SALES = dg.AssetKey("fact_sales")
 ASSET_JOB = "__ASSET_JOB"  # the job of a run materialized from the UI
 # A sales_job run in one of these states will load what the API shows: no second one is requested.
 IN_FLIGHT = [
@@ -55,7 +54,7 @@ class Decision(NamedTuple):
     minimum_interval_seconds=120,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
-        "Every 2 minutes asks the API (1-2 cheap requests) for its newest order id and update time, "
+        "Every 2 minutes asks the API (1-3 cheap requests) for its newest order id and update time, "
         "and runs sales_job while they are ahead of what the last successful fact_sales load "
         "recorded (a failed run's change is asked for again every 10 minutes). Use either this "
         "sensor or the sales_every_10_minutes schedule, not both: they run the same job."
@@ -89,13 +88,6 @@ def sales_in_flight(instance: dg.DagsterInstance) -> bool:
     return any(FACT_SALES in (run.asset_selection or ()) for run in asset_runs)
 
 
-def marker_state(marker: OrderMarker) -> dict[str, Any]:
-    return {
-        "max_id": marker.max_id,
-        "max_updated_at": marker.max_updated_at and marker.max_updated_at.isoformat(),
-    }
-
-
 def behind(loaded: OrderMarker | None, marker: OrderMarker) -> bool:
     """Whether the API shows an order id or update time the last successful load did not reach."""
     if loaded is None:
@@ -118,7 +110,7 @@ def decide(
     (`loaded`, None before the first), the last request (`previous_cursor`) and whether a sales
     run is queued or running."""
     previous = json.loads(previous_cursor) if previous_cursor else {}
-    state = marker_state(marker)
+    state = marker_json(marker)
     last_request = previous.get("requested_at")
     since_request = now - datetime.fromisoformat(last_request) if last_request else None
     changed = {key: previous.get(key) for key in state} != state
@@ -145,9 +137,8 @@ def decide(
 
 
 def requested_marker(cursor: dict[str, Any]) -> OrderMarker:
-    """The marker a cursor's request was made for (`marker_state`'s reverse)."""
-    stamp = cursor.get("max_updated_at")
-    return OrderMarker(cursor.get("max_id"), datetime.fromisoformat(stamp) if stamp else None)
+    """The marker a cursor's request was made for."""
+    return marker_from_json(cursor)
 
 
 def not_loaded_reason(previous: dict[str, Any], state: dict[str, Any]) -> str:

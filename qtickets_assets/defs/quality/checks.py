@@ -24,6 +24,7 @@ import dagster as dg
 from qtickets_assets.defs.common import failures_explained
 from qtickets_assets.defs.quality import rules
 from qtickets_assets.defs.quality.rules import Outcome
+from qtickets_assets.defs.sales.marker import FACT_SALES
 from qtickets_assets.lib.clickhouse.io_manager import DRIFT_NOT_MEASURED, DRIFT_PREFIX
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
@@ -74,7 +75,7 @@ class Rule:
 def revenue_reconciles(instance: dg.DagsterInstance) -> Outcome:
     # fact_sales compares every order it read with its baskets and records the count of those that
     # differ in its materialization's metadata; the newest materialization is the one that counts.
-    event = instance.get_latest_materialization_event(dg.AssetKey("fact_sales"))
+    event = instance.get_latest_materialization_event(FACT_SALES)
     metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
     mismatched = metadata.get("orders_price_mismatch")
     count = mismatched.value if mismatched is not None and isinstance(mismatched.value, int) else 0
@@ -91,7 +92,7 @@ def newest_reconciliation(instance: dg.DagsterInstance) -> tuple[dg.EventLogReco
     measured nothing), or None; and whether DRIFT_LOOKBACK loads were looked at without finding one."""
     cursor, seen = None, 0
     while True:
-        page = instance.fetch_materializations(dg.AssetKey("fact_sales"), limit=100, cursor=cursor)
+        page = instance.fetch_materializations(FACT_SALES, limit=100, cursor=cursor)
         for record in page.records:
             metadata = record.asset_materialization.metadata if record.asset_materialization else {}
             if DRIFT_TICKETS in metadata or DRIFT_NOT_MEASURED in metadata:
@@ -245,7 +246,7 @@ def check_specs(*assets: str) -> list[dg.AssetCheckSpec]:
 
 def selected_rules(context: dg.AssetExecutionContext, asset: str) -> list[Rule]:
     # The table is rebuilt here (a few objects) so that a rule calls the function `rules` holds when
-    # the step runs, as when each step built its own.
+    # the step runs: a test that patches a rule (test_checks_fail.py) reaches the running step.
     key = dg.AssetKey(asset)
     return [
         rule

@@ -29,10 +29,21 @@ def loaded_marker(watermark: SalesWatermark | None, newest_read: OrderMarker) ->
     return OrderMarker(max_id, newest_read.max_updated_at or watermark.max_updated_at)
 
 
+def marker_json(marker: OrderMarker) -> dict[str, Any]:
+    """`marker` as JSON values: the metadata entry below and the sensor's cursor."""
+    stamp = marker.max_updated_at.isoformat() if marker.max_updated_at else None
+    return {"max_id": marker.max_id, "max_updated_at": stamp}
+
+
+def marker_from_json(data: Mapping[str, Any]) -> OrderMarker:
+    """`marker_json`'s reverse (keys it lacks read as None)."""
+    stamp = data.get("max_updated_at")
+    return OrderMarker(data.get("max_id"), datetime.fromisoformat(stamp) if stamp else None)
+
+
 def marker_metadata(marker: OrderMarker) -> dict[str, dg.MetadataValue]:
     """The `fact_sales` output metadata entry for `marker`."""
-    stamp = marker.max_updated_at.isoformat() if marker.max_updated_at else None
-    return {LOADED_MARKER: dg.MetadataValue.json({"max_id": marker.max_id, "max_updated_at": stamp})}
+    return {LOADED_MARKER: dg.MetadataValue.json(marker_json(marker))}
 
 
 def marker_from_metadata(metadata: Mapping[str, Any]) -> OrderMarker | None:
@@ -40,8 +51,7 @@ def marker_from_metadata(metadata: Mapping[str, Any]) -> OrderMarker | None:
     entry = metadata.get(LOADED_MARKER)
     if not isinstance(entry, dg.JsonMetadataValue) or not isinstance(entry.data, dict):
         return None
-    stamp = entry.data.get("max_updated_at")
-    return OrderMarker(entry.data.get("max_id"), datetime.fromisoformat(stamp) if stamp else None)
+    return marker_from_json(entry.data)
 
 
 def last_loaded_marker(instance: dg.DagsterInstance) -> OrderMarker | None:

@@ -232,7 +232,7 @@ def views(context: dg.AssetExecutionContext, clickhouse: ClickHouseResource) -> 
         database = clickhouse.database
         # Every selected view's charts are drawn while the queries below run.
         drawings = charts.start_drawings(client, database, [view.name for view in selected])
-        # VIEW_LIST lists a view after the views it reads, as separate steps ran them.
+        # VIEW_LIST lists a view after the views it reads: a view is refreshed and checked after them.
         for view in VIEW_LIST:
             if held_back.intersection(view.deps):
                 # As Dagster skips the steps downstream of a failed blocking check.

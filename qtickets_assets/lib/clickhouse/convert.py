@@ -5,10 +5,9 @@ Every column is checked before anything is written and all problems are reported
 producer fixes its data in one go. Money never passes through float: Decimal objects, strings and
 integers are converted exactly, and a float column for a Decimal type is refused.
 
-`arrow_table` also builds a table from Python column lists (the sales asset's per-page tables):
-no pandas in between, so a page of orders costs a list per column and ~100 bytes per ticket.
-The Arrow paths are stricter than the frame path: values must already be of their column's kind
-(money as Decimal or a decimal Arrow type, times in whole seconds, whole numbers as integers).
+The Arrow path (`conform_arrow`, the sales tickets built in Arrow) is stricter than the frame
+path: values must already be of their column's kind (money as a decimal Arrow type, times in whole
+seconds, whole numbers as integers).
 """
 
 from __future__ import annotations
@@ -101,17 +100,6 @@ def _from_arrow(array: AnyArray, target: pa.DataType) -> AnyArray:
         raise _ColumnProblem(f"is {array.type} and cannot become {target}: {exc}") from None
 
 
-def _from_values(values: Sequence[Any], target: pa.DataType) -> AnyArray:
-    try:
-        if pa.types.is_integer(target):
-            # Built as the values' own type, then cast safely: pa.array(..., type=uint32) would
-            # truncate 1.5 to 1 without a word.
-            return _from_arrow(pa.array(values), target)
-        return pa.array(values, type=target)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError) as exc:
-        raise _ColumnProblem(f"does not fit {target}: {exc}") from None
-
-
 # ClickHouse's DateTime holds the seconds of 1970-01-01..2106-02-07 06:28:15 UTC and silently clamps
 # anything else (a show in 2207, an organiser's typo, would be stored as 2106): refused instead.
 DATETIME_SECONDS = (0, 2**32 - 1)
@@ -161,11 +149,4 @@ def conform_arrow(data: pa.Table, schema: TableSchema) -> pa.Table:
     """An Arrow table cast (safely: no overflow, no lost digits) to the DDL; SchemaMismatchError otherwise."""
     return _conform(
         schema, data.column_names, lambda name, type_: _from_arrow(data.column(name), arrow_type(type_)[0])
-    )
-
-
-def arrow_table(columns: dict[str, Sequence[Any]], schema: TableSchema) -> pa.Table:
-    """Python values per column (Decimal, aware datetime, str, int) as an Arrow table of the DDL."""
-    return _conform(
-        schema, list(columns), lambda name, type_: _from_values(columns[name], arrow_type(type_)[0])
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qtickets_assets.lib.clickhouse.connection import query_row
 from qtickets_assets.lib.clickhouse.ddl import table_schema
-from qtickets_assets.lib.clickhouse.writers import qualified
+from qtickets_assets.lib.clickhouse.writers import qualified, table_engine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,19 +27,9 @@ def _scalar(client: Client, query: str, parameters: dict[str, Any] | None = None
     return query_row(client, query, parameters)[0]
 
 
-def table_engine(client: Client, database: str, table: str) -> str:
-    return str(
-        _scalar(
-            client,
-            "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
-            {"db": database, "t": table},
-        )
-    )
-
-
 def final_clause(client: Client, database: str, table: str) -> str:
     """ " FINAL" for a ReplacingMergeTree (versions not yet merged away are hidden), else ""."""
-    return " FINAL" if "Replacing" in table_engine(client, database, table) else ""
+    return " FINAL" if "ReplacingMergeTree" in table_engine(client, database, table) else ""
 
 
 def row_count(client: Client, database: str, table: str) -> int:

@@ -3,7 +3,7 @@
 - replace: fill a staging copy in blocks of BLOCK_ROWS (or with one INSERT ... SELECT when the rows
   come from the mart itself, `InsertSelect`), then `EXCHANGE TABLES` (atomic on an Atomic database,
   chDB's default): a reader sees the old table or the new one, never an empty, half or doubled one.
-- append: one INSERT (history tables such as inventory_raw).
+- append: one INSERT, the rows added as they are (no asset uses it; tests fill tables with it).
 - upsert: one INSERT of the new versions into the ReplacingMergeTree, then `OPTIMIZE ... FINAL` on the
   partitions that may hold duplicates, so a plain SELECT shows one row per key once the write is
   done (views read with FINAL, so they are exact even during it). Unlike staging + EXCHANGE it
@@ -151,13 +151,14 @@ def _merge_versions(client: Client, database: str, table: str) -> None:
     moved while it was read) keeps only the newer: a table swapped in never shows both. The check
     costs ~5 ms a million rows, the merge ~0.1 s, and only then."""
     name = qualified(database, table)
-    if "ReplacingMergeTree" in _engine(client, database, table) and client.command(
+    if "ReplacingMergeTree" in table_engine(client, database, table) and client.command(
         f"SELECT (SELECT count() FROM {name}) != (SELECT count() FROM {name} FINAL)"
     ):
         client.command(f"OPTIMIZE TABLE {name} FINAL")
 
 
-def _engine(client: Client, database: str, table: str) -> str:
+def table_engine(client: Client, database: str, table: str) -> str:
+    """The table's engine as system.tables names it ("ReplacingMergeTree", "MergeTree", "View")."""
     return str(
         client.command(
             "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
@@ -168,7 +169,7 @@ def _engine(client: Client, database: str, table: str) -> str:
 
 class UpsertWriter:
     def write(self, client: Client, database: str, table: str, data: Rows) -> None:
-        engine = _engine(client, database, table)
+        engine = table_engine(client, database, table)
         if "ReplacingMergeTree" not in engine:
             raise ClickHouseError(
                 f"write_mode 'upsert' needs a ReplacingMergeTree table; {database}.{table} is {engine}"

@@ -1,4 +1,4 @@
-"""Domain rules the mart is built on, each in one place (contract: shared/contract.md)."""
+"""Domain rules the mart is built on, each in one place (contract: docs/contract.md)."""
 
 from __future__ import annotations
 
