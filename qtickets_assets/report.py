@@ -10,7 +10,6 @@ told) and prints its path. `make demo` writes one after its run.
 
 import argparse
 import html
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -71,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, default=DEFAULT_PATH, help=f"the HTML file (default {DEFAULT_PATH})"
     )
     out = parser.parse_args(argv).out
-    url = os.environ.get("CLICKHOUSE_URL") or settings.default_clickhouse_url()
+    url = settings.clickhouse_url_value()
     try:
         print(write_report(url, settings.clickhouse_database(), out.resolve()))
     except ClickHouseError as error:  # ours say what is wrong and what to do: no stack trace

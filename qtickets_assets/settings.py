@@ -5,8 +5,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from qtickets_assets.lib.clickhouse.resource import DEFAULT_DATABASE as DEFAULT_DATABASE  # re-exported
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE = "qtickets"
 DEFAULT_MAX_CONCURRENCY = 8
 # The variables read while the definitions are built (not when a run starts): `definitions.py`
 # builds them once per process for each combination of these values. A new variable that changes
@@ -17,6 +18,11 @@ DEFINITIONS_ENV = ("CLICKHOUSE_URL", "CLICKHOUSE_DATABASE", "QTICKETS_MAX_CONCUR
 def default_clickhouse_url() -> str:
     """The embedded default: chDB under the repository's data folder."""
     return f"chdb://{REPO_ROOT / '.data' / 'clickhouse'}"
+
+
+def clickhouse_url_value() -> str:
+    """CLICKHOUSE_URL's value, or the embedded default: for tools outside Dagster (report, sql)."""
+    return os.environ.get("CLICKHOUSE_URL") or default_clickhouse_url()
 
 
 def clickhouse_url() -> str | dg.EnvVar:

@@ -13,7 +13,6 @@ waits for a run, up to CLICKHOUSE_LOCK_TIMEOUT), never for an idle prompt. A cli
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -86,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("statement", nargs="?", help="one statement to run; none: read them from stdin")
     args = parser.parse_args(argv)
-    url = os.environ.get("CLICKHOUSE_URL") or settings.default_clickhouse_url()
+    url = settings.clickhouse_url_value()
     database = settings.clickhouse_database()
     if args.statement is None:
         return repl(url, database, sys.stdin, sys.stdout)

@@ -4,12 +4,10 @@ our own errors reach the run page."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import dagster as dg
 
-from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 
 # The webserver, the daemon, a code server and every sensor tick load these definitions, and none
@@ -73,10 +71,3 @@ def table_asset(table: str, write_mode: WriteMode, description: str, *, kind: st
         # from the UI); the step then writes nothing, which a required output would not allow.
         is_required=False,
     )
-
-
-def failures_explained() -> AbstractContextManager[None]:
-    """Our own errors carry one clear message naming the problem ("the Qtickets API is unavailable:
-    GET /events failed 7 times ..."): the step fails with that message alone, first, and a cause no
-    retry can fix (a refused token, bad configuration) is not retried (lib/failures.py)."""
-    return failures.explained()

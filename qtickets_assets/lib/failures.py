@@ -59,7 +59,10 @@ def known_failure(error: Exception) -> dg.Failure:
 
 @contextmanager
 def explained() -> Iterator[None]:
-    """Our errors inside the block end the step as `known_failure`s."""
+    """Our errors inside the block end the step as `known_failure`s: each carries one clear message
+    naming the problem ("the Qtickets API is unavailable: GET /events failed 7 times ..."), the step
+    fails with that message alone, first, and a cause no retry can fix (a refused token, bad
+    configuration) is not retried."""
     try:
         yield
     except (QticketsError, ClickHouseError) as error:

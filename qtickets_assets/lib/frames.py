@@ -13,8 +13,7 @@ import pandas as pd
 
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.qtickets.models import Discount, Event, PromoCode
-from qtickets_assets.lib.qtickets.rules import ShowInventory, event_dates
-from qtickets_assets.lib.tickets import DEFAULT_TIMEZONE
+from qtickets_assets.lib.qtickets.rules import ShowInventory, event_dates, event_timezone, is_live
 
 NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # an event the API gives no time at all
 
@@ -30,7 +29,7 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
                 "event_name": event.name,
                 "city_id": event.city.id if event.city else event.city_id or 0,
                 "city_name": event.city.name if event.city else "",
-                "city_timezone": (event.city.timezone if event.city else None) or DEFAULT_TIMEZONE,
+                "city_timezone": event_timezone(event),
                 "venue_name": event.place_name or "",  # an online event has no venue
                 "venue_address": event.place_address or "",
                 "starts_at": starts_at,
@@ -53,7 +52,7 @@ def shows_frame(events: Iterable[Event]) -> pd.DataFrame:
             "starts_at": show.start_date,
             "ends_at": show.finish_date,
             "is_active": int(show.is_active),
-            "is_deleted": int(show.deleted_at is not None or event.deleted_at is not None),
+            "is_deleted": int(not is_live(event, show)),
             "updated_at": show.updated_at,
         }
         for event in events

@@ -26,7 +26,7 @@ from qtickets_assets.lib.orders import SpooledTickets, changed_order_pages, ever
 from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.errors import QticketsError, QticketsPayloadError
 from qtickets_assets.lib.qtickets.models import Discount, Event, PromoCode
-from qtickets_assets.lib.qtickets.rules import ShowInventory
+from qtickets_assets.lib.qtickets.rules import ShowInventory, is_live
 
 _DONE = -1  # marks the end of the show ids fed to the seat-map crawl
 
@@ -119,10 +119,9 @@ class AccountSync:
             for page in self.client.iter_event_pages():
                 events.extend(page)
                 for event in page:  # hand the live shows to the seat maps at once
-                    if event.deleted_at is None:
-                        for show in event.shows:
-                            if show.deleted_at is None:
-                                self._shows.put(show.id)
+                    for show in event.shows:
+                        if is_live(event, show):
+                            self._shows.put(show.id)
         finally:
             self._shows.put(_DONE)
         return events

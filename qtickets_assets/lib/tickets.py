@@ -36,11 +36,9 @@ from qtickets_assets.lib.qtickets.native import (
     NativeOrder,
     native_order,
 )
-from qtickets_assets.lib.qtickets.rules import ticket_status
+from qtickets_assets.lib.qtickets.rules import DEFAULT_TIMEZONE, event_timezone, ticket_status
 
 log = logging.getLogger(__name__)
-# Qtickets stamps every time in Moscow time; an event whose city has no zone is read in it too.
-DEFAULT_TIMEZONE = "Europe/Moscow"
 LOCAL_COLUMNS = ("created_date_local", "paid_date_local", "refunded_date_local")
 # A seat's label is "<zone>: Ряд <row>, Место <place>" (docs/qtickets-api.md, the seat map's `name`);
 # a general-admission ticket's label is its zone's name.
@@ -261,7 +259,7 @@ class Calendar:
 
     def add_events(self, events: Iterable[Event]) -> None:
         for event in events:
-            self.zones[event.id] = (event.city.timezone if event.city else None) or DEFAULT_TIMEZONE
+            self.zones[event.id] = event_timezone(event)
 
     def missing_events(self, event_ids: Iterable[int]) -> set[int]:
         return set(event_ids) - self.zones.keys()

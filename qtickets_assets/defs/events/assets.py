@@ -9,12 +9,12 @@ from qtickets_assets.defs.common import (
     API_POOL,
     DIMENSIONS,
     StepEvent,
-    failures_explained,
     selected_outputs,
     table_asset,
 )
 from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sync import QticketsSyncResource
+from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
 
@@ -46,7 +46,7 @@ def dim_events_and_dim_shows(
     if context.selected_asset_keys:
         from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
 
-        with failures_explained():
+        with failures.explained():
             events = sync.for_run(context).events()
         deleted = sum(event.deleted_at is not None for event in events)
         context.log.info(f"read {len(events)} events ({deleted} deleted) from the Qtickets API")
@@ -88,7 +88,7 @@ def dim_discounts_and_dim_promo_codes(
     if context.selected_asset_keys:
         from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
 
-        with failures_explained():
+        with failures.explained():
             discounts, promo_codes = sync.for_run(context).references()
         context.log.info(f"read {len(discounts)} discounts and {len(promo_codes)} promo codes")
         yield from selected_outputs(

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import dagster as dg
 
-from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, failures_explained, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, table_asset
 from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sync import QticketsSyncResource
+from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.clickhouse.writers import InsertSelect
@@ -45,7 +46,7 @@ def inventory_raw(
     if context.selected_asset_keys:
         from qtickets_assets.lib import frames  # pandas, in the run only (defs/common.py)
 
-        with failures_explained():
+        with failures.explained():
             snapshot = sync.for_run(context).snapshot()
         context.log.info(f"snapshot {snapshot.taken_at.isoformat()} of {len(snapshot.inventory)} shows")
         unread = sorted(snapshot.unread.items())

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from qtickets_assets.defs.common import failures_explained
 from qtickets_assets.defs.quality import rules
 from qtickets_assets.defs.quality.rules import Outcome
 from qtickets_assets.defs.sales.marker import FACT_SALES
+from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.io_manager import DRIFT_NOT_MEASURED, DRIFT_PREFIX
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
@@ -300,7 +300,7 @@ def raise_first(errors: Sequence[Exception]) -> None:
     """A blocking check that could not run fails its step, which holds back the assets downstream
     in this run, as a failed blocking check does (Dagster fails the step after its results)."""
     if errors:
-        with failures_explained():
+        with failures.explained():
             raise errors[0]
 
 

@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, get_args
 
 from qtickets_assets.lib.clickhouse import mart
+from qtickets_assets.lib.qtickets.rules import BasketStatus
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
 
-SALES_STATUSES = ("paid", "unpaid", "cancelled", "refunded")
+SALES_STATUSES = get_args(BasketStatus)
 
 
 class Outcome(NamedTuple):

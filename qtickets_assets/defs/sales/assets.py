@@ -6,10 +6,11 @@ from typing import Any
 
 import dagster as dg
 
-from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, failures_explained, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, table_asset
 from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
 from qtickets_assets.defs.sync import QticketsSyncResource, SalesSyncConfig
+from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.io_manager import LOAD_LEDGER
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 
@@ -67,7 +68,7 @@ def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) ->
     from qtickets_assets.lib.orders import with_local_dates  # Arrow-heavy, in the run only
 
     # `config` is read by the run's first API step, which starts this crawl (defs/sync.py).
-    with failures_explained():
+    with failures.explained():
         run_sync = sync.for_run(context)
         spooled = run_sync.tickets()
         calendar = sync.calendar(run_sync, spooled.event_ids)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from qtickets_assets.defs.common import OWNERS, VIEWS, StepEvent, failures_explained
+from qtickets_assets.defs.common import OWNERS, VIEWS, StepEvent
 from qtickets_assets.defs.quality.checks import check_specs, evaluate, raise_first
-from qtickets_assets.lib import charts
+from qtickets_assets.lib import charts, failures
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.io_manager import column_schema_metadata
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
@@ -228,7 +228,7 @@ def views(context: dg.AssetExecutionContext, clickhouse: ClickHouseResource) -> 
     events: list[StepEvent] = []
     errors: list[Exception] = []
     held_back: set[str] = set()
-    with failures_explained(), clickhouse.open() as client:
+    with failures.explained(), clickhouse.open() as client:
         database = clickhouse.database
         # Every selected view's charts are drawn while the queries below run.
         drawings = charts.start_drawings(client, database, [view.name for view in selected])

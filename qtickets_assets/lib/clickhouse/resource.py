@@ -103,11 +103,14 @@ def _answers(client: Client) -> bool:
     return True
 
 
+DEFAULT_DATABASE = "qtickets"  # CLICKHOUSE_DATABASE unset (docs/contract.md)
+
+
 class ClickHouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """The mart, shared by a run's steps (see the module's docstring)."""
 
     url: str
-    database: str = "qtickets"
+    database: str = DEFAULT_DATABASE
     _in_run: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -8,7 +8,6 @@ import dagster as dg
 from pydantic import Field
 
 from .client import QticketsClient
-from .errors import QticketsConfigError
 
 
 class QticketsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -42,15 +41,8 @@ class QticketsResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         max_retries: int | None = None,
         max_total_wait: float | None = None,
     ) -> QticketsClient:
-        """The configured client; a caller on a tighter budget may shorten its timeout and retries."""
-        if not self.base_url or not self.base_url.strip():
-            raise QticketsConfigError(
-                "QTICKETS_BASE_URL is not set: set it to the Qtickets API root "
-                "(https://qtickets.ru/api/rest/v1 for the real account). There is deliberately no "
-                "default, so that sandbox data can never slip into a real mart by accident."
-            )
-        if not self.token or not self.token.strip():
-            raise QticketsConfigError("QTICKETS_TOKEN is not set: set it to the organiser's API token")
+        """The configured client (its transport checks the root and the token); a caller on a
+        tighter budget may shorten its timeout and retries."""
         return QticketsClient(
             self.base_url,
             self.token,

@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Literal, NamedTuple, Protocol
 
 from .errors import QticketsPayloadError
-from .models import Basket, Event, Order
+from .models import Basket, Event, Order, Show
 
 BasketStatus = Literal["paid", "unpaid", "cancelled", "refunded"]
+# Qtickets stamps every time in Moscow time; an event whose city has no zone is read in it too.
+DEFAULT_TIMEZONE = "Europe/Moscow"
 
 
 class ShowInventory(NamedTuple):
@@ -79,3 +81,14 @@ def event_dates(event: Event) -> tuple[datetime | None, datetime | None]:
     starts = [s.start_date for s in live if s.start_date is not None]
     finishes = [s.finish_date for s in live if s.finish_date is not None]
     return (min(starts) if starts else None, max(finishes) if finishes else None)
+
+
+def event_timezone(event: Event) -> str:
+    """The IANA zone an event's local days are counted in: its city's, else DEFAULT_TIMEZONE."""
+    return (event.city.timezone if event.city else None) or DEFAULT_TIMEZONE
+
+
+def is_live(event: Event, show: Show) -> bool:
+    """A show on sale or played: neither it nor its event is deleted (a deleted show keeps its
+    row in dim_shows for the tickets sold for it, marked is_deleted)."""
+    return show.deleted_at is None and event.deleted_at is None

@@ -125,7 +125,11 @@ class ApiTransport:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not base_url or not base_url.strip():
-            raise QticketsConfigError("QTICKETS_BASE_URL is empty: set it to the API root")
+            raise QticketsConfigError(
+                "QTICKETS_BASE_URL is not set: set it to the Qtickets API root "
+                "(https://qtickets.ru/api/rest/v1 for the real account). There is deliberately no "
+                "default, so that sandbox data can never slip into a real mart by accident."
+            )
         try:
             url = httpx.URL(base_url.strip())
         except httpx.InvalidURL as exc:  # its message names the part, never the whole URL
@@ -138,7 +142,7 @@ class ApiTransport:
             )
         token = token.strip() if token else ""
         if not token:
-            raise QticketsConfigError("QTICKETS_TOKEN is empty: set it to the organiser's API token")
+            raise QticketsConfigError("QTICKETS_TOKEN is not set: set it to the organiser's API token")
         if not (token.isascii() and token.isprintable()):
             # Left to httpx, a UnicodeEncodeError or a request "failed" as a network error.
             raise QticketsConfigError(
