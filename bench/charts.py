@@ -34,7 +34,8 @@ import dagster as dg
 
 from qtickets_assets.definitions import defs
 from qtickets_assets.defs.common import VIEWS
-from qtickets_assets.defs.views.assets import PREVIEW_ROWS, VIEW_LIST
+from qtickets_assets.defs.views.assets import PREVIEW_ROWS
+from qtickets_assets.defs.views.catalog import VIEW_LIST
 from qtickets_assets.lib import charts
 from qtickets_assets.lib.clickhouse import chart_data, mart
 from qtickets_assets.lib.clickhouse.connection import open_client

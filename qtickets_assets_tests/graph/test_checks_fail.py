@@ -12,7 +12,7 @@ import pytest
 
 from qtickets_assets.definitions import defs
 from qtickets_assets.defs.quality import checks as quality
-from qtickets_assets.defs.quality import rules
+from qtickets_assets.defs.quality import history, rules
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse import mart as mart_module
 from qtickets_assets.lib.clickhouse.connection import open_client
@@ -449,7 +449,7 @@ class Loads:
 
     def __init__(self, loads: int, rebuild: bool) -> None:
         plain = dg.AssetMaterialization("fact_sales", metadata={"write_mode": "upsert"})
-        nightly = dg.AssetMaterialization("fact_sales", metadata={quality.DRIFT_TICKETS: 4})
+        nightly = dg.AssetMaterialization("fact_sales", metadata={history.DRIFT_TICKETS: 4})
         self.records = [SimpleNamespace(asset_materialization=plain, run_id="r", timestamp=0.0)] * loads
         if rebuild:
             self.records.append(SimpleNamespace(asset_materialization=nightly, run_id="n", timestamp=0.0))
@@ -461,12 +461,12 @@ class Loads:
 
 
 def test_the_drift_warning_stays_until_a_rebuild_and_an_overdue_rebuild_warns(monkeypatch):
-    monkeypatch.setattr(quality, "DRIFT_LOOKBACK", 250)
-    found = quality.no_reconcile_drift(Loads(240, rebuild=True))  # type: ignore[arg-type]
-    assert (found.passed, found.metadata[quality.DRIFT_TICKETS]) == (False, 4)
-    overdue = quality.no_reconcile_drift(Loads(250, rebuild=True))  # type: ignore[arg-type]
+    monkeypatch.setattr(history, "DRIFT_LOOKBACK", 250)
+    found = history.no_reconcile_drift(Loads(240, rebuild=True))  # type: ignore[arg-type]
+    assert (found.passed, found.metadata[history.DRIFT_TICKETS]) == (False, 4)
+    overdue = history.no_reconcile_drift(Loads(250, rebuild=True))  # type: ignore[arg-type]
     assert overdue.passed is False
     assert overdue.metadata["measured"] == "overdue: no full rebuild of fact_sales among its last 250 loads"
-    young = quality.no_reconcile_drift(Loads(30, rebuild=False))  # type: ignore[arg-type]
+    young = history.no_reconcile_drift(Loads(30, rebuild=False))  # type: ignore[arg-type]
     assert young.passed is True
     assert young.metadata["measured"] == "not yet: no full rebuild of fact_sales so far"

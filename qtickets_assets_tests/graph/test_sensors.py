@@ -15,8 +15,9 @@ import dagster as dg
 import pytest
 from dagster._core.storage.dagster_run import DagsterRun
 
-from qtickets_assets.defs.automation import sensors
-from qtickets_assets.defs.automation.sensors import new_orders_sensor, run_failure_alert
+from qtickets_assets.defs.automation import alerts, sensors
+from qtickets_assets.defs.automation.alerts import run_failure_alert
+from qtickets_assets.defs.automation.sensors import new_orders_sensor
 from qtickets_assets.defs.sales.marker import marker_json
 from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
@@ -186,7 +187,7 @@ def expected_line(context: dg.RunFailureSensorContext) -> str:
 
 
 def test_run_failure_alert_logs_one_line_with_the_cause(monkeypatch, caplog, failed_inventory_run):
-    monkeypatch.delenv(sensors.ALERT_WEBHOOK_ENV, raising=False)
+    monkeypatch.delenv(alerts.ALERT_WEBHOOK_ENV, raising=False)
     context = failure_context(failed_inventory_run)
     with caplog.at_level("ERROR", logger="qtickets_assets.alerts"):
         run_failure_alert(context)
@@ -215,8 +216,8 @@ def test_the_run_page_leads_with_our_own_message(failed_inventory_run):
 
 # As the code server evaluates the alert sensor: Python's logging not configured by anyone.
 ALERT_WITHOUT_LOGGING_CONFIGURED = """
-from qtickets_assets.defs.automation import sensors
-sensors.alert_log.error("ALERT qtickets-assets: run 1 of sales_job failed: fact_sales: unavailable")
+from qtickets_assets.defs.automation import alerts
+alerts.alert_log.error("ALERT qtickets-assets: run 1 of sales_job failed: fact_sales: unavailable")
 """
 
 
@@ -231,7 +232,7 @@ def test_the_alert_logger_prints_no_second_copy_of_the_line():
 
 
 def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, webhook, failed_inventory_run):
-    monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
+    monkeypatch.setenv(alerts.ALERT_WEBHOOK_ENV, webhook.url)
     context = failure_context(failed_inventory_run)
     with caplog.at_level("ERROR", logger="qtickets_assets.alerts"):
         run_failure_alert(context)
@@ -242,8 +243,8 @@ def test_run_failure_alert_posts_the_line_to_the_webhook(monkeypatch, caplog, we
 
 def test_a_hooks_passing_502_does_not_lose_the_alert(monkeypatch, webhook, failed_inventory_run):
     """Dagster moves past a failed run even when this sensor fails: the POST is tried again."""
-    monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
-    monkeypatch.setattr(sensors, "ALERT_RETRY_SECONDS", 0.01)
+    monkeypatch.setenv(alerts.ALERT_WEBHOOK_ENV, webhook.url)
+    monkeypatch.setattr(alerts, "ALERT_RETRY_SECONDS", 0.01)
     webhook.failing = 2
     run_failure_alert(failure_context(failed_inventory_run))
     assert [post["text"].startswith("ALERT qtickets-assets: run ") for post in webhook.posts] == [True]
@@ -252,8 +253,8 @@ def test_a_hooks_passing_502_does_not_lose_the_alert(monkeypatch, webhook, faile
 def test_a_hook_that_keeps_failing_fails_the_tick_without_showing_its_url(
     monkeypatch, webhook, failed_inventory_run
 ):
-    monkeypatch.setenv(sensors.ALERT_WEBHOOK_ENV, webhook.url)
-    monkeypatch.setattr(sensors, "ALERT_RETRY_SECONDS", 0.01)
+    monkeypatch.setenv(alerts.ALERT_WEBHOOK_ENV, webhook.url)
+    monkeypatch.setattr(alerts, "ALERT_RETRY_SECONDS", 0.01)
     webhook.failing = 3
     with pytest.raises(RuntimeError) as err:
         run_failure_alert(failure_context(failed_inventory_run))

@@ -2,7 +2,8 @@
 
 import re
 
-from qtickets_assets.defs.views.assets import PREVIEW_ROWS, VIEW_LIST, preview_markdown
+from qtickets_assets.defs.views.assets import PREVIEW_ROWS, preview_markdown
+from qtickets_assets.defs.views.catalog import VIEW_LIST
 from qtickets_assets.lib.clickhouse import mart as queries
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets_tests.graph.mart import DATABASE, Mart
