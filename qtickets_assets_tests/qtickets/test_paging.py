@@ -98,7 +98,31 @@ def test_a_total_that_counts_the_unfiltered_list_ends_at_the_last_short_page(cap
     after the filtered ones: every incremental run failed with "page 3 is empty". Empty pages
     after a short last page end the list (a warning); an empty page before a full one is still a hole."""
     assert above_100(serving(ORDERS[100:], 160)) == list(range(101, 161))
-    assert "the total says 160 but the pages hold 60 (pages 3-4 empty after a short page 2)" in caplog.text
+    assert "the total says 160 but the pages hold 60 (pages 3-4 empty after page 2)" in caplog.text
+
+
+def test_a_filtered_list_that_fills_its_last_page_exactly_ends_there(caplog) -> None:
+    """Exactly 50 new orders (a full page) with a total counting the unfiltered list: page 2 came
+    back empty, and every incremental run failed with "page 2 is empty but the total is 10000" until
+    the count of new orders changed. It ends there, with a warning, and asks for no page past it."""
+    api = serving(ORDERS[100:150], 10_000)
+    assert above_100(api, max_concurrency=2) == list(range(101, 151))
+    assert "the total says 10000 but the pages hold 50" in caplog.text
+    assert len(api.requests) <= 2 + 2 * 2  # page 1, page 2 (empty), and what was already in flight
+
+
+def test_an_empty_page_before_one_with_records_is_a_hole_on_a_filtered_list_too() -> None:
+    """Records after an empty page: the server lost the empty page's records, the list did not end."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = orjson.loads(request.content)["page"]
+        held = {1: ORDERS[100:150], 3: ORDERS[150:160]}.get(page, [])
+        return json_response({"data": held, "paging": {"perPage": 50, "currentPage": page, "total": 160}})
+
+    api = FakeApi(orders=ORDERS)
+    api.override = answer
+    with pytest.raises(QticketsProtocolError, match="page 2 is empty but the total is 160"):
+        above_100(api, max_concurrency=4)
 
 
 def test_a_filtered_list_is_not_asked_for_pages_past_its_short_one() -> None:

@@ -107,6 +107,8 @@ def crawl(
         check_number(page, endpoint, number)
         if is_hole(page, number):
             holes[number] = page  # judged once every page is in
+            if filtered:  # an empty page is a short one: a filtered list may end on a full page
+                short[:] = [min([number, *short])]
             continue
         held[number] = len(page.items)
         if filtered and len(page.items) < page.per_page:
@@ -127,14 +129,15 @@ def _until_short(numbers: Iterator[int], short: list[int]) -> Iterator[int]:
 def _judge_holes(
     holes: dict[int, Page[Any]], held: dict[int, int], first: Page[Any], endpoint: str, filtered: bool
 ) -> None:
-    """Empty pages after the last, short, page of a filtered list: a server whose `total` counts
-    more than its filtered pages hold (the list ended there; a warning). Any other empty page is a
-    hole, and so is every one of an unfiltered list, whose total is the list's own."""
+    """Empty pages after the last page that held records, on a filtered list: a server whose
+    `total` counts more than its filtered pages hold (the list ended there, short or exactly full;
+    a warning). An empty page before a page with records is a hole, and so is every empty page of
+    an unfiltered list, whose total is the list's own."""
     last = max(held)
-    if filtered and min(holes) > last and held[last] < first.per_page:
+    if filtered and min(holes) > last:
         log.warning(
             f"GET {endpoint}: the total says {first.total} but the pages hold {sum(held.values())} "
-            f"(pages {min(holes)}-{max(holes)} empty after a short page {last}): the list ends there"
+            f"(pages {min(holes)}-{max(holes)} empty after page {last}): the list ends there"
         )
         return
     number = min(holes)
