@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from qtickets_assets.lib.qtickets.filters import Where
 from qtickets_assets.lib.qtickets.models import Order, parse_record
 
-from .fakes import FakeApi, make_client, raw_order, server_side
+from .fakes import FakeApi, json_response, make_client, raw_order, server_side
 
 ORDERS = [raw_order(i) for i in range(1, 124)]
 
@@ -49,7 +50,7 @@ def test_where_goes_in_the_json_body_in_the_documented_shape() -> None:
     body = api.bodies("/orders")[0]
     assert body["where"] == [
         {"column": "id", "operator": ">", "value": 100},
-        {"column": "updated_at", "operator": ">=", "value": "2025-11-27T10:00:00+03:00"},
+        {"column": "updated_at", "operator": ">=", "value": "2025-11-27T07:00:00+00:00"},
         {"column": "deleted_at", "operator": "null"},
     ]
     # Only the page in the query string too: a `where` there was ignored or answered 503.
@@ -106,3 +107,33 @@ def test_local_evaluation_agrees_with_an_independent_server_evaluator(
     server = [raw["id"] for raw in server_side("orders", ORDERS[:60], [clause.to_json()])]
     local = [order.id for order in PARSED if clause.matches(order)]
     assert local == server
+
+
+def test_a_lower_bound_on_a_time_reads_every_change_on_a_server_that_compares_digits_in_utc() -> None:
+    """A server that stores UTC and compares the clause's digits, ignoring its offset (qtickets-api.md
+    §8, question 1): "since 07:30+03:00" read as 07:30 UTC lost the changes of 04:30-07:30 UTC, and
+    every incremental run missed them silently until the nightly rebuild. The bound goes out in UTC."""
+    stamps = {i: f"2025-11-27T{5 + i % 4:02d}:00:00+03:00" for i in range(1, 41)}  # 02:00-05:00 UTC
+    orders = [raw_order(i, updated_at=stamps[i]) for i in range(1, 41)]
+
+    def digits_in_utc(request: httpx.Request) -> httpx.Response:
+        body = orjson.loads(request.content)
+        (clause,) = body["where"]
+        stored = {o["id"]: datetime.fromisoformat(o["updated_at"]).astimezone(UTC) for o in orders}
+        bound = clause["value"][:19]  # the digits alone
+        held = [o for o in orders if stored[o["id"]].strftime("%Y-%m-%dT%H:%M:%S") >= bound]
+        return json_response({"data": held, "paging": {"perPage": 50, "currentPage": 1, "total": len(held)}})
+
+    api = FakeApi(orders=orders)
+    api.override = digits_in_utc
+    since = datetime(2025, 11, 27, 3, 30, tzinfo=UTC)  # 06:30 in Moscow
+    with make_client(api) as client:
+        read = sorted(
+            o.id for page in client.iter_order_pages([Where("updated_at", ">=", since)]) for o in page
+        )
+    assert read == sorted(i for i in stamps if 5 + i % 4 >= 7)  # updated at 07:00 or 08:00 Moscow time
+
+
+def test_an_upper_bound_on_a_time_goes_out_in_moscow_time() -> None:
+    clause = Where("updated_at", "<", datetime(2025, 11, 27, 7, 0, tzinfo=UTC)).to_json()
+    assert clause["value"] == "2025-11-27T10:00:00+03:00"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -46,7 +46,7 @@ class Where:
         """The clause as the API documents it: {"column", "operator", "value"}."""
         clause: dict[str, Any] = {"column": self.column, "operator": self.operator}
         if self.operator not in ("null", "not null"):
-            clause["value"] = _wire_value(self.value)
+            clause["value"] = _wire_value(self.value, self.operator)
         return clause
 
     def matches(self, record: object) -> bool:
@@ -65,10 +65,19 @@ class Where:
         return _COMPARE[self.operator](actual, _like(actual, self.value))
 
 
-def _wire_value(value: Any) -> Any:
-    """Datetimes go out in the API's own form: ISO 8601 in Moscow time with the offset."""
+def _wire_value(value: Any, operator: str = "=") -> Any:
+    """Datetimes go out as ISO 8601 with their offset, in the zone whose digits read widest.
+
+    Whether the server honours the offset is unknown (qtickets-api.md §8, question 1); one that
+    compares the digits alone reads them in the zone it stores, Moscow's (the zone of its answers)
+    or UTC. A lower bound (`>`, `>=`) goes out in UTC, whose digits are the earlier: a server
+    that stores UTC reads it exactly, and one that stores Moscow time reads 3 hours more, which the
+    local re-check drops; in Moscow time it would have lost the first 3 hours' changes on the
+    first kind, silently. An upper bound goes out in Moscow time (the later digits), anything else
+    in the API's own form, Moscow time."""
     if isinstance(value, datetime):
-        return to_utc(value).astimezone(MOSCOW).isoformat(timespec="seconds")
+        zone = UTC if operator in (">", ">=") else MOSCOW
+        return to_utc(value).astimezone(zone).isoformat(timespec="seconds")
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, list | tuple | set | frozenset):
