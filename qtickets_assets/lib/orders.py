@@ -18,14 +18,13 @@ import pyarrow as pa
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import in_blocks
-from qtickets_assets.lib.qtickets.client import ListReport, OrderMarker, QticketsClient
+from qtickets_assets.lib.qtickets.client import MAX_CRAWLS, ListReport, OrderMarker, QticketsClient
 from qtickets_assets.lib.qtickets.errors import QticketsProtocolError, QticketsRejected, QticketsUnavailable
 from qtickets_assets.lib.qtickets.filters import Where, matches_all
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import NativeOrder
 from qtickets_assets.lib.spool import ArrowSpool
 
-MAX_CRAWLS = 3
 # How far the API's clock may run behind ours: an update stamped this long before a crawl began
 # may still have landed after it.
 CLOCK_SKEW = timedelta(minutes=15)

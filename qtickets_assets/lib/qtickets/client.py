@@ -14,7 +14,13 @@ from typing import Any, NamedTuple, Self, TypeVar
 import httpx
 
 from . import paging
-from .errors import QticketsNotFound, QticketsPayloadError, QticketsRejected, QticketsUnavailable
+from .errors import (
+    QticketsNotFound,
+    QticketsPayloadError,
+    QticketsProtocolError,
+    QticketsRejected,
+    QticketsUnavailable,
+)
 from .filters import Where, check_columns, matches_all
 from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_record
 from .native import NOT_FILTERABLE, NativeOrder, NativeOrderPage, decode_order_page, native_order
@@ -25,6 +31,8 @@ from .transport import ApiTransport
 
 log = logging.getLogger(__name__)
 RecordT = TypeVar("RecordT", bound=Record)
+# Reads of a list that moved under a crawl out of id order before the crawl gives up.
+MAX_CRAWLS = 3
 T = TypeVar("T")
 
 
@@ -127,15 +135,45 @@ class QticketsClient:
     def iter_event_pages(self, where: Sequence[Where] | None = None) -> Iterator[list[Event]]:
         """Every event (deleted ones too unless filtered), page by page as pages arrive (the server
         pages in id order; pages are handed on in the order their answers come back)."""
-        return self._records("/events", Event, list(where or []))
+        if where:
+            return self._records("/events", Event, list(where))
+        return self._every_record("/events", Event)
 
     def iter_discount_pages(self) -> Iterator[list[Discount]]:
         """Every discount, deleted ones too, page by page (100 a page)."""
-        return self._records("/discounts", Discount, [])
+        return self._every_record("/discounts", Discount)
 
     def iter_promo_code_pages(self) -> Iterator[list[PromoCode]]:
         """Every promo code, deleted ones too, page by page (500 a page)."""
-        return self._records("/promo-codes", PromoCode, [])
+        return self._every_record("/promo-codes", PromoCode)
+
+    def _every_record(self, endpoint: str, model: type[RecordT]) -> Iterator[list[RecordT]]:
+        """Every record of an unfiltered list, each once: a table is replaced from it.
+
+        A server that ignores `orderBy` may page by a column with ties (promo codes "grouped by
+        discount_id") and order the ties anew for each request: a record then comes on two pages
+        and another on none. The list counts as read when its pages came in id order, or when
+        every record of its total was handed on; else it is read again, handing on only the
+        records not read yet, and a list still short after MAX_CRAWLS reads fails the crawl.
+        """
+        handed: set[int] = set()
+        for _ in range(MAX_CRAWLS):
+            report = ListReport()
+            for page in self._records(endpoint, model, [], report):
+                fresh = [record for record in page if record.id not in handed]  # type: ignore[attr-defined]
+                handed.update(record.id for record in fresh)  # type: ignore[attr-defined]
+                yield fresh
+            if report.in_id_order or len(handed) >= (report.total or 0):
+                return
+            log.warning(
+                f"GET {endpoint}: {len(handed)} distinct records of a total of {report.total} "
+                f"(pages out of id order, {report.repeated} records repeated): reading it again"
+            )
+        raise QticketsProtocolError(
+            f"GET {endpoint}: read {len(handed)} distinct records of a total of {report.total} in "
+            f"{MAX_CRAWLS} reads: the server pages the list in an order that changes between requests "
+            "(orderBy ignored), so records came twice and others never; nothing of it was stored"
+        )
 
     def iter_order_pages(
         self, where: Sequence[Where] | None = None, *, report: ListReport | None = None
