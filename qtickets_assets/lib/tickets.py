@@ -85,6 +85,25 @@ def crawled_arrow_schema() -> pa.Schema:
     return to_arrow_schema(crawled_schema())
 
 
+def _discount_amount(
+    price: pa.Array[Any], original: pa.Array[Any], value: pa.Array[Any], per_order: pa.Table
+) -> pa.Array[Any]:
+    """What a discounted ticket was let off, `original_price - price` (the column's definition); 0
+    for a ticket without a discount.
+
+    `discount_value` equals that difference in every captured basket, but it is null on tickets
+    given away with a promo code, and it is no basket total when a basket holds several places:
+    a ticket counts as discounted when it has a value or its order a discount or promo code. A
+    price above the original (never seen) is no discount: 0."""
+    of_order = pc.or_kleene(
+        pc.is_valid(per_order.column("discount_id")), pc.is_valid(per_order.column("promo_code_id"))
+    )
+    discounted = pc.or_kleene(pc.is_valid(value), of_order)
+    off = pc.max_element_wise(pc.subtract(original, price).cast(MONEY), ZERO)
+    amount: pa.Array[Any] = pc.if_else(discounted, off, ZERO)
+    return amount
+
+
 def _ticket_columns(page: list[NativeOrder], ids: pa.DataType, counts: pa.DataType) -> dict[str, Any]:
     """Every crawled column of the page's tickets, ids and counts built as `ids` and `counts`."""
     pairs = [(order, basket) for order in page for basket in order.baskets]
@@ -116,7 +135,7 @@ def _ticket_columns(page: list[NativeOrder], ids: pa.DataType, counts: pa.DataTy
         # The version: the later of the order's and the basket's last change.
         "updated_at": pc.if_else(pc.greater(basket_updated, order_updated), basket_updated, order_updated),
         "original_price": pc.coalesce(original, price),
-        "discount_amount": discount.fill_null(ZERO),
+        "discount_amount": _discount_amount(price, pc.coalesce(original, price), discount, per_order),
         "service_fee": fee.fill_null(ZERO),
         "ticket_name": pa.array([b.seat_name or "" for b in baskets], pa.string()),
         "refunded_at": refunded_at,

@@ -145,6 +145,34 @@ def test_each_sales_column_takes_its_own_field() -> None:
     ]
 
 
+def test_discount_amount_is_what_a_discounted_ticket_was_let_off() -> None:
+    """discount_amount was discount_value as sent: 0 for a ticket given away with a promo code
+    (discount_value null) and one place's discount for a basket of two. It is the column's
+    definition, original_price - price, for a ticket with a discount; 0 for one without."""
+    order = parse_record(
+        Order,
+        raw_order(
+            9,
+            price=1800,
+            discount_id=6861,
+            promo_code_id=244529,
+            baskets=[
+                raw_basket(90, price=0, original_price=1000, discount_value=None),  # FREE2025
+                raw_basket(91, quantity=2, price=1800, original_price=2000, discount_value=100),  # a place's
+            ],
+        ),
+    )
+    plain = parse_record(
+        Order, raw_order(10, price=0, baskets=[raw_basket(100, price=0, original_price=1000)])
+    )
+    rows = tickets.tickets_table([order, plain]).to_pandas().set_index("basket_id")
+    assert rows["discount_amount"].to_dict() == {
+        90: Decimal("1000.00"),
+        91: Decimal("200.00"),
+        100: Decimal("0.00"),
+    }
+
+
 def test_tariff_is_the_price_category_and_zone_the_seats_zone() -> None:
     """ticket_name mixes tariffs and seat labels; tariff_name and zone_name do not."""
     assert tickets.tariff_and_zone("Балкон: Ряд 6, Место 18", "preferential") == ("preferential", "Балкон")

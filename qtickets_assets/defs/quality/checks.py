@@ -145,7 +145,8 @@ def rules_by_asset() -> dict[str, list[Rule]]:
         ),
         Rule(
             "discount_is_the_difference",
-            "discount_amount = original_price - price on every ticket (a warning when not).",
+            "discount_amount = original_price - price on every ticket (a warning when not): a ticket "
+            "priced below its original without a discount or promo code (an invitation?), or above it.",
             sql=rules.discount_amount_is_the_difference,
             blocking=False,
         ),
