@@ -1,7 +1,8 @@
 -- Attendance: one row per live show (not deleted, of an event not deleted), and per deleted show
 -- that still has paid tickets (is_deleted = 1: its buyers may still come, or need their money
 -- back): its capacity, the tickets paid for it and how many of them were scanned at the
--- entrance, first and last scan.
+-- entrance, first and last scan. A show with paid tickets that its event no longer lists (the
+-- API may leave a deleted show out of `shows`) is listed as deleted, its start unknown.
 -- Scans reach the mart with the order's update (see the README on how fresh they are).
 CREATE OR REPLACE VIEW {database}.v_show_attendance
 (
@@ -32,7 +33,15 @@ SELECT
     if(a.paid = 0, NULL, a.scanned / a.paid) AS share_scanned,
     a.first_scan_at AS first_scan_at,
     a.last_scan_at AS last_scan_at
-FROM {database}.dim_shows AS sh
+FROM
+(
+    SELECT show_id, event_id, is_deleted, starts_at FROM {database}.dim_shows
+    UNION ALL
+    SELECT show_id, any(event_id), toUInt8(1), CAST(NULL AS Nullable(DateTime('UTC')))
+    FROM {database}.fact_sales FINAL
+    WHERE status = 'paid' AND show_id NOT IN (SELECT show_id FROM {database}.dim_shows)
+    GROUP BY show_id
+) AS sh
 INNER JOIN (SELECT event_id, event_name, city_name FROM {database}.dim_events FINAL) AS e
     ON sh.event_id = e.event_id
 LEFT JOIN (SELECT show_id, tickets_total FROM {database}.fact_inventory_latest) AS i ON sh.show_id = i.show_id

@@ -37,6 +37,22 @@ def test_attendance_lists_deleted_shows_that_have_paid_tickets(mart: Mart) -> No
     assert int(listed[0]) > 0
 
 
+def test_attendance_lists_a_show_with_paid_tickets_that_its_event_no_longer_lists(mart: Mart) -> None:
+    """The API may leave a deleted show out of its event's `shows` (L in the API notes): it was
+    missing from dim_shows, and its paid tickets from v_show_attendance, with no check to say so."""
+    show_id, paid = mart.value(
+        "SELECT s.show_id, sum(s.quantity) FROM {db}.fact_sales AS s FINAL "
+        "INNER JOIN {db}.dim_shows AS sh ON s.show_id = sh.show_id "
+        "WHERE s.status = 'paid' AND sh.is_deleted = 1 GROUP BY s.show_id ORDER BY s.show_id LIMIT 1"
+    )
+    mart.sql(f"ALTER TABLE {{db}}.dim_shows DELETE WHERE show_id = {show_id} SETTINGS mutations_sync = 1")
+    row = mart.value(
+        "SELECT is_deleted, show_starts_at, tickets_paid FROM {db}.v_show_attendance "
+        f"WHERE show_id = {show_id}"
+    )
+    assert row == ["1", "\\N", paid]  # deleted, its start unknown (NULL), its paid tickets
+
+
 def test_the_pace_curve_spans_the_sales_on_a_mart_with_one_snapshot(mart: Mart) -> None:
     """A new mart has one inventory snapshot, so v_sell_through has one point per show; the pace
     curve has a point per day of sales, and ends at the show's paid tickets."""
