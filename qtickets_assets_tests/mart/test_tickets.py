@@ -239,6 +239,15 @@ def test_an_event_with_no_known_zone_is_read_in_moscow_time() -> None:
     assert rows.column("created_date_local").to_pylist() == [date(2025, 11, 30)]
 
 
+@pytest.mark.parametrize("city", [{"id": 75, "name": "Тверь"}, {"id": 75, "name": "Тверь", "timezone": ""}])
+def test_a_city_without_a_zone_is_read_in_moscow_time_with_a_warning(city, caplog) -> None:
+    """The README promises a warning for a city read in Moscow time for want of its zone; a city
+    sent without `timezone` (or with an empty one) was read so silently."""
+    calendar = tickets.Calendar.of_events([event(1, city, 11, "2025-12-05T09:00:00+03:00")])
+    assert calendar.zones == {1: "Europe/Moscow"}
+    assert "Qtickets city 75 has no time zone; Moscow time is used" in caplog.text
+
+
 ZONES = {  # event id -> city: zones without DST (since 2014), a few hours apart
     1: {"id": 1, "name": "Москва", "timezone": "Europe/Moscow"},  # UTC+3
     2: {"id": 2, "name": "Екатеринбург", "timezone": "Asia/Yekaterinburg"},  # UTC+5

@@ -95,12 +95,13 @@ class City(Record):
     name: str
     # None when absent or not an IANA zone: one bad zone would otherwise break the whole dashboard
     # view (ClickHouse refuses to load it), so it is logged and the event is read in Moscow time.
-    timezone: str | None = None
+    timezone: str | None = Field(default=None, validate_default=True)
 
     @field_validator("timezone", mode="before")
     @classmethod
     def _known_zone(cls, value: Any, info: ValidationInfo) -> str | None:
         if value in (None, ""):
+            log.warning("Qtickets city %s has no time zone; Moscow time is used", info.data.get("id"))
             return None
         try:
             ZoneInfo(str(value))
