@@ -10,7 +10,7 @@ shows and calendar when the events are not in the run) is read before they start
 """
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -19,6 +19,7 @@ from pydantic import PrivateAttr
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
+from qtickets_assets.lib.qtickets.rules import CLOCK_SKEW
 
 if TYPE_CHECKING:  # the crawls (pandas, Arrow) are imported by the run's first API step
     from qtickets_assets.lib import tickets
@@ -107,7 +108,10 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         with self.clickhouse.open() as client:
             database = self.clickhouse.database
             stored_shows = mart.live_shows(client, database) if snapshot and not events else None
-            watermark = mart.sales_watermark(client, database) if sales and not config.full_refresh else None
+            incremental = sales and not config.full_refresh
+            watermark = (
+                mart.sales_watermark(client, database, not_after=_trusted_until()) if incremental else None
+            )
         return SyncPlan(
             events=events,
             references="references" in crawls,
@@ -117,3 +121,8 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             watermark=watermark,
             overlap=timedelta(minutes=config.overlap_minutes),
         )
+
+
+def _trusted_until() -> datetime:
+    """The newest update time a stored order may carry and still count for the watermark."""
+    return datetime.now(UTC) + CLOCK_SKEW

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -23,11 +23,9 @@ from qtickets_assets.lib.qtickets.errors import QticketsProtocolError, QticketsR
 from qtickets_assets.lib.qtickets.filters import Where, matches_all
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import NativeOrder
+from qtickets_assets.lib.qtickets.rules import CLOCK_SKEW
 from qtickets_assets.lib.spool import ArrowSpool
 
-# How far the API's clock may run behind ours: an update stamped this long before a crawl began
-# may still have landed after it.
-CLOCK_SKEW = timedelta(minutes=15)
 # Orders per tickets table: a table costs ~0.5 ms a page built from 20 pages, ~1.1 ms built from
 # one (each Arrow call costs more than its values), CPU the page fetchers need while the crawl runs.
 BLOCK_ORDERS = 1_000

@@ -11,6 +11,7 @@ whoever collects it.
 
 from __future__ import annotations
 
+import logging
 import queue
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,7 @@ from qtickets_assets.lib.qtickets.errors import QticketsError, QticketsPayloadEr
 from qtickets_assets.lib.qtickets.models import Discount, Event, PromoCode
 from qtickets_assets.lib.qtickets.rules import ShowInventory, is_live
 
+log = logging.getLogger(__name__)
 _DONE = -1  # marks the end of the show ids fed to the seat-map crawl
 
 
@@ -158,5 +160,11 @@ class AccountSync:
         watermark = self.plan.watermark
         if watermark is None:
             return spool_tickets(every_order_page(self.client))
+        if watermark.stamped_ahead:
+            log.warning(
+                f"{watermark.stamped_ahead} stored tickets carry an update time ahead of this machine's "
+                "clock (the API's clock, or bad records): the incremental load reads from the newest "
+                "update before now; the nightly rebuild keeps such orders as the API sends them"
+            )
         since = watermark.max_updated_at - self.plan.overlap
         return spool_tickets(changed_order_pages(self.client, watermark.max_order_id, since))

@@ -102,6 +102,26 @@ def test_an_update_committed_late_with_an_earlier_stamp_is_still_read(tmp_path) 
     assert stored[basket.id]["status"] == "refunded"
 
 
+def test_an_order_stamped_a_day_ahead_does_not_hide_the_refunds_after_it(tmp_path, caplog) -> None:
+    """One order's updated_at a day ahead (a clock running fast, a bad record) became the stored
+    watermark: every later incremental run asked for the orders updated since tomorrow and missed
+    every refund, a full rebuild included (it keeps the API's stamp). The watermark leaves it out."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=11) as sandbox:
+        world = sandbox.world
+        with world.lock:
+            ahead = next(o for o in world.orders if o.payed and o.deleted_at is None)
+            ahead.updated_at = max(order.updated_at for order in world.orders) + 86_400
+            world.version += 1
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+        sandbox.advance(refunds=4, cancellations=2)
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+        truth = {row["basket_id"]: row["status"] for row in sandbox.truth()["fact_sales"]}
+    stored = {row["basket_id"]: row["status"] for row in read_mart(url, "fact_sales")}
+    assert stored == truth
+    assert "stored tickets carry an update time ahead of this machine's clock" in caplog.text
+
+
 def test_an_order_changed_between_the_runs_two_crawls_is_stored_as_last_read(tmp_path, monkeypatch) -> None:
     """A new order, read by the crawl of new ids, is refunded before the crawl of updated orders
     reads it again: the run stores the refund, not the first read (the run would otherwise end

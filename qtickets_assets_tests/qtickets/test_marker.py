@@ -59,6 +59,16 @@ def test_marker_when_the_latest_updated_are_the_newest_orders() -> None:
     assert len(api.bodies("/orders")) == 3
 
 
+def test_marker_when_an_order_is_stamped_ahead_of_our_clock(caplog) -> None:
+    """An order stamped a year ahead stayed the API's newest update: no real update could pass it,
+    and the sensor saw none. Unknown instead (a run on a new id, or every 10 minutes)."""
+    orders = [raw_order(i) for i in range(1, 124)]
+    orders[40]["updated_at"] = f"{datetime.now(UTC).year + 1}-01-01T10:00:00+03:00"
+    with make_client(FakeApi(orders=orders)) as client:
+        assert client.latest_order_marker() == OrderMarker(123, None)
+    assert "ahead of our clock" in caplog.text
+
+
 def test_marker_of_an_empty_account() -> None:
     api = FakeApi()
     with make_client(api) as client:

@@ -47,17 +47,27 @@ def row_count(client: Client, database: str, table: str) -> int:
 class SalesWatermark(NamedTuple):
     max_order_id: int
     max_updated_at: datetime
+    stamped_ahead: int = 0  # tickets whose update time is past `not_after`: not counted above
 
 
-def sales_watermark(client: Client, database: str) -> SalesWatermark | None:
-    """The highest order id and newest update already stored, or None for an empty table."""
-    rows, max_order_id, max_updated_at = query_row(
-        client, f"SELECT count(), max(order_id), max(updated_at) FROM {qualified(database, 'fact_sales')}"
+def sales_watermark(client: Client, database: str, not_after: datetime) -> SalesWatermark | None:
+    """The highest order id and newest update already stored, or None for an empty table.
+
+    An update stamped after `not_after` (a clock running ahead, one bad record) is left out: as
+    the newest update it would make every later incremental run ask for the orders updated since
+    a time still to come, and miss every refund until then, a full rebuild included (it keeps the
+    API's stamp). Before 1970 when every update is."""
+    rows, max_order_id, max_updated_at, ahead = query_row(
+        client,
+        "SELECT count(), max(order_id), maxIf(updated_at, updated_at <= {not_after:DateTime('UTC')}), "
+        f"countIf(updated_at > {{not_after:DateTime('UTC')}}) FROM {qualified(database, 'fact_sales')}",
+        {"not_after": not_after},
     )
     if rows == 0:
         return None
     # The column is DateTime('UTC'); the driver may hand it back naive.
-    return SalesWatermark(int(max_order_id), max_updated_at.replace(tzinfo=max_updated_at.tzinfo or UTC))
+    newest = max_updated_at.replace(tzinfo=max_updated_at.tzinfo or UTC)
+    return SalesWatermark(int(max_order_id), newest, int(ahead))
 
 
 class SalesDrift(NamedTuple):

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import pairwise
 from types import TracebackType
 from typing import Any, NamedTuple, Self, TypeVar
@@ -25,7 +25,7 @@ from .filters import Where, check_columns, matches_all
 from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_record
 from .native import NOT_FILTERABLE, NativeOrder, NativeOrderPage, decode_order_page, native_order
 from .retry import RetryPolicy
-from .rules import ShowInventory, show_inventory
+from .rules import CLOCK_SKEW, ShowInventory, show_inventory
 from .seats import SEAT_SELECT, parse_show_seats, show_seat_counts
 from .transport import ApiTransport
 
@@ -352,7 +352,15 @@ class QticketsClient:
         # The server honours orderBy (the page by id came back descending), so equal times are a
         # burst of updates in one second, not a sort it ignored.
         honoured = all(a >= b for a, b in pairwise(stamps))
-        return OrderMarker(max_id, max(stamps) if honoured and stamps else None)
+        newest = max(stamps) if honoured and stamps else None
+        if newest is not None and newest > datetime.now(UTC) + CLOCK_SKEW:
+            # An order stamped ahead (a clock running fast, a bad record) would stay the newest
+            # update, and hide every real one behind it: unknown, as for a server that cannot sort.
+            log.warning(
+                f"GET /orders: the newest update is stamped {newest.isoformat()}, ahead of this clock"
+            )
+            return OrderMarker(max_id, None)
+        return OrderMarker(max_id, newest)
 
     def _ignores_sort_by_update(self, by_update: paging.Page[Order], ids_by_id: list[int]) -> bool:
         """Whether a server that sent page 1 by id descending ignores a sort by update time.

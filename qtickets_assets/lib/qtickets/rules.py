@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, NamedTuple, Protocol
 
 from .errors import QticketsPayloadError
@@ -12,6 +12,9 @@ from .models import Basket, Event, Order, Show
 BasketStatus = Literal["paid", "unpaid", "cancelled", "refunded"]
 # Qtickets stamps every time in Moscow time; an event whose city has no zone is read in it too.
 DEFAULT_TIMEZONE = "Europe/Moscow"
+# How far the API's clock may run from ours: an update stamped this long before a crawl began may
+# still have landed after it, and one stamped further ahead of our clock is not to be believed.
+CLOCK_SKEW = timedelta(minutes=15)
 
 
 class ShowInventory(NamedTuple):
