@@ -356,9 +356,7 @@ class QticketsClient:
         if newest is not None and newest > datetime.now(UTC) + CLOCK_SKEW:
             # An order stamped ahead (a clock running fast, a bad record) would stay the newest
             # update, and hide every real one behind it: unknown, as for a server that cannot sort.
-            log.warning(
-                f"GET /orders: the newest update is stamped {newest.isoformat()}, ahead of our clock"
-            )
+            log.warning(f"GET /orders: the newest update is stamped {newest.isoformat()}, ahead of our clock")
             return OrderMarker(max_id, None)
         return OrderMarker(max_id, newest)
 
