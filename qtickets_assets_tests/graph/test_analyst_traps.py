@@ -3,6 +3,8 @@ analyst would check, against the sandbox's own truth where it has one."""
 
 import dagster as dg
 
+from qtickets_assets.lib.clickhouse import io_manager
+from qtickets_assets.lib.clickhouse.errors import ClickHouseError
 from qtickets_assets_tests.graph.mart import Mart
 
 
@@ -87,3 +89,17 @@ def test_sales_updated_at_is_the_last_successful_sales_load(mart: Mart) -> None:
     assert int(written) == materialization.metadata["rows_written"].value
     assert mart.value("SELECT toString(max(loaded_at)) FROM {db}.sales_loads") == newest
     assert mart.value("SELECT DISTINCT toString(sales_updated_at) FROM {db}.v_sales_dashboard") == newest
+
+
+def test_a_sales_load_that_fails_after_its_write_adds_no_ledger_row(mart: Mart, monkeypatch) -> None:
+    """The ledger row was written before the write's metadata was read: a step failing there (the
+    mart gone away mid-step) left a row saying the load succeeded, and the dashboard's
+    sales_updated_at with it."""
+
+    def unreadable(*args, **kwargs):
+        raise ClickHouseError("the written table could not be read back")
+
+    loads_before = int(mart.value("SELECT count() FROM {db}.sales_loads"))
+    monkeypatch.setattr(io_manager, "table_metadata", unreadable)
+    assert not mart.run(dg.AssetSelection.assets("fact_sales")).success
+    assert int(mart.value("SELECT count() FROM {db}.sales_loads")) == loads_before

@@ -199,9 +199,12 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
                 head = client.query_arrow(
                     f"SELECT * FROM {qualified(self.database, table)} LIMIT {PREVIEW_ROWS}"
                 )
+            metadata = table_metadata(client, self.database, table, written, head)
+            # Last: the ledger row says a load succeeded (the dashboard's sales_updated_at), so it
+            # is written only once nothing of the write can fail any more.
             if ledger := (context.definition_metadata or {}).get(LOAD_LEDGER):
                 mart.record_load(client, self.database, str(ledger), mode, written)
-            context.add_output_metadata(table_metadata(client, self.database, table, written, head))
+            context.add_output_metadata(metadata)
 
     def _drift_reporter(
         self, context: dg.OutputContext, measure: "Callable[[Client, str, str], mart.SalesDrift | None]"
