@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from qtickets_assets.lib.clickhouse import connection
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError, ClickHouseUnreachableError
 from qtickets_assets.lib.clickhouse.locking import directory_lock
@@ -175,3 +176,29 @@ def test_threads_of_one_process_share_the_directory_lock(tmp_path: Path) -> None
     probe = "from filelock import FileLock; import sys; FileLock(sys.argv[1]).acquire(timeout=1)"
     done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "ch.lock")], check=False, timeout=30)
     assert done.returncode == 0, "the lock was still held after both threads released it"
+
+
+def test_a_lock_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    """A folder where the directory's lock cannot be made (no permission, a read-only file
+    system, here a folder in its place) gave a bare PermissionError or IsADirectoryError traceback."""
+    (tmp_path / "ch.lock").mkdir()
+    with pytest.raises(ClickHouseConfigError) as caught, open_client(f"chdb://{tmp_path / 'ch'}", DATABASE):
+        pass
+    assert str(caught.value).startswith(f"cannot create the lock {tmp_path / 'ch.lock'} of the embedded")
+    assert "Is a directory" in str(caught.value)
+
+
+def test_a_mart_directory_this_user_cannot_write_is_named(tmp_path: Path, monkeypatch) -> None:
+    """chDB said only "Error initializing EmbeddedServer: . (BAD_ARGUMENTS)" for a directory it
+    could not write (root writes anywhere, so the refusal is played here as a non-root user met it)."""
+    import clickhouse_connect
+
+    def refused(**kwargs):
+        raise RuntimeError("Code: 36. DB::Exception: Error initializing EmbeddedServer: . (BAD_ARGUMENTS)")
+
+    monkeypatch.setattr(clickhouse_connect, "get_client", refused)
+    monkeypatch.setattr(connection.os, "access", lambda path, mode: Path(path) != tmp_path / "ch")
+    (tmp_path / "ch").mkdir()
+    with pytest.raises(ClickHouseConfigError) as caught, open_client(f"chdb://{tmp_path / 'ch'}", DATABASE):
+        pass
+    assert f"{tmp_path / 'ch'} is not writable by this user" in str(caught.value)

@@ -6,10 +6,12 @@ do, and never contains the password (the driver's own messages are not passed th
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qtickets_assets.lib.clickhouse.errors import (
@@ -81,7 +83,21 @@ def _open_chdb(target: ClickHouseTarget) -> Client:
                 f"cannot open {target.describe()}: this process already has another embedded "
                 "ClickHouse directory open (chDB allows one per process); close that client first"
             ) from None
+        if (unwritable := unwritable_path(target.path)) is not None:
+            # chDB says only "Error initializing EmbeddedServer: . (BAD_ARGUMENTS)".
+            raise ClickHouseConfigError(
+                f"cannot open {target.describe()}: {unwritable} is not writable by this user; "
+                "fix its owner or permissions, or point CLICKHOUSE_URL elsewhere"
+            ) from None
         raise ClickHouseConfigError(f"cannot open {target.describe()}: {text.splitlines()[0]}") from None
+
+
+def unwritable_path(path: Path | str) -> Path | None:
+    """The directory, or the nearest existing parent of it, when this user cannot write there."""
+    candidate = Path(path)
+    while not candidate.exists() and candidate != candidate.parent:
+        candidate = candidate.parent
+    return None if os.access(candidate, os.W_OK | os.X_OK) else candidate
 
 
 def _server_error(target: ClickHouseTarget, exc: Exception) -> ClickHouseConfigError:

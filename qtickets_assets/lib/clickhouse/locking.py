@@ -97,12 +97,18 @@ def _file_lock(data_dir: Path) -> FileLock:
 def directory_lock(data_dir: Path, timeout: float) -> Iterator[Path]:
     """Hold `<data_dir>.lock` exclusively (shared by threads of this process); yields the lock path."""
     lock_path = data_dir.with_name(data_dir.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = _file_lock(data_dir)
     try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=timeout)
     except Timeout:
         raise ClickHouseBusyError(busy_message(data_dir, timeout)) from None
+    except OSError as exc:  # permission denied, a read-only file system, a folder in its place
+        raise ClickHouseConfigError(
+            f"cannot create the lock {lock_path} of the embedded ClickHouse directory {data_dir}: "
+            f"{exc.strerror or exc}; fix the owner or permissions of its folder, or point CLICKHOUSE_URL "
+            "elsewhere"
+        ) from None
     try:
         yield lock_path
     finally:
