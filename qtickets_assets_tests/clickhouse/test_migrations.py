@@ -80,3 +80,22 @@ def test_an_edited_view_is_applied_again_and_an_unchanged_one_is_not(chdb_url: s
             parameters={"db": DATABASE},
         ).result_rows
     assert comment == [("City of the event, as spelt",)]
+
+
+@pytest.mark.parametrize(
+    "dropped",
+    ["VIEW {db}.v_sales_daily", "VIEW {db}.v_sales", "TABLE {db}.dim_promo_codes", "TABLE {db}.fact_sales"],
+)
+def test_a_table_or_view_dropped_by_hand_is_created_again(chdb_url: str, dropped: str) -> None:
+    """The ledger said applied, so nothing ran its file again: every later run failed with
+    "Unknown table expression identifier 'qtickets.v_sales_daily'" or "Table dim_promo_codes
+    doesn't exist". The next run creates it again, with the rest of the schema as it was."""
+    with open_client(chdb_url, DATABASE) as client:
+        apply_migrations(client, DATABASE)
+        schema = client.query(SCHEMA_SQL, parameters={"db": DATABASE}).result_rows
+        client.command(f"DROP {dropped.format(db=DATABASE)}")
+        again = apply_migrations(client, DATABASE)
+        assert again == [f"{dropped.split('.')[-1]} (created again)"]
+        assert client.query(SCHEMA_SQL, parameters={"db": DATABASE}).result_rows == schema
+        assert apply_migrations(client, DATABASE) == []
+        client.command(f"SELECT count() FROM {DATABASE}.v_sales_dashboard")  # every view reads again

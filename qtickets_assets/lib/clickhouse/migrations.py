@@ -11,12 +11,13 @@ differs from the one applied last (recorded as `views/NNN_view.sql`).
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qtickets_assets.lib.clickhouse.connection import query_row, quote_identifier
-from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, VIEWS_DIR, ddl_files
+from qtickets_assets.lib.clickhouse.ddl import DDL_DIR, VIEWS_DIR, ddl_files, table_schemas, view_name
 from qtickets_assets.lib.clickhouse.errors import MigrationError
 from qtickets_assets.lib.clickhouse.sqltext import split_statements
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
 
 LEDGER = "schema_migrations"
+log = logging.getLogger(__name__)
 
 
 def checksum(text: str) -> str:
@@ -100,7 +102,31 @@ def apply_migrations(
         if applied.get(name) != (digest := checksum(text)):
             _apply(client, database, path, name, text, digest)
             done.append(name)
-    return done
+    return done + _restore_dropped(client, database, directory, views)
+
+
+def _restore_dropped(client: Client, database: str, directory: Path, views: Path) -> list[str]:
+    """Tables and views dropped by hand since their files were applied (the ledger says applied,
+    so nothing above runs them again): every run would fail on the first query that names one.
+    A missing table is created again by running every migration anew (each file is idempotent),
+    empty (the next full load fills it; an inventory history dropped is gone); a missing view by
+    running the view files again. One query when nothing is missing."""
+    present = {
+        name
+        for (name,) in client.query(
+            "SELECT name FROM system.tables WHERE database = {db:String}", parameters={"db": database}
+        ).result_rows
+    }
+    view_files = ddl_files(views)
+    view_names = {view_name(path) for path in view_files}
+    missing = sorted(set(table_schemas(directory, views)) - present)
+    if not missing:
+        return []
+    log.warning(f"{database}: {', '.join(missing)} missing (dropped by hand?): created again")
+    rerun = view_files if set(missing) <= view_names else [*ddl_files(directory), *view_files]
+    for path in rerun:
+        _run_file(client, database, path, path.read_text(encoding="utf-8"))
+    return [f"{name} (created again)" for name in missing]
 
 
 def _apply(client: Client, database: str, path: Path, name: str, text: str, digest: str) -> None:
