@@ -79,6 +79,30 @@ def test_mismatched_output_fails_the_run_and_writes_nothing(chdb_url: str) -> No
         assert client.command(f"SELECT count() FROM system.tables WHERE database = '{DATABASE}'") == 0
 
 
+@pytest.mark.parametrize("mode", ["upsert", "replace"])
+def test_a_table_altered_by_hand_is_refused_before_anything_is_written(chdb_url: str, mode: str) -> None:
+    """fact_sales.price retyped to Float64 by hand: an incremental run still wrote its tickets (money
+    through float), and only the schema check after the write said so, by its name alone."""
+    io_manager = ClickHouseIOManager(clickhouse=ClickHouseResource(url=chdb_url, database=DATABASE))
+    assert dg.materialize([fact_sales], resources={"io_manager": io_manager}).success
+    with open_client(chdb_url, DATABASE) as client:
+        client.command(f"ALTER TABLE {DATABASE}.fact_sales MODIFY COLUMN price Float64")
+        client.command(f"TRUNCATE TABLE {DATABASE}.fact_sales")
+
+    @dg.asset(name="fact_sales", metadata={**column_schema_metadata("fact_sales"), "write_mode": mode})
+    def sales_again() -> pd.DataFrame:
+        return SALES
+
+    with pytest.raises(dg.Failure) as caught:
+        dg.materialize([sales_again], resources={"io_manager": io_manager})
+    assert str(caught.value).startswith(
+        "qtickets.fact_sales no longer matches clickhouse/ddl (column price is Float64, the DDL says "
+        "Decimal(12, 2)); nothing was written"
+    )
+    with open_client(chdb_url, DATABASE) as client:
+        assert client.command(f"SELECT count() FROM {DATABASE}.fact_sales") == 0
+
+
 def test_a_time_datetime_cannot_hold_is_refused_not_clamped() -> None:
     """ClickHouse stores a DateTime outside 1970..2106 as the nearest end, silently: a show typed
     as 2207 would read 2106-02-07. Both ways into the mart refuse it, naming the value."""

@@ -18,7 +18,7 @@ import pyarrow as pa
 from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
-from qtickets_assets.lib.clickhouse.errors import ClickHouseError
+from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError, ClickHouseError
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.clickhouse.writers import (
     InsertSelect,
@@ -154,6 +154,18 @@ def _write_mode(context: dg.OutputContext) -> str:
 LOAD_LEDGER = "load_ledger"
 
 
+def _refuse_a_drifted_table(client: "Client", database: str, table: str) -> None:
+    """A table altered by hand (a column retyped, added or dropped) is refused before anything is
+    written to it: data converted to the DDL's types would go into the altered columns (money
+    through a Float64 column), and a replace copies the live table's structure."""
+    if problems := mart.column_differences(client, database, table):
+        raise ClickHouseConfigError(
+            f"{database}.{table} no longer matches clickhouse/ddl ({'; '.join(problems)}); nothing was "
+            "written: restore it as the DDL has it, or drop the table (the next run creates it again, "
+            "empty, and a full load fills it)"
+        )
+
+
 class ClickHouseIOManager(dg.ConfigurableIOManager):
     """Asset key's last component = table; `metadata={"write_mode": "replace"|"append"|"upsert"}`,
     and optionally `{LOAD_LEDGER: "<ledger table>"}`. Writes through `clickhouse`: bound to the
@@ -186,6 +198,7 @@ class ClickHouseIOManager(dg.ConfigurableIOManager):
         writer = writer_for(mode)
         measure = DRIFT_MEASURES.get(table)
         with self.clickhouse.open() as client:
+            _refuse_a_drifted_table(client, self.database, table)
             if isinstance(writer, ReplaceWriter) and measure is not None:
                 writer.write(
                     client, self.database, table, rows, before_swap=self._drift_reporter(context, measure)
