@@ -60,7 +60,8 @@ def has_let_go(process: subprocess.Popen[str]) -> bool:
     return bool(ready) and process.stdout.readline().strip() == "letting go"
 
 
-def test_directory_held_by_another_run_gives_clear_message_after_timeout(chdb_url: str) -> None:
+def test_directory_held_by_another_run_gives_clear_message_after_timeout(chdb_url: str, caplog) -> None:
+    """...and says once, as it starts waiting, that it waits (a wait on a run or `make sql` was silent)."""
     directory = chdb_url.removeprefix("chdb://")
     with holder(chdb_url, "locked"):
         started = time.monotonic()
@@ -74,6 +75,8 @@ def test_directory_held_by_another_run_gives_clear_message_after_timeout(chdb_ur
         f"the embedded ClickHouse directory {directory} is in use (waited 0.5 s): another process "
         "(a Dagster run, `make demo`, a notebook?) has it open; wait for it or stop it"
     )
+    waits = [r.getMessage() for r in caplog.records if "waiting up to 0.5 s" in r.getMessage()]
+    assert len(waits) == 1 and waits[0].startswith(f"the embedded ClickHouse directory {directory} is in use")
 
 
 def test_directory_opened_without_the_lock_is_named_too(chdb_url: str) -> None:

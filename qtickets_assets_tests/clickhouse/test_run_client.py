@@ -13,6 +13,7 @@ from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.io_manager import ClickHouseIOManager, column_schema_metadata
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets_tests.clickhouse.conftest import DATABASE, events_frame, sales_frame
+from qtickets_assets_tests.clickhouse.test_connection import holder
 
 EVENTS = events_frame([{"event_id": 1}, {"event_id": 2}])
 SALES = sales_frame([{"basket_id": 1}, {"basket_id": 2}, {"basket_id": 3}])
@@ -70,3 +71,34 @@ def test_a_run_opens_one_client_that_outlives_a_failed_step_and_is_closed_when_t
     )
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
     assert done.stdout == "7\n", done.stderr[-2000:]
+
+
+@dg.asset
+def events_of_a_held_mart(clickhouse: ClickHouseResource) -> None:
+    with clickhouse.open():
+        pass
+
+
+@dg.asset
+def sales_of_a_held_mart(clickhouse: ClickHouseResource) -> None:
+    with clickhouse.open():
+        pass
+
+
+def test_a_run_whose_mart_is_held_waits_for_it_once_not_once_per_step(chdb_url, monkeypatch, caplog):
+    """Each step that opened the mart waited CLICKHOUSE_LOCK_TIMEOUT on its own: at the default
+    10 minutes a run held up by another process failed after 20 (two root steps), not 10."""
+    monkeypatch.setenv("CLICKHOUSE_LOCK_TIMEOUT", "1")
+    clickhouse = ClickHouseResource.configure_at_launch(url=chdb_url, database=DATABASE)
+    with holder(chdb_url, "locked"):
+        result = dg.materialize(
+            [events_of_a_held_mart, sales_of_a_held_mart],
+            resources={"clickhouse": clickhouse},
+            raise_on_error=False,
+        )
+    failures = [event for event in result.all_events if event.is_step_failure]
+    assert len(failures) == 2
+    messages = [event.step_failure_data.error.to_string() for event in failures]
+    assert all("is in use (waited 1 s)" in message for message in messages), messages
+    waits = [r for r in caplog.records if "waiting up to 1 s" in r.getMessage()]
+    assert len(waits) == 1  # the second step failed at once, with the first one's cause

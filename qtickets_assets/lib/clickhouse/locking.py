@@ -100,7 +100,11 @@ def directory_lock(data_dir: Path, timeout: float) -> Iterator[Path]:
     lock = _file_lock(data_dir)
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        lock.acquire(timeout=timeout)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:  # said once, so that a wait is never taken for a hang
+            log.warning(f"{busy_message(data_dir)}; waiting up to {timeout:g} s (CLICKHOUSE_LOCK_TIMEOUT)")
+            lock.acquire(timeout=timeout)
     except Timeout:
         raise ClickHouseBusyError(busy_message(data_dir, timeout)) from None
     except OSError as exc:  # permission denied, a read-only file system, a folder in its place

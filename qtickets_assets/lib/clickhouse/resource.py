@@ -24,6 +24,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from qtickets_assets.lib.clickhouse.connection import open_client
+from qtickets_assets.lib.clickhouse.errors import ClickHouseBusyError
 from qtickets_assets.lib.clickhouse.migrations import apply_migrations
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class _SharedClient:
     users: int = 0
     client: Client | None = None
     closing: ExitStack = field(default_factory=ExitStack)
+    # Why the mart could not be opened, once it waited CLICKHOUSE_LOCK_TIMEOUT in vain: the run's
+    # other steps fail with it at once instead of each waiting as long again.
+    busy: str | None = None
 
     def close(self) -> None:
         self.client = None
@@ -80,8 +84,14 @@ class RunClients:
             shared = self._shared.get((url, database))
             if shared is None or shared.users <= 0:
                 return None
+            if shared.busy is not None:
+                raise ClickHouseBusyError(shared.busy)
             if shared.client is None:
-                shared.client = shared.closing.enter_context(open_migrated(url, database))
+                try:
+                    shared.client = shared.closing.enter_context(open_migrated(url, database))
+                except ClickHouseBusyError as busy:
+                    shared.busy = str(busy)
+                    raise
             return shared.client
 
     def discard(self, url: str, database: str) -> None:
