@@ -36,9 +36,11 @@ $(HOME_READY): $(DAGSTER_HOME)/dagster.yaml | $(STAMP)
 demo: $(STAMP) $(HOME_READY)
 	$(BIN)/python -m qtickets_assets.demo run
 
-# The web UI on the same embedded defaults, with the sandbox running beside it.
+# The web UI on the same embedded defaults, with the sandbox running beside it (`make dev PORT=3001`
+# when 3000 is taken).
+PORT ?= 3000
 dev: $(STAMP) $(HOME_READY)
-	$(BIN)/python -m qtickets_assets.demo dev
+	$(BIN)/python -m qtickets_assets.demo dev --port $(PORT)
 
 # SQL on the mart under the project's lock: one statement per line (or `make sql Q="SELECT ..."`).
 sql: $(STAMP)

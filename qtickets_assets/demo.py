@@ -13,6 +13,7 @@ import contextlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -107,6 +108,11 @@ def run_demo() -> int:
 
 
 def run_dev(port: int = DEV_PORT) -> int:
+    if (taken := port_in_use(port)) is not None:
+        # dg dev would print one buried "address already in use" and go on with no web UI, its
+        # daemon and code servers running until killed.
+        print(f"error: port {port} is in use ({taken}); stop what serves it, or: make dev PORT=<another>")
+        return 1
     with demo_sandbox(os.environ) as sandbox:
         env = demo_environment(sandbox, dict(os.environ))
         dagster_home = Path(env["DAGSTER_HOME"]).resolve()
@@ -123,6 +129,16 @@ def run_dev(port: int = DEV_PORT) -> int:
             flush=True,
         )
         return run_until_stopped(dev_command(port), cwd=dagster_home, env=env)
+
+
+def port_in_use(port: int) -> str | None:
+    """Why the web UI could not listen on 127.0.0.1:`port`, or None when it can."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def dev_command(port: int) -> list[str]:

@@ -1,6 +1,7 @@
 """`make demo`: the sandbox, a full sync through the real `dg launch`, and the printed dashboard."""
 
 import os
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -103,3 +104,14 @@ def test_demo_runs_a_full_sync_and_prints_the_dashboard(tmp_path) -> None:
     ]
     assert not noise, noise[:5]
     assert "sandbox-" not in done.stdout + done.stderr, "the sandbox token was printed"
+
+
+def test_make_dev_on_a_port_in_use_stops_at_once_naming_it(capsys) -> None:
+    """dg dev printed one buried "address already in use" and went on with no web UI, its daemon and
+    code servers (and the sandbox) running until killed."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert demo.run_dev(port) == 1
+    assert capsys.readouterr().out.startswith(f"error: port {port} is in use (Address already in use)")
