@@ -317,10 +317,16 @@ def test_no_proxy_sends_straight_to_the_api(
     assert recording_server.lines == ["GET /api/rest/v1/orders?page=1 HTTP/1.1"]
 
 
-def test_a_request_that_failed_once_says_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    _proxies(monkeypatch, "http://127.0.0.1:9")  # nothing listens there: the one attempt fails
-    with pytest.raises(QticketsUnavailable, match=r"GET /orders failed once \(retries exhausted\)"):
+def test_a_request_that_failed_once_says_once_and_names_the_dead_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dead proxy read as an API outage: "the Qtickets API is unavailable … connection failed",
+    with no word of the proxy every request went through."""
+    _proxies(monkeypatch, "http://user:PROXYPASS@127.0.0.1:9")  # nothing listens there: the attempt fails
+    with pytest.raises(QticketsUnavailable, match=r"GET /orders failed once \(retries exhausted\)") as err:
         _get("http://qtickets.invalid/api/rest/v1")
+    assert str(err.value).endswith("reached through HTTP_PROXY (127.0.0.1:9)")
+    assert "PROXYPASS" not in str(err.value)
 
 
 def test_a_server_that_echoes_the_token_does_not_put_it_in_a_message(

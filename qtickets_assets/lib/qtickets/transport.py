@@ -66,23 +66,25 @@ class _GetOnly(httpx.BaseTransport):
         self._inner.close()
 
 
-def _transport_for(root: str, limits: httpx.Limits) -> httpx.HTTPTransport:
+def _transport_for(root: str, limits: httpx.Limits) -> tuple[httpx.HTTPTransport, str]:
     """A pool of connections to the API `root`, through the proxy the environment names for its
-    scheme (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY; NO_PROXY exempts hosts), as an httpx.Client would."""
+    scheme (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY; NO_PROXY exempts hosts), as an httpx.Client would;
+    and the proxy as messages name it ("" for none): a dead proxy is no API outage."""
     url = httpx.URL(root)
     proxies = urllib.request.getproxies()
     scheme = url.scheme if proxies.get(url.scheme) else "all"
     proxy = proxies.get(scheme)
     if proxy and not urllib.request.proxy_bypass(url.host):
+        # httpx's messages quote the whole proxy URL, its password too: only the host is named.
+        named = f"{scheme.upper()}_PROXY ({proxy.rpartition('@')[2]})"
         try:
-            return httpx.HTTPTransport(limits=limits, proxy=proxy)
+            return httpx.HTTPTransport(limits=limits, proxy=proxy), named
         except (ValueError, ImportError, httpx.InvalidURL) as exc:
-            # httpx's message quotes the whole proxy URL, its password too: only the host is named.
             raise QticketsConfigError(
-                f"{scheme.upper()}_PROXY ({proxy.rpartition('@')[2]}) is not a usable proxy: "
-                f"{type(exc).__name__}; write it as http://[user:password@]host:port"
+                f"{named} is not a usable proxy: {type(exc).__name__}; write it as "
+                "http://[user:password@]host:port"
             ) from None
-    return httpx.HTTPTransport(limits=limits)
+    return httpx.HTTPTransport(limits=limits), ""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -166,7 +168,8 @@ class ApiTransport:
         self._headers = httpx.Headers({**CLIENT_HEADERS, **HEADERS, **bearer})
         self._timeout = {"timeout": httpx.Timeout(timeout).as_dict()}
         limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
-        self._transport = _GetOnly(transport or _transport_for(self._base, limits))
+        inner, self._proxy = (transport, "") if transport else _transport_for(self._base, limits)
+        self._transport = _GetOnly(inner)
 
     def __repr__(self) -> str:
         return f"ApiTransport({self.root!r})"
@@ -236,6 +239,8 @@ class ApiTransport:
     def _final_error(self, path: str, attempts: int, failure: Retryable, why: str) -> QticketsError:
         times = "once" if attempts == 1 else f"{attempts} times"
         detail = f"GET {path} failed {times} ({why}); last: {failure.reason}; API root {self.root}"
+        if self._proxy:
+            detail += f", reached through {self._proxy}"
         if failure.protocol:
             return QticketsProtocolError(f"the Qtickets API sent an unreadable answer: {detail}")
         return QticketsUnavailable(f"the Qtickets API is unavailable: {detail}")
