@@ -78,8 +78,15 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             if self._sync is None:
                 from qtickets_assets.lib.sync import AccountSync
 
-                plan = self._plan(planned_assets(context), sales_config(context))
-                self._sync = AccountSync(self.qtickets.client(), plan).start()
+                # The API's configuration is checked first: a bad one stops the run before the
+                # mart is opened (a new mart would otherwise be created, empty).
+                client = self.qtickets.client()
+                try:
+                    plan = self._plan(planned_assets(context), sales_config(context))
+                except BaseException:
+                    client.close()
+                    raise
+                self._sync = AccountSync(client, plan).start()
             return self._sync
 
     def calendar(self, sync: "AccountSync", event_ids: frozenset[int]) -> "tickets.Calendar":

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from qtickets_assets.sandbox.testing import run_sandbox
-from qtickets_assets_tests.graph.mart import DATABASE
+from qtickets_assets_tests.graph.mart import DATABASE, materialize_all
 from qtickets_assets_tests.graph.test_checks_fail import every_check
 from qtickets_assets_tests.graph.test_definitions import ASSETS
 from qtickets_assets_tests.graph.test_full_sync import assert_mart_equals_truth
@@ -108,3 +108,15 @@ def test_dg_launch_without_base_url_fails_naming_it_before_writing(tmp_path):
     assert process.returncode != 0
     assert "QTICKETS_BASE_URL" in process.stdout + process.stderr
     assert not directory.exists(), "nothing may be written before the configuration is known good"
+
+
+@pytest.mark.parametrize("base_url", ["", "qtickets.ru/api/rest/v1"])
+def test_a_run_with_a_bad_api_root_writes_not_even_the_schema(tmp_path, base_url: str) -> None:
+    """Set but empty (or without a scheme), QTICKETS_BASE_URL failed the run only after the mart
+    had been opened: a new mart was created with its database and all its tables, empty."""
+    directory = tmp_path / "ch"
+    result = materialize_all(base_url, "sandbox-token", f"chdb://{directory}")
+    assert not result.success
+    failures = [e.step_failure_data.user_failure_data for e in result.all_events if e.is_step_failure]
+    assert failures and all(f is not None and "QTICKETS_BASE_URL" in (f.description or "") for f in failures)
+    assert not directory.exists()
