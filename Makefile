@@ -7,7 +7,17 @@ STAMP := $(VENV)/.installed
 DATA := $(CURDIR)/.data
 export DAGSTER_HOME ?= $(DATA)/dagster
 
-.PHONY: setup demo dev sql test lint bench clean superset superset-test
+.PHONY: help setup demo dev sql test lint bench clean superset superset-test
+
+help:
+	@echo "make demo       set up, sync the sandbox into the embedded mart, print the dashboard, write the report"
+	@echo "make test       set up, then the whole test suite"
+	@echo "make dev        the Dagster UI on http://127.0.0.1:\$$PORT (default 3000), the sandbox beside it"
+	@echo "make sql        SQL on the mart (make sql Q=\"SELECT ...\", or one statement per line)"
+	@echo "make lint       ruff and mypy"
+	@echo "make bench      the benchmarks (bench/RESULTS.md)"
+	@echo "make superset   Superset with the dashboard, in its own virtual environment"
+	@echo "make clean      remove .data (the mart, Dagster's home, the sandbox's world)"
 
 setup: $(STAMP)
 

@@ -234,14 +234,8 @@ def print_report_path(url: str, database: str, path: Path, out: IO[str]) -> None
 
 
 def format_dashboard(dashboard: pd.DataFrame, sold_all_events: int) -> str:
-    """An aligned table (numbers right-aligned, thousands separated) and a one-line summary: the
-    dashboard's live events, and the tickets sold over all events (deleted ones included, as
-    v_sales_daily counts them) so that the two totals an analyst meets are both on the page."""
-    tickets, revenue = figures.dashboard_totals(dashboard)
-    summary = (
-        f"{len(dashboard)} events, {tickets:,} tickets sold "
-        f"({sold_all_events:,} including deleted events), revenue {revenue:,.2f}"
-    )
+    """An aligned table (numbers right-aligned, thousands separated) and its one-line summary."""
+    summary = figures.dashboard_summary(dashboard, sold_all_events)
     return (
         f"{figures.text_table(figures.seats_unknown_as_missing(dashboard), DASHBOARD_HEADERS)}\n\n{summary}"
     )

@@ -37,13 +37,13 @@ def render(url: str, database: str) -> str:
     with open_client(url, database, existing=True) as client:
         drawings = charts.start_drawings(client, database, list(charts.VIEW_CHARTS))  # drawn meanwhile
         dashboard = mart.dashboard(client, database)
+        sold_all_events = mart.tickets_sold_all_events(client, database)
     sections = [(view, drawing.result()) for view, drawing in drawings.items()]
-    tickets, revenue = figures.dashboard_totals(dashboard)
     parts = [
         f"<h1>Qtickets sales: {html.escape(database)}</h1>",
         f"<p>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the mart's views.</p>",
         f"<h2>Sales dashboard ({html.escape(database)}.v_sales_dashboard)</h2>",
-        f'<p class="totals">{len(dashboard)} events, {tickets:,} tickets sold, revenue {revenue:,.2f} ₽</p>',
+        f'<p class="totals">{html.escape(figures.dashboard_summary(dashboard, sold_all_events, " ₽"))}</p>',
         figures.text_table(figures.seats_unknown_as_missing(dashboard), DASHBOARD_HEADERS, tablefmt="html"),
     ]
     for view, view_charts in sections:

@@ -13,6 +13,7 @@ waits for a run, up to CLICKHOUSE_LOCK_TIMEOUT), never for an idle prompt. A cli
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -28,9 +29,16 @@ PROMPT = "sql> "
 QUIT = {"exit", "quit", r"\q"}
 
 
+# A statement that names its own output format (`... FORMAT CSVWithNames`): the driver would add
+# its own FORMAT Native after it, a syntax error.
+OWN_FORMAT = re.compile(r"\bFORMAT\s+\w+\s*;?\s*$", re.IGNORECASE)
+
+
 def run_statement(url: str, database: str, statement: str) -> str:
-    """The statement's result as an aligned table."""
+    """The statement's result as an aligned table, or as ClickHouse writes the format it names."""
     with open_client(url, database, existing=True) as client:
+        if OWN_FORMAT.search(statement):
+            return client.raw_query(statement.rstrip().rstrip(";")).decode("utf-8", "replace").rstrip("\n")
         result = client.query(statement)
         return format_result(result.column_names, result.result_rows)
 

@@ -41,9 +41,15 @@ def dashboard_headers(money_unit: str = "") -> dict[str, str]:
     }
 
 
-def dashboard_totals(dashboard: pd.DataFrame) -> tuple[int, Decimal]:
-    """The paid tickets and revenue of every event of a v_sales_dashboard frame (to the kopeck)."""
-    return int(dashboard["tickets_sold_total"].sum()), sum(dashboard["revenue_total"], Decimal(0))
+def dashboard_summary(dashboard: pd.DataFrame, sold_all_events: int, money_unit: str = "") -> str:
+    """One line under the dashboard: its live events, their paid tickets and revenue (to the
+    kopeck), and the paid tickets of every event, deleted ones included (as v_sales_daily counts
+    them), so that the two totals an analyst meets are both on the page."""
+    tickets, revenue = int(dashboard["tickets_sold_total"].sum()), sum(dashboard["revenue_total"], Decimal(0))
+    return (
+        f"{len(dashboard)} events, {tickets:,} tickets sold ({sold_all_events:,} including deleted events), "
+        f"revenue {revenue:,.2f}{money_unit}"
+    )
 
 
 def cell(column: str, value: Any) -> str:

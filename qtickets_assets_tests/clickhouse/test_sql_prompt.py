@@ -30,6 +30,16 @@ def test_the_prompt_prints_each_result_and_goes_on_after_an_error(chdb_url: str)
     assert blocks[5:] == ["s", "---", "a", "(1 row)"], "stops at exit"
 
 
+def test_a_statement_that_names_its_format_is_printed_in_it(chdb_url: str) -> None:
+    """ "... FORMAT TSV" failed with a syntax error: the driver added its own FORMAT Native after it."""
+    with open_client(chdb_url, DATABASE):
+        pass
+    assert sql.answer(chdb_url, DATABASE, "SELECT 2 AS n, 'a' AS s FORMAT TSVWithNames;") == (
+        True,
+        "n\ts\n2\ta",
+    )
+
+
 def test_a_query_waits_for_the_project_lock_like_a_run(
     chdb_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
