@@ -447,7 +447,9 @@ def test_a_run_whose_process_died_cannot_hold_the_one_run_queue_for_good(config)
 def test_dagster_image_gives_matplotlib_a_folder_its_user_can_write() -> None:
     """The user has no home: matplotlib warned and built its font cache anew in every run process
     that drew the views' charts (~1 s each)."""
-    envs = " ".join(rest for keyword, rest in dockerfile_instructions(ROOT / "Dockerfile") if keyword == "ENV")
+    envs = " ".join(
+        rest for keyword, rest in dockerfile_instructions(ROOT / "Dockerfile") if keyword == "ENV"
+    )
     assert "MPLCONFIGDIR=/opt/dagster/matplotlib" in envs
     runs = dagster_image_runs()
     assert 'chown -R dagster:dagster "$DAGSTER_HOME" /opt/dagster/compute_logs "$MPLCONFIGDIR"' in runs
