@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import select
 import subprocess
 import sys
@@ -144,6 +145,28 @@ def test_unreachable_server_is_one_line_without_password() -> None:
     assert message.startswith("cannot reach ClickHouse server http://etl@127.0.0.1:9 (Connection refused)")
     assert "hunter2" not in message and "\n" not in message
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_https_to_a_port_that_does_not_serve_it_is_a_tls_error_not_an_outage() -> None:
+    """https:// to a plain-HTTP port (or a certificate no CA vouches for) read "cannot reach ...
+    check the host and port ... and that the server is running", and the run was retried."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with (
+            pytest.raises(ClickHouseConfigError) as caught,
+            open_client(f"https://etl:hunter2@127.0.0.1:{server.server_port}", DATABASE),
+        ):
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not isinstance(caught.value, ClickHouseUnreachableError)  # no retry can fix it
+    message = str(caught.value)
+    assert message.startswith(
+        f"the TLS handshake with ClickHouse server https://etl@127.0.0.1:{server.server_port}"
+    )
+    assert "?ca_cert=/path/to/ca.pem" in message and "hunter2" not in message
 
 
 def test_bad_database_name_is_refused_before_connecting(chdb_url: str) -> None:

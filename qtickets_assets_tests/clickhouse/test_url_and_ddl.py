@@ -25,6 +25,13 @@ def test_server_url_parts_and_password_kept_out_of_repr() -> None:
     assert "s3cr" not in repr(target) and "s3cr" not in target.describe()
 
 
+def test_a_private_ca_is_given_in_the_url() -> None:
+    """A server whose certificate a private CA signed could not be used: nothing took its CA."""
+    target = parse_clickhouse_url("https://etl_writer:pw@ch.corp:8443?ca_cert=/etc/ssl/corp-ca.pem")
+    assert (target.host, target.port, target.ca_cert) == ("ch.corp", 8443, "/etc/ssl/corp-ca.pem")
+    assert parse_clickhouse_url("https://etl_writer:pw@ch.corp:8443").ca_cert is None
+
+
 def test_chdb_url_gives_absolute_path() -> None:
     target = parse_clickhouse_url("chdb:///srv/mart/clickhouse")
     assert (target.kind, target.path) == ("chdb", Path("/srv/mart/clickhouse"))
@@ -39,6 +46,10 @@ def test_chdb_url_gives_absolute_path() -> None:
         ("http://u:hunter2@:8123", "no host"),
         ("localhost:8123", "no scheme"),
         ("http://etl_writer:fake-pw#hunter2@127.0.0.1:1", "must be percent-encoded, e.g. %23"),
+        ("https://u:hunter2@h:8443/qtickets", "takes no path"),
+        ("https://u:hunter2@h:8443?verify=0", "one query parameter, ca_cert (https only)"),
+        ("http://u:hunter2@h:8123?ca_cert=/etc/ca.pem", "for an https:// URL"),
+        ("https://u:hunter2@h:8443?ca_cert=ca.pem", "an absolute path"),
     ],
 )
 def test_bad_urls_say_what_is_accepted_without_the_password(url: str, words: str) -> None:

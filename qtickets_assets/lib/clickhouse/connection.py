@@ -43,6 +43,7 @@ _AUTH_MARKERS = (
     "REQUIRED_PASSWORD",
     "Code: 194",
 )
+_TLS = re.compile(r"\[SSL[^\]]*\] ([^\"'()]+)")
 _CAUSE = re.compile(r"\[Errno -?\d+\] ([^\"')]+)")
 
 
@@ -107,6 +108,13 @@ def _server_error(target: ClickHouseTarget, exc: Exception) -> ClickHouseConfigE
             f"{target.describe()} rejected the credentials of user {target.user!r} "
             "(wrong user or password); check CLICKHOUSE_URL"
         )
+    if tls := _TLS.search(text):
+        # Not a server restarting: the same handshake fails again, so no retry.
+        return ClickHouseConfigError(
+            f"the TLS handshake with {target.describe()} failed ({tls.group(1).strip()}): check that "
+            "the port serves https; a certificate a private CA signed needs ?ca_cert=/path/to/ca.pem "
+            "in CLICKHOUSE_URL"
+        )
     cause = _CAUSE.search(text)
     reason = cause.group(1).strip() if cause else type(exc).__name__
     return ClickHouseUnreachableError(
@@ -126,6 +134,7 @@ def _open_server(target: ClickHouseTarget) -> Client:
             password=target.password,
             secure=target.secure,
             connect_timeout=10,
+            ca_cert=target.ca_cert,  # None: the system's CAs (a public certificate)
         )
     except Exception as exc:
         # `from None`: the driver's exception chain is dropped so nothing of the URL leaks into logs.

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError
 
-ACCEPTED_FORMS = "chdb:///absolute/path/to/dir or http(s)://user:password@host:port"
+ACCEPTED_FORMS = (
+    "chdb:///absolute/path/to/dir or http(s)://user:password@host:port "
+    "(https: ?ca_cert=/path/to/ca.pem for a certificate a private CA signed)"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +26,7 @@ class ClickHouseTarget:
     user: str = "default"
     password: str = dataclasses.field(default="", repr=False)
     secure: bool = False
+    ca_cert: str | None = None  # the CA that signed an https server's certificate, when not a public one
 
     def describe(self) -> str:
         """A human name for messages, never containing the password."""
@@ -58,10 +62,15 @@ def _parse_server(url: str) -> ClickHouseTarget:
         raise _bad("the port is not a number") from None
     if not parts.hostname:
         raise _bad("no host")
-    if parts.path not in ("", "/") or parts.query:
-        raise _bad("a server URL takes no path or query; the database comes from CLICKHOUSE_DATABASE")
-
+    if parts.path not in ("", "/"):
+        raise _bad("a server URL takes no path; the database comes from CLICKHOUSE_DATABASE")
     secure = parts.scheme == "https"
+    options = parse_qs(parts.query, keep_blank_values=True)
+    if set(options) - {"ca_cert"} or any(len(values) != 1 for values in options.values()):
+        raise _bad("a server URL takes one query parameter, ca_cert (https only)")
+    ca_cert = options.get("ca_cert", [None])[0]
+    if ca_cert is not None and (not secure or not Path(ca_cert).is_absolute()):
+        raise _bad("ca_cert is an absolute path to a .pem file, for an https:// URL")
     return ClickHouseTarget(
         kind="server",
         host=parts.hostname,
@@ -69,6 +78,7 @@ def _parse_server(url: str) -> ClickHouseTarget:
         user=unquote(parts.username) if parts.username else "default",
         password=unquote(parts.password) if parts.password else "",
         secure=secure,
+        ca_cert=ca_cert,
     )
 
 
