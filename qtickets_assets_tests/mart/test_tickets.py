@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import orjson
 import pyarrow as pa
 import pytest
 
@@ -10,7 +11,9 @@ from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.orders import spool_tickets, with_local_dates
+from qtickets_assets.lib.qtickets.errors import QticketsPayloadError
 from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
+from qtickets_assets.lib.qtickets.native import decode_order_page
 from qtickets_assets_tests.qtickets.fakes import raw_basket, raw_event, raw_order
 
 VLADIVOSTOK = {"id": 68, "name": "Владивосток", "timezone": "Asia/Vladivostok"}  # UTC+10
@@ -319,12 +322,34 @@ def test_calendar_days_are_computed_per_written_block_not_per_page(monkeypatch) 
 
 
 def test_a_value_that_does_not_fit_its_column_is_named() -> None:
-    order = parse_record(Order, raw_order(5, event_id=-1, baskets=[raw_basket(50, quantity=2**33)]))
+    order = parse_record(Order, raw_order(5, event_id=-1, baskets=[raw_basket(50)]))
     with pytest.raises(SchemaMismatchError) as refused:
         tickets.tickets_table([order])
     assert refused.value.problems == [
         "column event_id UInt64 is int64 and cannot become uint64: Integer value -1 not in range: "
         "0 to 9223372036854775807",
-        "column quantity UInt32 is int64 and cannot become uint32: Integer value 8589934592 not in "
-        "range: 0 to 4294967295",
     ]
+
+
+@pytest.mark.parametrize(
+    ("basket", "field", "why"),
+    [
+        ({"quantity": 2**33}, "quantity", "less than or equal to 4294967295"),
+        ({"quantity": -1}, "quantity", "greater than or equal to 0"),
+        ({"updated_at": "2150-01-01T10:00:00+03:00"}, "updated_at", "the year 2150, outside what the mart"),
+        ({"created_at": "1960-01-01T10:00:00+03:00"}, "created_at", "the year 1960, outside what the mart"),
+    ],
+)
+def test_a_basket_value_the_mart_cannot_hold_is_refused_naming_the_order_and_field(
+    basket, field, why
+) -> None:
+    """Refused only as the table was written ("column quantity UInt32 … Integer value -1 not in
+    range"), with no order or basket named; natively read pages now leave such a page to the
+    validated reading, which names them as every other bad field."""
+    raw = raw_order(5, baskets=[raw_basket(50, **basket)])
+    page = {"data": [raw], "paging": {"perPage": 50, "currentPage": 1, "total": 1}}
+    assert decode_order_page(orjson.dumps(page)) is None
+    with pytest.raises(QticketsPayloadError) as refused:
+        parse_record(Order, raw)
+    assert str(refused.value).startswith(f"Order 5: field baskets[0].{field}")
+    assert why in str(refused.value)

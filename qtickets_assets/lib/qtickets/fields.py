@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 # The API speaks Moscow time; Moscow has had a fixed +03:00 offset since 2014, so a naive
 # timestamp (never seen, but cheap to guard) is read as +03:00 rather than rejected or taken as UTC.
@@ -33,6 +33,13 @@ def shape(value: Any) -> str:
     return f"got {article} {kind}"
 
 
+# What ClickHouse's DateTime holds (it would store the nearest end of anything outside, silently):
+# a time outside is refused here, where the message names the record and the field.
+STORABLE_TIMES = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC))
+# What ClickHouse's UInt32 holds: a basket's places.
+MAX_COUNT = 2**32 - 1
+
+
 def to_utc(value: Any) -> Any:
     """ISO string or datetime -> aware UTC datetime; anything else is left for pydantic to reject."""
     if isinstance(value, str):
@@ -43,7 +50,9 @@ def to_utc(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=MOSCOW)
-        return value.astimezone(UTC)
+        value = value.astimezone(UTC)
+        if not STORABLE_TIMES[0] <= value <= STORABLE_TIMES[1]:
+            raise ValueError(f"a time in the year {value.year}, outside what the mart stores (1970-2106)")
     return value
 
 
@@ -130,5 +139,6 @@ Flag = Annotated[bool, BeforeValidator(to_flag)]
 Money = Annotated[Decimal, BeforeValidator(to_money)]
 Text = Annotated[str, BeforeValidator(to_text)]
 Int = Annotated[int, BeforeValidator(to_int)]
+Count = Annotated[int, BeforeValidator(to_int), Field(ge=0, le=MAX_COUNT)]
 # An optional id PHP may send as "" (or [] ) when there is none.
 OptionalInt = Annotated[int | None, BeforeValidator(lambda v: to_int(empty_to_none(v)))]

@@ -27,6 +27,7 @@ from pydantic import (
 
 from .errors import QticketsPayloadError
 from .fields import (
+    Count,
     Flag,
     Int,
     Money,
@@ -212,7 +213,7 @@ class Basket(Record):
     original_price: Money | None = None  # before discount; the price itself when absent
     discount_value: Money | None = None  # original_price - price; null when not discounted
     service_fee_amount: Money | None = None
-    quantity: Int
+    quantity: Count
     created_at: UtcDatetime
     updated_at: OptionalUtcDatetime = None
     deleted_at: OptionalUtcDatetime = None

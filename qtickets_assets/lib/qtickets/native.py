@@ -29,7 +29,7 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .fields import MAX_AMOUNT, to_money, to_optional_utc, to_utc
+from .fields import MAX_AMOUNT, MAX_COUNT, STORABLE_TIMES, to_money, to_optional_utc, to_utc
 from .models import Order
 
 # Amounts within the validated path's range (Decimal(12, 2): under 10 billion either way).
@@ -74,7 +74,7 @@ class NativeBasket(msgspec.Struct, frozen=True):
     id: int
     show_id: int
     price: Amount
-    quantity: int
+    quantity: Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
     created_at: str
     seat_name: str | None = None
     multiprice_code: str | None = None
@@ -193,9 +193,14 @@ def wire_times(texts: list[str | None]) -> pa.Array[Any] | None:
     if pc.all(pc.match_substring_regex(array, WIRE_TIME)).as_py() is False:  # None: no time at all
         return None
     try:
-        return array.cast(UTC_SECONDS)  # a day the month has not (Feb 30) fails here
+        instants = array.cast(UTC_SECONDS)  # a day the month has not (Feb 30) fails here
     except pa.ArrowInvalid:
         return None
+    first, last = STORABLE_TIMES
+    earliest, latest = pc.min_max(instants).values()
+    if earliest.is_valid and not (first <= earliest.as_py() and latest.as_py() <= last):
+        return None  # the validated reading names the record and field
+    return instants
 
 
 def whole_kopecks(amounts: list[float | None]) -> bool:
