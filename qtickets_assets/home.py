@@ -6,6 +6,7 @@ exists"). Creating it here first, once, lets several runs start together and tak
 README promises. The repository's dagster.yaml is copied in when the home has none.
 """
 
+import argparse
 import os
 import shutil
 import sys
@@ -31,7 +32,12 @@ def prepare(home: Path) -> None:
         assert all(storage is not None for storage in storages)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m qtickets_assets.home",
+        description="Make DAGSTER_HOME ready (its dagster.yaml and Dagster's storage) before any run.",
+        epilog=f"DAGSTER_HOME (default {DEFAULT_HOME}) names the home.",
+    ).parse_args(argv)
     home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_HOME).resolve()
     prepare(home)
     print(f"DAGSTER_HOME {home} is ready")

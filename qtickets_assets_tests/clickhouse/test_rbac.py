@@ -29,6 +29,19 @@ def test_rbac_command_refuses_embedded_clickhouse() -> None:
     assert done.stderr.startswith("error: RBAC needs a ClickHouse server: embedded chDB has no users")
 
 
+def test_rbac_command_without_a_url_says_so_and_has_help(capsys) -> None:
+    """It said "CLICKHOUSE_URL is malformed (no scheme)" for an unset variable, and had no --help."""
+    from qtickets_assets.lib.clickhouse import rbac
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("CLICKHOUSE_URL", raising=False)
+        assert rbac.main([]) == 2
+    assert capsys.readouterr().err.startswith("error: CLICKHOUSE_URL is not set")
+    with pytest.raises(SystemExit) as done:
+        rbac.main(["--help"])
+    assert done.value.code == 0 and "CLICKHOUSE_ETL_PASSWORD" in capsys.readouterr().out
+
+
 def test_rendered_roles_carry_hashes_never_passwords() -> None:
     statements = "\n".join(render_roles("mart", "etl-Pa55", "reader-Pa55"))
     assert "Pa55" not in statements

@@ -115,3 +115,14 @@ def test_make_dev_on_a_port_in_use_stops_at_once_naming_it(capsys) -> None:
         port = taken.getsockname()[1]
         assert demo.run_dev(port) == 1
     assert capsys.readouterr().out.startswith(f"error: port {port} is in use (Address already in use)")
+
+
+def test_the_home_command_has_help_and_makes_nothing_for_it(tmp_path, monkeypatch, capsys) -> None:
+    """`python -m qtickets_assets.home --help` set up the home instead of saying what it does."""
+    from qtickets_assets import home
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    with pytest.raises(SystemExit) as done:
+        home.main(["--help"])
+    assert done.value.code == 0 and "DAGSTER_HOME" in capsys.readouterr().out
+    assert not (tmp_path / "home").exists()

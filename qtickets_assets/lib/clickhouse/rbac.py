@@ -8,6 +8,7 @@ Usage (a ClickHouse server only; run as an admin user):
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import sys
@@ -57,8 +58,17 @@ def _required_env(name: str) -> str:
     return value
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m qtickets_assets.lib.clickhouse.rbac",
+        description="Create the roles and users of the mart on a ClickHouse server (not chDB).",
+        epilog="Reads CLICKHOUSE_URL (an admin: http(s)://admin:password@host:port), CLICKHOUSE_DATABASE, "
+        "CLICKHOUSE_ETL_PASSWORD and CLICKHOUSE_READER_PASSWORD.",
+    ).parse_args(argv)
     url = os.environ.get("CLICKHOUSE_URL", "")
+    if not url.strip():
+        print("error: CLICKHOUSE_URL is not set: set it to the server, as an admin user", file=sys.stderr)
+        return 2
     database = os.environ.get("CLICKHOUSE_DATABASE", "qtickets")
     try:
         if parse_clickhouse_url(url).kind != "server":
