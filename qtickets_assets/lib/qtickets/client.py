@@ -26,7 +26,7 @@ from .models import Discount, Event, Order, PromoCode, Record, Seat, parse_recor
 from .native import NOT_FILTERABLE, NativeOrder, NativeOrderPage, decode_order_page, native_order
 from .retry import RetryPolicy
 from .rules import CLOCK_SKEW, ShowInventory, show_inventory
-from .seats import SEAT_SELECT, parse_show_seats, show_seat_counts
+from .seats import SEAT_SELECT, joined_seat_pages, parse_show_seats, seat_map_pages, show_seat_counts
 from .transport import ApiTransport
 
 log = logging.getLogger(__name__)
@@ -311,7 +311,16 @@ class QticketsClient:
         return show_inventory(show_seat_counts(self._seat_map(show_id), show_id), show_id)
 
     def _seat_map(self, show_id: int) -> Any:
-        return self._api.get_json(f"/shows/{show_id}/seats", {"flat": True, "select": list(SEAT_SELECT)})
+        """The show's seat map, documented unpaged (conf. M): an answer that carries `paging` with
+        more pages is read to its last one (one page of a hall counted as the hall would undercount
+        its seats without a word), and their `data` joined."""
+        path, body = f"/shows/{show_id}/seats", {"flat": True, "select": list(SEAT_SELECT)}
+        first = self._api.get_json(path, body)
+        more = seat_map_pages(first, path)
+        if not more:
+            return first
+        parts = [first["data"], *(self._api.get_json(path, {**body, "page": n})["data"] for n in more)]
+        return {**first, "data": joined_seat_pages(parts, first["paging"], path)}
 
     # -- the sensor's cheap check ----------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .errors import QticketsProtocolError
+from .errors import QticketsPayloadError, QticketsProtocolError
 from .models import Seat, _log_unknown_once, parse_record
+from .paging import MAX_PAGES
 
 # What GET /shows/{id}/seats is asked to `select`: the fields we keep. A server that ignores it
 # sends whole seats, which parse the same (the unused fields are dropped).
@@ -118,3 +119,34 @@ def _with_id(key: str | None, raw: Any) -> Any:
     if isinstance(raw, dict) and "id" not in raw and key is not None:
         return {**raw, "id": key}
     return raw
+
+
+def seat_map_pages(payload: Any, path: str) -> range:
+    """The pages after the first that a seat map's own `paging` says it has (none when it has no
+    `paging`, as documented, or one page)."""
+    paging_ = payload.get("paging") if isinstance(payload, dict) else None
+    if not isinstance(paging_, dict):
+        return range(0)
+    per_page, total = paging_.get("perPage"), paging_.get("total")
+    if not isinstance(per_page, int) or not isinstance(total, int) or per_page <= 0 or total <= per_page:
+        return range(0)
+    pages = -(-total // per_page)
+    if pages > MAX_PAGES:
+        raise QticketsProtocolError(f"GET {path}: {pages} pages of seats exceeds the cap of {MAX_PAGES}")
+    return range(2, pages + 1)
+
+
+def joined_seat_pages(parts: list[Any], paging_: dict[str, Any], path: str) -> Any:
+    """The `data` of every page of a seat map as one, checked against the map's total."""
+    if all(isinstance(part, dict) for part in parts):
+        joined: Any = {key: value for part in parts for key, value in part.items()}
+    elif all(isinstance(part, list) for part in parts):
+        joined = [value for part in parts for value in part]
+    else:
+        raise QticketsPayloadError(f"GET {path}: its pages hold `data` in different forms")
+    if len(joined) != paging_["total"]:
+        raise QticketsPayloadError(
+            f"GET {path}: its {len(parts)} pages hold {len(joined)} entries, its total says "
+            f"{paging_['total']}; the seats cannot be counted"
+        )
+    return joined
