@@ -102,17 +102,35 @@ def test_an_update_committed_late_with_an_earlier_stamp_is_still_read(tmp_path) 
     assert stored[basket.id]["status"] == "refunded"
 
 
+def stamp_ahead(sandbox, orders) -> None:
+    """`orders` (of the sandbox's world) stamped a day after its newest update."""
+    with sandbox.world.lock:
+        newest = max(order.updated_at for order in sandbox.world.orders)
+        for order in orders:
+            order.updated_at = newest + 86_400
+        sandbox.world.version += 1
+
+
+def test_every_order_stamped_ahead_leaves_a_watermark_that_reads_them_all(tmp_path) -> None:
+    """With no stored update before now the watermark is 1970: the filter's bound (1969, less the
+    overlap) failed every incremental run with "a time in the year 1969"; it reads every order."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=11) as sandbox:
+        stamp_ahead(sandbox, sandbox.world.orders)
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+        sandbox.advance(new_orders=5)
+        assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
+        truth = {row["basket_id"] for row in sandbox.truth()["fact_sales"]}
+    assert {row["basket_id"] for row in read_mart(url, "fact_sales")} == truth
+
+
 def test_an_order_stamped_a_day_ahead_does_not_hide_the_refunds_after_it(tmp_path, caplog) -> None:
     """One order's updated_at a day ahead (a clock running fast, a bad record) became the stored
     watermark: every later incremental run asked for the orders updated since tomorrow and missed
     every refund, a full rebuild included (it keeps the API's stamp). The watermark leaves it out."""
     url = f"chdb://{tmp_path / 'ch'}"
     with run_sandbox(size="small", seed=11) as sandbox:
-        world = sandbox.world
-        with world.lock:
-            ahead = next(o for o in world.orders if o.payed and o.deleted_at is None)
-            ahead.updated_at = max(order.updated_at for order in world.orders) + 86_400
-            world.version += 1
+        stamp_ahead(sandbox, [next(o for o in sandbox.world.orders if o.payed and o.deleted_at is None)])
         assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success
         sandbox.advance(refunds=4, cancellations=2)
         assert materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job").success

@@ -49,7 +49,5 @@ def test_a_seat_map_whose_pages_hold_less_than_its_total_is_not_counted() -> Non
     with make_client(api) as client:
         ((show, why),) = client.iter_show_inventory_or_why([300501])
     assert show == 300501
-    assert (
-        why
-        == "GET /shows/300501/seats: its 5 pages hold 43 entries, its total says 46; the seats cannot be counted"
-    )
+    expected = "GET /shows/300501/seats: its 5 pages hold 43 entries, its total says 46"
+    assert why == f"{expected}; the seats cannot be counted"

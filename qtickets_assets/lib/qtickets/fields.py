@@ -50,17 +50,24 @@ def to_utc(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=MOSCOW)
-        value = value.astimezone(UTC)
-        if not STORABLE_TIMES[0] <= value <= STORABLE_TIMES[1]:
-            raise ValueError(f"a time in the year {value.year}, outside what the mart stores (1970-2106)")
+        return value.astimezone(UTC)
+    return value
+
+
+def to_stored_utc(value: Any) -> Any:
+    """`to_utc` for a record's field: a time the mart cannot store is refused (a filter's bound,
+    which goes through `to_utc` alone, may lie outside)."""
+    value = to_utc(value)
+    if isinstance(value, datetime) and not STORABLE_TIMES[0] <= value <= STORABLE_TIMES[1]:
+        raise ValueError(f"a time in the year {value.year}, outside what the mart stores (1970-2106)")
     return value
 
 
 def to_optional_utc(value: Any) -> Any:
-    """Like `to_utc`, but "" (PHP's empty value) means absent."""
+    """Like `to_stored_utc`, but "" (PHP's empty value) means absent."""
     if value is None or value == "":
         return None
-    return to_utc(value)
+    return to_stored_utc(value)
 
 
 def to_flag(value: Any) -> Any:
@@ -133,7 +140,7 @@ def php_list(value: Any) -> Any:
     return list(value.values()) if isinstance(value, dict) else value
 
 
-UtcDatetime = Annotated[datetime, BeforeValidator(to_utc)]
+UtcDatetime = Annotated[datetime, BeforeValidator(to_stored_utc)]
 OptionalUtcDatetime = Annotated[datetime | None, BeforeValidator(to_optional_utc)]
 Flag = Annotated[bool, BeforeValidator(to_flag)]
 Money = Annotated[Decimal, BeforeValidator(to_money)]
