@@ -134,6 +134,8 @@ def run_dev(port: int = DEV_PORT) -> int:
 def port_in_use(port: int) -> str | None:
     """Why the web UI could not listen on 127.0.0.1:`port`, or None when it can."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the web server binds: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as exc:

@@ -2,7 +2,9 @@
 -- that still has paid tickets (is_deleted = 1: its buyers may still come, or need their money
 -- back): its capacity, the tickets paid for it and how many of them were scanned at the
 -- entrance, first and last scan. A show with paid tickets that its event no longer lists (the
--- API may leave a deleted show out of `shows`) is listed as deleted, its start unknown.
+-- API may leave a deleted show out of `shows`) is listed as deleted, its start unknown; so is,
+-- until the next events load (inventory_job, every 15 minutes), a show created since the last one
+-- whose first sales already arrived.
 -- Scans reach the mart with the order's update (see the README on how fresh they are).
 CREATE OR REPLACE VIEW {database}.v_show_attendance
 (
@@ -10,7 +12,7 @@ CREATE OR REPLACE VIEW {database}.v_show_attendance
     event_name      String COMMENT 'Event title',
     city_name       LowCardinality(String) COMMENT 'City of the event',
     show_id         UInt64 COMMENT 'A live show, or a deleted one with paid tickets',
-    is_deleted      UInt8 COMMENT '1 when the show or its event is deleted in Qtickets (listed because it has paid tickets)',
+    is_deleted      UInt8 COMMENT '1 when the show or its event is deleted in Qtickets, or its event no longer lists it (listed because it has paid tickets; a show created since the last events load reads 1 until the next)',
     show_starts_at  Nullable(DateTime('UTC')) COMMENT 'Show start (UTC); NULL when unknown',
     capacity        UInt64 COMMENT 'Capacity in the newest inventory snapshot; 0 before any snapshot and for a deleted show (not inventoried)',
     tickets_paid    UInt64 COMMENT 'Places of tickets paid for the show (status paid)',

@@ -66,7 +66,7 @@ def database_uri(home: Path) -> str:
         )
     interface = "https" if target.secure else "http"
     print(f"Superset reads ClickHouse server {interface}://{READER}@{target.host}:{target.port}/{database}")
-    return reader_uri(target.host, target.port, database, password, target.secure)
+    return reader_uri(target.host, target.port, database, password, target.secure, target.ca_cert)
 
 
 def private_file(path: Path, make_value: bool) -> str | None:

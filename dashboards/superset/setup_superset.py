@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import yaml
 
@@ -29,11 +29,15 @@ READER = "datalens_reader"
 DEFAULT_DATABASE = "qtickets"
 
 
-def reader_uri(host: str, port: int, database: str, password: str, secure: bool) -> str:
-    """The SQLAlchemy URI of a ClickHouse server read as the read-only user READER."""
+def reader_uri(
+    host: str, port: int, database: str, password: str, secure: bool, ca_cert: str | None = None
+) -> str:
+    """The SQLAlchemy URI of a ClickHouse server read as the read-only user READER (`ca_cert`: the
+    private CA CLICKHOUSE_URL names, which the driver takes as a connect argument)."""
     interface = "https" if secure else "http"
+    with_ca = f"&ca_cert={quote(ca_cert, safe='/')}" if ca_cert else ""
     return (f"clickhousedb://{READER}:{quote(password, safe='')}@{host}:{port}/{quote(database, safe='')}"
-            f"?interface={interface}")  # fmt: skip
+            f"?interface={interface}{with_ca}")  # fmt: skip
 
 
 def server_uri_from_env(env: Mapping[str, str]) -> str:
@@ -56,7 +60,8 @@ def server_uri_from_env(env: Mapping[str, str]) -> str:
         )
     secure = parts.scheme == "https"
     database = env.get("CLICKHOUSE_DATABASE") or DEFAULT_DATABASE
-    return reader_uri(parts.hostname, port or (8443 if secure else 8123), database, password, secure)
+    ca_cert = parse_qs(parts.query).get("ca_cert", [None])[0]
+    return reader_uri(parts.hostname, port or (8443 if secure else 8123), database, password, secure, ca_cert)
 
 
 def mart_uri(env: Mapping[str, str]) -> str:

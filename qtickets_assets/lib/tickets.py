@@ -85,6 +85,13 @@ def crawled_arrow_schema() -> pa.Schema:
     return to_arrow_schema(crawled_schema())
 
 
+def _original_price(price: pa.Array[Any], original: pa.Array[Any], value: pa.Array[Any]) -> pa.Array[Any]:
+    """The price before the discount: as sent, else the price plus the discount the API states
+    (the price itself when it states neither)."""
+    stated: pa.Array[Any] = pc.coalesce(original, pc.add(price, value.fill_null(ZERO)).cast(MONEY))
+    return stated
+
+
 def _discount_amount(
     price: pa.Array[Any], original: pa.Array[Any], value: pa.Array[Any], per_order: pa.Table
 ) -> pa.Array[Any]:
@@ -134,8 +141,8 @@ def _ticket_columns(page: list[NativeOrder], ids: pa.DataType, counts: pa.DataTy
         "price": price,
         # The version: the later of the order's and the basket's last change.
         "updated_at": pc.if_else(pc.greater(basket_updated, order_updated), basket_updated, order_updated),
-        "original_price": pc.coalesce(original, price),
-        "discount_amount": _discount_amount(price, pc.coalesce(original, price), discount, per_order),
+        "original_price": (before := _original_price(price, original, discount)),
+        "discount_amount": _discount_amount(price, before, discount, per_order),
         "service_fee": fee.fill_null(ZERO),
         "ticket_name": pa.array([b.seat_name or "" for b in baskets], pa.string()),
         "refunded_at": refunded_at,

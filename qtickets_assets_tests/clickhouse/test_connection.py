@@ -228,3 +228,15 @@ def test_a_mart_directory_this_user_cannot_write_is_named(tmp_path: Path, monkey
     with pytest.raises(ClickHouseConfigError) as caught, open_client(f"chdb://{tmp_path / 'ch'}", DATABASE):
         pass
     assert f"{tmp_path / 'ch'} is not writable by this user" in str(caught.value)
+
+
+def test_a_private_ca_that_is_not_there_is_named(tmp_path: Path) -> None:
+    """A mistyped ca_cert path read as "cannot reach … check that the server is running", retried."""
+    missing = tmp_path / "corp-ca.pem"
+    with (
+        pytest.raises(ClickHouseConfigError) as caught,
+        open_client(f"https://etl:hunter2@127.0.0.1:9?ca_cert={missing}", DATABASE),
+    ):
+        pass
+    assert not isinstance(caught.value, ClickHouseUnreachableError)
+    assert str(caught.value) == f"CLICKHOUSE_URL's ca_cert {missing} is not a file this user can read"

@@ -126,3 +126,19 @@ def test_the_home_command_has_help_and_makes_nothing_for_it(tmp_path, monkeypatc
         home.main(["--help"])
     assert done.value.code == 0 and "DAGSTER_HOME" in capsys.readouterr().out
     assert not (tmp_path / "home").exists()
+
+
+def test_a_port_whose_last_connection_lingers_in_time_wait_is_free() -> None:
+    """Right after a `make dev` that a browser had open, the port holds only TIME_WAIT sockets: the
+    web server binds it (SO_REUSEADDR), and the probe must not call it in use."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server's (uvicorn)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    accepted.close()  # the server's side closes first: its socket lingers in TIME_WAIT
+    client.close()
+    listener.close()
+    assert demo.port_in_use(port) is None

@@ -162,6 +162,7 @@ def test_discount_amount_is_what_a_discounted_ticket_was_let_off() -> None:
             baskets=[
                 raw_basket(90, price=0, original_price=1000, discount_value=None),  # FREE2025
                 raw_basket(91, quantity=2, price=1800, original_price=2000, discount_value=100),  # a place's
+                raw_basket(92, price=501, discount_value=89),  # no original price: the price plus 89
             ],
         ),
     )
@@ -172,8 +173,10 @@ def test_discount_amount_is_what_a_discounted_ticket_was_let_off() -> None:
     assert rows["discount_amount"].to_dict() == {
         90: Decimal("1000.00"),
         91: Decimal("200.00"),
+        92: Decimal("89.00"),
         100: Decimal("0.00"),
     }
+    assert rows.loc[92, "original_price"] == Decimal("590.00")
 
 
 def test_tariff_is_the_price_category_and_zone_the_seats_zone() -> None:

@@ -5,6 +5,7 @@ password in it is never printed."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -113,3 +114,10 @@ def test_make_superset_builds_the_server_uri_with_the_same_function(
     monkeypatch.setenv("CLICKHOUSE_READER_PASSWORD", AWKWARD)
     monkeypatch.delenv("CLICKHOUSE_DATABASE", raising=False)
     assert launch.database_uri(tmp_path) == setup.reader_uri("ch.example.ru", 9443, "qtickets", AWKWARD, True)
+    # A private CA in CLICKHOUSE_URL reaches Superset's connection too (it failed the handshake).
+    monkeypatch.setenv(
+        "CLICKHOUSE_URL", "https://etl_writer:test-etl@ch.example.ru:9443?ca_cert=/etc/ssl/ca.pem"
+    )
+    uri = launch.database_uri(tmp_path)
+    assert uri.endswith("?interface=https&ca_cert=/etc/ssl/ca.pem")
+    assert uri == setup.server_uri_from_env(dict(os.environ))

@@ -126,6 +126,11 @@ def _server_error(target: ClickHouseTarget, exc: Exception) -> ClickHouseConfigE
 def _open_server(target: ClickHouseTarget) -> Client:
     import clickhouse_connect  # see _open_chdb
 
+    ca_cert = target.ca_cert
+    if ca_cert is not None and not (os.path.isfile(ca_cert) and os.access(ca_cert, os.R_OK)):
+        # The driver would fail every handshake with a bare FileNotFoundError: read as unreachable.
+        raise ClickHouseConfigError(f"CLICKHOUSE_URL's ca_cert {ca_cert} is not a file this user can read")
+
     try:
         return clickhouse_connect.get_client(
             host=target.host,
