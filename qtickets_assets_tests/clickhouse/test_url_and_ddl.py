@@ -27,9 +27,9 @@ def test_server_url_parts_and_password_kept_out_of_repr() -> None:
 
 def test_a_private_ca_is_given_in_the_url() -> None:
     """A server whose certificate a private CA signed could not be used: nothing took its CA."""
-    target = parse_clickhouse_url("https://etl_writer:pw@ch.corp:8443?ca_cert=/etc/ssl/corp-ca.pem")
+    target = parse_clickhouse_url("https://etl_writer:test-pw@ch.corp:8443?ca_cert=/etc/ssl/corp-ca.pem")
     assert (target.host, target.port, target.ca_cert) == ("ch.corp", 8443, "/etc/ssl/corp-ca.pem")
-    assert parse_clickhouse_url("https://etl_writer:pw@ch.corp:8443").ca_cert is None
+    assert parse_clickhouse_url("https://etl_writer:test-pw@ch.corp:8443").ca_cert is None
 
 
 def test_chdb_url_gives_absolute_path() -> None:
