@@ -16,28 +16,16 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from qtickets_assets.lib.clickhouse import mart
+
 TEXT_WIDTH = 40
-# v_sales_dashboard's columns as the demo prints them and the report shows them, under these titles.
-DASHBOARD_TITLES = {
-    "event_id": "id",
-    "event_name": "event",
-    "city_name": "city",
-    "tickets_sold_total": "sold",
-    "revenue_total": "revenue",
-    "tickets_sold_today": "today",
-    "revenue_today": "revenue today",
-    "tickets_sold_14d": "14 days",
-    "revenue_14d": "revenue 14d",
-    "tickets_total": "seats",
-    "tickets_left": "left",
-}
 
 
 def dashboard_headers(money_unit: str = "") -> dict[str, str]:
-    """DASHBOARD_TITLES, each money column's title followed by `money_unit` (", ₽", say)."""
+    """mart.DASHBOARD_TITLES, each money column's title followed by `money_unit` (", ₽", say)."""
     return {
         c: f"{title}{money_unit}" if c.startswith("revenue") else title
-        for c, title in DASHBOARD_TITLES.items()
+        for c, title in mart.DASHBOARD_TITLES.items()
     }
 
 

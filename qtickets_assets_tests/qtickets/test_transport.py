@@ -322,7 +322,9 @@ def test_a_request_that_failed_once_says_once_and_names_the_dead_proxy(
 ) -> None:
     """A dead proxy read as an API outage: "the Qtickets API is unavailable … connection failed",
     with no word of the proxy every request went through."""
-    _proxies(monkeypatch, "http://user:test-PROXYPASS@127.0.0.1:9")  # nothing listens there: the attempt fails
+    _proxies(
+        monkeypatch, "http://user:test-PROXYPASS@127.0.0.1:9"
+    )  # nothing listens there: the attempt fails
     with pytest.raises(QticketsUnavailable, match=r"GET /orders failed once \(retries exhausted\)") as err:
         _get("http://qtickets.invalid/api/rest/v1")
     assert str(err.value).endswith("reached through HTTP_PROXY (127.0.0.1:9)")

@@ -14,6 +14,12 @@ from qtickets_assets.lib.clickhouse import mart
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
 
+# The dashboard's columns its preview shows (the money of today and 14 days left to the view).
+DASHBOARD_PREVIEW = (
+    "event_id", "event_name", "city_name", "tickets_sold_total", "revenue_total", "tickets_sold_today",
+    "tickets_sold_14d",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class View:
@@ -44,13 +50,7 @@ VIEW_LIST = [
         "also counts the paid tickets of deleted events.",
         "revenue_total DESC, event_id",
         {
-            "event_id": "id",
-            "event_name": "event",
-            "city_name": "city",
-            "tickets_sold_total": "sold",
-            "revenue_total": "revenue",
-            "tickets_sold_today": "today",
-            "tickets_sold_14d": "14 days",
+            **{c: mart.DASHBOARD_TITLES[c] for c in DASHBOARD_PREVIEW},
             "share_sold": "seats taken",
         },
         computed={

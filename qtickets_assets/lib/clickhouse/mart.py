@@ -202,6 +202,22 @@ def shows_behind_newest_snapshot(client: Client, database: str) -> ShowsBehind:
 # -- the dashboard --------------------------------------------------------------------------------
 
 
+# v_sales_dashboard's columns as the demo prints them, the report and the UI's preview show them.
+DASHBOARD_TITLES = {
+    "event_id": "id",
+    "event_name": "event",
+    "city_name": "city",
+    "tickets_sold_total": "sold",
+    "revenue_total": "revenue",
+    "tickets_sold_today": "today",
+    "revenue_today": "revenue today",
+    "tickets_sold_14d": "14 days",
+    "revenue_14d": "revenue 14d",
+    "tickets_total": "seats",
+    "tickets_left": "left",
+}
+
+
 def dashboard(client: Client, database: str) -> pd.DataFrame:
     """v_sales_dashboard, the events with the most revenue first."""
     return view_rows(client, database, "v_sales_dashboard", "revenue_total DESC, event_id")
