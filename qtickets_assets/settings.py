@@ -35,15 +35,13 @@ def clickhouse_database() -> str:
     return (os.environ.get("CLICKHOUSE_DATABASE") or "").strip() or DEFAULT_DATABASE
 
 
-def max_concurrency() -> int:
-    raw = os.environ.get("QTICKETS_MAX_CONCURRENCY") or str(DEFAULT_MAX_CONCURRENCY)
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"QTICKETS_MAX_CONCURRENCY must be a whole number, got {raw!r}") from exc
-    if value < 1:
-        raise ValueError(f"QTICKETS_MAX_CONCURRENCY must be at least 1, got {value}")
-    return value
+def max_concurrency() -> int | dg.EnvVar:
+    # Set, it stays an EnvVar that Dagster reads when a run is launched: a value that is not a whole
+    # number then stops that run, naming the variable, where reading it here stopped the definitions
+    # from loading at all (the UI and every job with them, under a 180-line traceback).
+    if os.environ.get("QTICKETS_MAX_CONCURRENCY"):
+        return dg.EnvVar.int("QTICKETS_MAX_CONCURRENCY")
+    return DEFAULT_MAX_CONCURRENCY
 
 
 def definitions_env() -> tuple[str | None, ...]:

@@ -71,6 +71,27 @@ def test_missing_base_url_stops_dg_launch_naming_the_variable(tmp_path):
     assert not (tmp_path / "ch").exists() or not any(row_counts(url).values())
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("abc", 'Value stored in env variable "QTICKETS_MAX_CONCURRENCY" cannot be coerced into an int'),
+        ("0", "the most requests in flight (QTICKETS_MAX_CONCURRENCY) must be at least 1, got 0"),
+    ],
+)
+def test_a_bad_max_concurrency_stops_the_run_naming_the_variable(tmp_path, value, expected):
+    """Read when the definitions were built, "abc" stopped them from loading at all (the UI and
+    every job with them); now Dagster refuses the launch, or the run stops, before any request."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    env = dg_env("http://127.0.0.1:9/api/rest/v1", "sandbox-token", url, tmp_path / "home")
+    done = dg_launch({**env, "QTICKETS_MAX_CONCURRENCY": value})
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "RUN_SUCCESS" not in output
+    assert expected in output, output[-3000:]
+    assert "Error while building definitions" not in output
+    assert not (tmp_path / "ch").exists() or not any(row_counts(url).values())
+
+
 def test_unreachable_api_names_the_api_root(tmp_path):
     url = f"chdb://{tmp_path / 'ch'}"
     result = sync("http://127.0.0.1:9/api/rest/v1", "sandbox-token", url, **FAST)

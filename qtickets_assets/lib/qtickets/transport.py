@@ -152,7 +152,10 @@ class ApiTransport:
                 "ASCII, an invisible character or a line break): copy the token again"
             )
         if max_concurrency < 1:
-            raise QticketsConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
+            raise QticketsConfigError(
+                "the most requests in flight (QTICKETS_MAX_CONCURRENCY) must be at least 1, "
+                f"got {max_concurrency}"
+            )
         self.root = display_root(base_url.strip())
         if url.scheme == "http" and not _is_loopback(url.host):
             log.warning(
