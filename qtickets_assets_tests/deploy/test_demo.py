@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import dagster as dg
 import pandas as pd
 import pytest
 
@@ -142,3 +143,23 @@ def test_a_port_whose_last_connection_lingers_in_time_wait_is_free() -> None:
     client.close()
     listener.close()
     assert demo.port_in_use(port) is None
+
+
+def test_the_check_summary_counts_the_demos_run_not_a_later_one(tmp_path) -> None:
+    """`make dev` on the same Dagster home may launch runs behind the demo's (its views sensor
+    follows the demo's writes); the summary still counts the checks of the run the demo launched."""
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="figure")])
+    def figure(context: dg.AssetExecutionContext) -> dg.Output[int]:
+        value = int(context.run.tags.get("value", "1"))
+        yield dg.Output(value)
+        yield dg.AssetCheckResult(check_name="positive", passed=value > 0)
+
+    job = dg.define_asset_job("__ASSET_JOB", selection=[figure])
+    resolved = dg.Definitions(assets=[figure], jobs=[job]).resolve_job_def("__ASSET_JOB")
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        resolved.execute_in_process(instance=instance, tags={"value": "-1"})  # an earlier run: fails it
+        launched_at = datetime.now(UTC)
+        resolved.execute_in_process(instance=instance)  # the demo's: passes it
+        resolved.execute_in_process(instance=instance, tags={"value": "0"})  # a later run: fails it
+    assert demo.check_summary(tmp_path, launched_at) == "1 of 1 checks passed"
