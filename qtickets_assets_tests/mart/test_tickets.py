@@ -55,6 +55,78 @@ def test_sales_rows_take_currency_status_utm_and_version_from_their_real_fields(
     assert tickets.price_mismatches([order.model_copy(update={"price": Decimal("1603.02")})]) == 1
 
 
+def test_a_ticket_changed_after_its_order_carries_its_own_change_time() -> None:
+    """fact_sales.updated_at ("last change of the order or the ticket") is the later of the two: a
+    ticket scanned or refunded after its order last changed carries the ticket's own time."""
+    order = parse_record(
+        Order,
+        raw_order(
+            1,
+            price=1002,
+            updated_at="2025-11-21T10:00:00+03:00",
+            baskets=[
+                raw_basket(
+                    10, updated_at="2025-11-24T18:01:00+03:00", checked_at="2025-11-24T18:01:00+03:00"
+                ),
+                raw_basket(11, updated_at="2025-11-20T14:05:11+03:00"),
+            ],
+        ),
+    )
+    rows = tickets.tickets_table([order]).select(["basket_id", "updated_at"]).to_pylist()
+    assert rows == [
+        {"basket_id": 10, "updated_at": datetime(2025, 11, 24, 15, 1, tzinfo=UTC)},  # the scan
+        {"basket_id": 11, "updated_at": datetime(2025, 11, 21, 7, tzinfo=UTC)},  # the order's change
+    ]
+
+
+def test_an_amount_on_a_ticket_that_was_not_refunded_is_not_money_paid_back() -> None:
+    """refunded_amount is what was paid back for a refunded ticket, 0 for any other (the column's
+    comment): an amount the API leaves on a basket without `refunded_at` is no refund, and summed over
+    v_sales it would show money paid back that never was."""
+    order = parse_record(
+        Order,
+        raw_order(
+            1,
+            price=1002,
+            baskets=[
+                raw_basket(10, price=501, refunded_at=None, refunded_amount=501),
+                raw_basket(11, price=501, refunded_at="2025-11-22T10:00:00+03:00", refunded_amount=450),
+            ],
+        ),
+    )
+    rows = tickets.tickets_table([order]).select(["basket_id", "status", "refunded_amount"]).to_pylist()
+    assert rows == [
+        {"basket_id": 10, "status": "paid", "refunded_amount": Decimal("0.00")},
+        {"basket_id": 11, "status": "refunded", "refunded_amount": Decimal("450.00")},
+    ]
+
+
+PAYMENT_TIME = "2025-11-20T14:05:11+03:00"
+
+
+def status_and_paid_at(**order: object) -> dict[str, object]:
+    """The one ticket of an order with these fields: its status and paid_at."""
+    parsed = parse_record(Order, raw_order(1, **order))
+    [row] = tickets.tickets_table([parsed]).select(["status", "paid_at"]).to_pylist()
+    return row
+
+
+def test_an_unpaid_order_with_a_payment_time_is_unpaid_and_has_no_paid_at() -> None:
+    """A ticket is paid when its order says `payed`, not when the order carries a payment time.
+
+    The contract: `paid` is "the order is paid" and `paid_at` is NULL when unpaid. An order whose flag
+    says unpaid must not be counted as sold, nor get a payment day, whatever its `payed_at` holds.
+    """
+    assert status_and_paid_at(payed=False, payed_at=PAYMENT_TIME) == {"status": "unpaid", "paid_at": None}
+
+
+def test_a_paid_order_is_paid_at_its_payment_time() -> None:
+    assert status_and_paid_at(payed=True, payed_at=PAYMENT_TIME) == {
+        "status": "paid",
+        "paid_at": datetime(2025, 11, 20, 11, 5, 11, tzinfo=UTC),
+    }
+
+
 def test_contacts_in_utm_tags_are_not_stored() -> None:
     """A mailing's merge tags put the subscriber's e-mail or phone in utm_content/utm_term; they
     were stored in fact_sales (and its preview in the run's event log)."""
@@ -84,6 +156,25 @@ def test_contacts_in_utm_tags_are_not_stored() -> None:
     assert tickets.without_contacts("id=olga@mail.ru&tel=8-916-123-45-67&p=+79161234567") == (
         "id=[redacted]&tel=[redacted]&p=[redacted]"
     )
+
+
+# Numbers of 10, 11 and 15 digits, none anyone's: +999 is no country's code, +7 999 812 the
+# project's usual example.
+PHONES = ("+999 123 4567", "+7 (999) 812-00-23", "+999 1234 5678 9012")
+
+
+def test_phones_of_ten_to_fifteen_digits_are_redacted_from_utm_tags() -> None:
+    """A phone number a mailing's merge tag put in a UTM tag is not stored, however few its digits:
+    an international number written with "+" has 10 to 15 digits (some countries' mobiles have 10),
+    and the shortest of them is as much a buyer's contact as a Russian one."""
+    orders = [
+        parse_record(Order, raw_order(i, utm={"utm_source": "email", "utm_term": phone}))
+        for i, phone in enumerate(PHONES, 1)
+    ]
+
+    stored = tickets.tickets_table(orders).column("utm_term").to_pylist()
+
+    assert stored == ["[redacted]"] * len(PHONES)
 
 
 def test_each_sales_column_takes_its_own_field() -> None:
@@ -240,9 +331,32 @@ def test_calendar_days_are_each_events_own_around_local_midnight() -> None:
     assert list(rows[0]) == table_schema("fact_sales").column_names
 
 
-def test_an_event_with_no_known_zone_is_read_in_moscow_time() -> None:
-    rows = tickets.Calendar().with_local_dates(block((9, 99, "2025-11-30T23:59:00+03:00", None, None)))
-    assert rows.column("created_date_local").to_pylist() == [date(2025, 11, 30)]
+# 01:30 on Dec 1st in Moscow is 22:30 on Nov 30th in UTC.
+AFTER_MOSCOW_MIDNIGHT = "2025-12-01T01:30:00+03:00"
+
+
+def test_an_event_missing_from_the_calendar_has_moscow_days_not_utc_days() -> None:
+    """A ticket whose event's zone is not known (the event is not in the calendar yet) gets Moscow
+    calendar days, the zone the API stamps every time in.
+
+    Checked between UTC midnight and Moscow midnight, where the two calendars disagree: a time before
+    21:00 UTC is the same day in both, so it could not tell Moscow days from UTC days.
+    """
+    basket = raw_basket(
+        10, created_at=AFTER_MOSCOW_MIDNIGHT, refunded_at=AFTER_MOSCOW_MIDNIGHT, refunded_amount=501
+    )
+    order = parse_record(
+        Order, raw_order(1, event_id=777, payed=True, payed_at=AFTER_MOSCOW_MIDNIGHT, baskets=[basket])
+    )
+
+    [row] = tickets.Calendar().with_local_dates(tickets.tickets_table([order])).to_pylist()
+
+    december_1 = date(2025, 12, 1)
+    assert (row["created_date_local"], row["paid_date_local"], row["refunded_date_local"]) == (
+        december_1,
+        december_1,
+        december_1,
+    )
 
 
 @pytest.mark.parametrize("city", [{"id": 75, "name": "Тверь"}, {"id": 75, "name": "Тверь", "timezone": ""}])

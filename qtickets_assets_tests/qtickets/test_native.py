@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,28 @@ def test_php_isms_fall_back_to_the_validated_reading(change: Callable[[dict[str,
         validated = [order for page in client.iter_order_pages() for order in page]
     assert native == [native_order(order) for order in validated]
     assert tickets.tickets_table(native).equals(tickets.tickets_table(validated))
+
+
+# 14:05:11 in Moscow is 11:05:11 UTC.
+MOSCOW_TEXT, UTC_INSTANT = "2025-11-20T14:05:11", datetime(2025, 11, 20, 11, 5, 11, tzinfo=UTC)
+
+
+def test_a_time_without_offset_is_a_moscow_time_on_every_page() -> None:
+    """A time the API sends without an offset is read as Moscow time, the zone it stamps every time
+    in: read as UTC it would move every such payment three hours later, and some onto the next day."""
+    orders = [
+        raw_order(i, payed=True, payed_at=MOSCOW_TEXT, baskets=[raw_basket(i * 10, created_at=MOSCOW_TEXT)])
+        for i in (1, 2)
+    ]
+    api = FakeApi(orders=orders)
+    # One order a page: page 1 is always read the validated way, page 2 the native reading gives up.
+    api.per_page["orders"] = 1
+    with make_client(api) as client:
+        crawled = [order for page in client.iter_native_order_pages() for order in page]
+
+    rows = tickets.tickets_table(crawled).select(["order_id", "created_at", "paid_at"]).to_pylist()
+
+    assert rows == [{"order_id": i, "created_at": UTC_INSTANT, "paid_at": UTC_INSTANT} for i in (1, 2)]
 
 
 @pytest.mark.parametrize("change", PLAIN.values(), ids=PLAIN.keys())

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.errors import (
     QticketsAuthError,
     QticketsConfigError,
@@ -66,6 +67,18 @@ def test_503_is_retried_with_jittered_exponential_backoff(waits: list[float]) ->
         assert client.get_order(7).id == 7  # type: ignore[union-attr]
     assert len(seen) == 4
     assert [0 <= w <= cap for w, cap in zip(waits, [0.5, 1.0, 2.0], strict=True)] == [True] * 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_passing_server_error_is_retried_and_the_order_read(status: int, waits: list[float]) -> None:
+    """Every 5xx the API answers is a passing fault, retried like the 503s: a single 500 from a busy
+    backend must not fail a run that the next attempt would have completed."""
+    transport, sent = scripted(json_response({"error": "Internal error"}, status), OK)
+    with make_client(transport) as client:
+        order = client.get_order(7)
+
+    assert order is not None and order.id == 7
+    assert len(sent) == 2 and len(waits) == 1
 
 
 def test_dropped_connections_and_timeouts_are_retried(waits: list[float]) -> None:
@@ -365,6 +378,30 @@ def test_a_proxy_written_without_a_scheme_is_named_without_its_password(
         _get("http://qtickets.invalid/api/rest/v1")
     assert str(err.value).startswith("HTTP_PROXY (proxy.corp:3128) is not a usable proxy: ValueError")
     assert "PROXYPASS" not in str(err.value)
+
+
+PASSWORD = "gw-PASSWORD-placeholder"
+BASE_WITH_CREDENTIALS = f"https://gateway:{PASSWORD}@qtickets.test/api/rest/v1"
+ANSWERS = {
+    "no such route": httpx.Response(404, text=HTML_404, headers={"Content-Type": "text/html"}),
+    "token refused": json_response({"error": "Unauthorized"}, 401),
+    "API down": json_response({"error": "Unknown error"}, 503),
+}
+
+
+@pytest.mark.parametrize("answer", ANSWERS.values(), ids=ANSWERS.keys())
+def test_the_api_root_is_named_without_its_password(answer: httpx.Response, waits: list[float]) -> None:
+    """A QTICKETS_BASE_URL written with a user and password (a proxy or gateway in front of the API)
+    is named in error messages without them: messages reach the run's log and event log, which
+    everyone with access to the Dagster UI reads."""
+    transport = httpx.MockTransport(lambda request: answer)
+    client = QticketsClient(BASE_WITH_CREDENTIALS, TOKEN, transport=transport, max_retries=1)
+    with client, pytest.raises(QticketsError) as error:
+        client.get_order(7)
+
+    message = str(error.value)
+    assert "https://qtickets.test/api/rest/v1" in message
+    assert PASSWORD not in message and "gateway" not in message
 
 
 @pytest.mark.parametrize(
