@@ -170,6 +170,46 @@ def test_sources_that_count_refunds_as_sales_fail_source_sums_equal_daily(mart):
     )
 
 
+def test_revenue_before_discount_fails_daily_sums_equal_dashboard_and_source_sums_equal_daily(mart):
+    """Tickets agree and only the revenue is off (summed before the discount): each sum is compared
+    on its own, in the dashboard against the days and in the sources against the days."""
+    redefine_view(
+        mart, "010_v_sales_dashboard.sql", "quantity, price\n", "quantity, original_price AS price\n"
+    )
+    redefine_view(mart, "060_v_sales_by_source.sql", "sum(price)", "sum(original_price)")
+    discounted = "FROM {db}.v_sales WHERE status = 'paid' AND original_price != price"
+    live = "event_id IN (SELECT event_id FROM {db}.v_sales_dashboard)"
+    live_events = mart.value(f"SELECT countDistinct(event_id) {discounted} AND {live}")
+    event_days = mart.value(f"SELECT countDistinct(event_id, assumeNotNull(paid_date_local)) {discounted}")
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {
+        ("v_sales_daily", "daily_sums_equal_dashboard"),
+        ("v_sales_by_source", "source_sums_equal_daily"),
+    }
+    assert meta(evaluations["v_sales_daily", "daily_sums_equal_dashboard"], "events_off") == live_events > 0
+    assert meta(evaluations["v_sales_by_source", "source_sums_equal_daily"], "event_days_off") == event_days
+
+
+def test_a_sources_view_that_lost_an_event_fails_source_sums_equal_daily(mart):
+    """Days the daily view has and the sources view lacks altogether are differences too."""
+    event_id = mart.value("SELECT min(event_id) FROM {db}.v_sales WHERE status = 'paid'")
+    redefine_view(
+        mart,
+        "060_v_sales_by_source.sql",
+        "WHERE status = 'paid'",
+        f"WHERE status = 'paid' AND event_id != {event_id}",
+    )
+    lost_days = mart.value(
+        "SELECT countDistinct(paid_date_local) FROM {db}.v_sales "
+        f"WHERE status = 'paid' AND event_id = {event_id}"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("v_sales_by_source", "source_sums_equal_daily")}
+    assert (
+        meta(evaluations["v_sales_by_source", "source_sums_equal_daily"], "event_days_off") == lost_days > 0
+    )
+
+
 # A copy of one row under a fresh key, with an event_id that dim_events does not know.
 ORPHANS = {
     "dim_shows": f"{NEW_KEY} AS show_id, toUInt8(1) AS is_deleted",
@@ -272,6 +312,37 @@ def test_unknown_status_fails_status_allowed(mart):
     evaluations = mart.check_results()
     assert failing(evaluations) == {("fact_sales", "status_allowed")}
     assert meta(evaluations["fact_sales", "status_allowed"], "rows_with_unknown_status") == 2
+
+
+def test_a_ticket_priced_below_its_original_without_a_discount_warns_discount_is_the_difference(mart):
+    mart.sql(
+        "ALTER TABLE {db}.fact_sales UPDATE discount_amount = 0 WHERE basket_id IN "
+        "(SELECT basket_id FROM {db}.fact_sales WHERE discount_amount > 0 ORDER BY basket_id LIMIT 2)"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("fact_sales", "discount_is_the_difference")}
+    evaluation = evaluations["fact_sales", "discount_is_the_difference"]
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert meta(evaluation, "tickets_off") == 2
+
+
+@pytest.mark.parametrize("column", ["promo_code_id", "discount_id"])
+def test_a_ticket_naming_an_unknown_reference_warns_promo_codes_and_discounts_known(mart, column):
+    mart.sql(
+        f"ALTER TABLE {{db}}.fact_sales UPDATE {column} = {NEW_KEY} WHERE basket_id IN "
+        "(SELECT basket_id FROM {db}.fact_sales ORDER BY basket_id LIMIT 3)"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("fact_sales", "promo_codes_and_discounts_known")}
+    evaluation = evaluations["fact_sales", "promo_codes_and_discounts_known"]
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    counted = {
+        "promo_code_id": "tickets_with_unknown_promo_code",
+        "discount_id": "tickets_with_unknown_discount",
+    }
+    assert {name: meta(evaluation, name) for name in counted.values()} == {
+        name: 3 if key == column else 0 for key, name in counted.items()
+    }
 
 
 def test_price_mismatch_warns_revenue_reconciles_without_blocking(mart, monkeypatch):

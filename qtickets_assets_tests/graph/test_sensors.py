@@ -18,7 +18,8 @@ from dagster._core.storage.dagster_run import DagsterRun
 from qtickets_assets.defs.automation import alerts, sensors
 from qtickets_assets.defs.automation.alerts import run_failure_alert
 from qtickets_assets.defs.automation.sensors import new_orders_sensor
-from qtickets_assets.defs.sales.marker import marker_json
+from qtickets_assets.defs.sales.marker import loaded_marker, marker_json
+from qtickets_assets.lib.clickhouse.mart import SalesWatermark
 from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
@@ -404,3 +405,26 @@ def test_a_run_that_will_load_the_sales_counts_as_in_flight(job_name, assets, lo
         for _ in range(60):  # queued behind it: newer in-flight runs that load no sales
             instance.add_run(DagsterRun(job_name="inventory_job", status=dg.DagsterRunStatus.STARTING))
         assert sensors.sales_in_flight(instance) is loads_sales
+
+
+def test_new_orders_sensor_asks_for_no_second_run_while_a_sales_run_is_queued():
+    """A queued sales_job will load what the API shows (one run at a time): the tick skips, even
+    before any load, instead of queueing a second run behind it."""
+    with dg.DagsterInstance.ephemeral() as instance, run_sandbox(size="small", seed=4) as sandbox:
+        instance.add_run(DagsterRun(job_name="sales_job", status=dg.DagsterRunStatus.QUEUED))
+        result, _ = evaluate(sandbox, None, instance)
+        assert not requested(result)
+        assert result.skip_reason.skip_message == "a run that loads fact_sales is queued or running"
+
+
+def test_a_load_of_updated_older_orders_only_keeps_the_newest_id_and_the_sensor_quiet():
+    """An incremental load that read no new order, only older ones updated (a refund), records the
+    newest id the mart holds, not the highest it read: else the API's newest id stays "ahead" and
+    the sensor asks for a run every 10 minutes for ever."""
+    before = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
+    refund = before + timedelta(minutes=7)
+    stored = SalesWatermark(max_order_id=1603002, max_updated_at=before)
+    loaded = loaded_marker(stored, OrderMarker(max_id=1600050, max_updated_at=refund))
+    assert loaded == OrderMarker(max_id=1603002, max_updated_at=refund)
+    api = OrderMarker(max_id=1603002, max_updated_at=refund)
+    assert not sensors.decide(None, api, loaded, refund + timedelta(minutes=2)).request

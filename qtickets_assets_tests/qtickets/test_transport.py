@@ -380,7 +380,7 @@ def test_a_proxy_written_without_a_scheme_is_named_without_its_password(
     assert "PROXYPASS" not in str(err.value)
 
 
-PASSWORD = "gw-PASSWORD-placeholder"
+PASSWORD = "test-gw-PASSWORD"
 BASE_WITH_CREDENTIALS = f"https://gateway:{PASSWORD}@qtickets.test/api/rest/v1"
 ANSWERS = {
     "no such route": httpx.Response(404, text=HTML_404, headers={"Content-Type": "text/html"}),
