@@ -154,26 +154,6 @@ def test_upsert_keeps_the_newer_version_whatever_the_order_of_the_writes(client:
     assert rows == [(1, "refunded")]
 
 
-def test_before_swap_sees_the_new_rows_beside_the_live_ones(client: Client) -> None:
-    """What the nightly reconciliation compares: the filled staging copy against the table as the
-    incremental loads left it, before the swap."""
-    write(client, "fact_sales", sales_frame([{"basket_id": b} for b in (1, 2)]), "replace")
-    seen: dict[str, list[tuple[int, ...]]] = {}
-
-    def before_swap(reader: Client, staging: str) -> None:
-        for name, table in (("live", "fact_sales"), ("staging", staging)):
-            sql = f"SELECT basket_id FROM {DATABASE}.{table} ORDER BY basket_id"
-            seen[name] = reader.query(sql).result_rows
-
-    fresh = frame_to_arrow(sales_frame([{"basket_id": b} for b in (2, 3)]), table_schema("fact_sales"))
-    ReplaceWriter().write(client, DATABASE, "fact_sales", fresh, before_swap=before_swap)
-    assert seen == {"live": [(1,), (2,)], "staging": [(2,), (3,)]}
-    assert client.query(f"SELECT basket_id FROM {DATABASE}.fact_sales ORDER BY basket_id").result_rows == [
-        (2,),
-        (3,),
-    ]
-
-
 def test_a_replace_given_two_versions_of_a_row_keeps_the_newer_only(client: Client, monkeypatch) -> None:
     """A full load that read a moving list again hands a changed order on twice; written in
     separate blocks, both versions stayed in the swapped-in table (a plain SELECT counted the

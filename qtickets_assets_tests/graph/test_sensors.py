@@ -13,6 +13,7 @@ from unittest import mock
 
 import dagster as dg
 import pytest
+from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.storage.dagster_run import DagsterRun
 
 from qtickets_assets.defs.automation import alerts, sensors
@@ -411,7 +412,10 @@ def test_new_orders_sensor_asks_for_no_second_run_while_a_sales_run_is_queued():
     """A queued sales_job will load what the API shows (one run at a time): the tick skips, even
     before any load, instead of queueing a second run behind it."""
     with dg.DagsterInstance.ephemeral() as instance, run_sandbox(size="small", seed=4) as sandbox:
-        instance.add_run(DagsterRun(job_name="sales_job", status=dg.DagsterRunStatus.QUEUED))
+        location = RegisteredCodeLocationOrigin("qtickets_assets")  # a queued run names its origin
+        origin = RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), "sales_job")
+        queued = DagsterRun(job_name="sales_job", status=dg.DagsterRunStatus.QUEUED, remote_job_origin=origin)
+        instance.add_run(queued)
         result, _ = evaluate(sandbox, None, instance)
         assert not requested(result)
         assert result.skip_reason.skip_message == "a run that loads fact_sales is queued or running"
