@@ -35,6 +35,12 @@ _SECRET_ASSIGN = re.compile(
     r"""(?P<key>\w*(?:token|secret|api_?key)\w*)["']?\s*[:=]\s*["'](?P<value>[A-Za-z0-9._~+/=-]{24,})["']""",
     re.IGNORECASE,
 )
+# Outside code (env files, YAML, scripts, notes) a token is also written bare or short: the old
+# loader committed its organiser token as `QTICKETS_TOKEN=<token>` in env files.
+_CONFIG_SECRET_ASSIGN = re.compile(
+    r"""(?P<key>\w*(?:token|secret|api_?key)\w*)["']?\s*[:=]\s*["']?(?P<value>[^\s"'`,;)}\]]{16,})""",
+    re.IGNORECASE,
+)
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://(?P<user>[^\s/:@\"'`]+):(?P<value>[^\s/@\"'`]+)@")
 # In code, `password=value` names a variable; only a quoted literal there is a secret.
@@ -83,7 +89,7 @@ def scan_line(line: str, is_code: bool) -> list[str]:
         literal = bool(m["quote"])
         if (literal or not is_code) and not is_placeholder(m["value"]):
             kinds.append(f"literal password ({m['key']})")
-    for m in _SECRET_ASSIGN.finditer(line):
+    for m in (_SECRET_ASSIGN if is_code else _CONFIG_SECRET_ASSIGN).finditer(line):
         if looks_random(m["value"]) and not is_placeholder(m["value"]):
             kinds.append(f"literal secret ({m['key']})")
     for m in _URL_CREDENTIALS.finditer(line):
@@ -149,6 +155,8 @@ RANDOM_TOKEN = "a8F3kQ9z" + "Lm2Xw7Rt" + "Vb4Np6Yc"
         ("notes.md", "connect to http://etl_writer:" + "Tr0ub4dor" + "@db:8123\n", "credentials in URL"),
         ("key.pem", "-----BEGIN " + "RSA PRIVATE KEY-----\nMIIE\n", "private key"),
         ("cfg.py", 'api_key = "' + RANDOM_TOKEN + '"\n', "literal secret"),
+        (".env.qtickets_api", "QTICKETS_" + "TOKEN=" + RANDOM_TOKEN[:16] + "\n", "literal secret"),
+        ("run.ps1", "$env:QTICKETS_" + "TOKEN = '" + RANDOM_TOKEN[:16] + "'\n", "literal secret"),
     ],
 )
 def test_scanner_finds_a_planted_secret(tmp_path: Path, name: str, content: str, kind: str) -> None:

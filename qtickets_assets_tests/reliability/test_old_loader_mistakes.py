@@ -24,13 +24,6 @@ from qtickets_assets.lib.qtickets.errors import QticketsAuthError, QticketsPaylo
 from qtickets_assets.sandbox.model import Show, World
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.clickhouse.conftest import DATABASE, events_frame, sales_frame
-from qtickets_assets_tests.deploy.test_no_secrets import (
-    CODE_SUFFIXES,
-    MAX_BYTES,
-    is_placeholder,
-    looks_random,
-    repository_files,
-)
 from qtickets_assets_tests.graph.mart import materialize_all, read_mart
 from qtickets_assets_tests.qtickets.fakes import FakeApi, json_response, make_client, raw_order, raw_seat
 from qtickets_assets_tests.reliability.helpers import FAST_FAILING_RUN, REPO_ROOT, row_counts
@@ -201,42 +194,6 @@ def test_a_sold_out_show_is_stored_with_no_place_left_not_left_out_as_unknown(tm
     assert sold_out[1] == 0 and sold_out[0] == sold_out[2] > 0
     (raw,) = result.asset_materializations_for_node("inventory_raw")
     assert raw.metadata["shows_unread"].value == 0
-
-
-# -- §5.24: a token committed in an env file --------------------------------------------------------
-
-# `KEY=value` or `KEY: value`, the value bare or quoted, for keys that name a token, secret or API key.
-TOKEN_ASSIGNMENT = re.compile(
-    r"(?P<key>\w*(?:token|secret|api_?key)\w*)[\"']?\s*[:=]\s*[\"']?(?P<value>[^\s\"'`,;)}\]]{16,})",
-    re.IGNORECASE,
-)
-
-
-def token_assignments(path: Path) -> list[str]:
-    """`path:line: key` of each token-like value assigned outside code (in code, `token=value`
-    names a variable: deploy/test_no_secrets.py scans the literals there); never the value."""
-    data = path.read_bytes()[:MAX_BYTES]
-    if path.suffix in CODE_SUFFIXES or b"\0" in data:
-        return []
-    return [
-        f"{path.relative_to(REPO_ROOT)}:{number}: {match['key']}"
-        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1)
-        for match in TOKEN_ASSIGNMENT.finditer(line)
-        if looks_random(match["value"]) and not is_placeholder(match["value"])
-    ]
-
-
-def test_no_file_of_the_repository_assigns_a_token_outside_code() -> None:
-    """The old loader committed its organiser token as `QTICKETS_TOKEN=<token>` in env files
-    (secrets/.env.qtickets_api*, REAL_TOKEN_CONFIG.env). The repository scan of
-    deploy/test_no_secrets.py finds such a token quoted, from 24 characters; this one finds it
-    bare, or quoted from 16, in every file git tracks or would track."""
-    files = repository_files(REPO_ROOT)
-    assert any(path.name == "pyproject.toml" for path in files), (
-        "git listed nothing: the scan would be vacuous"
-    )
-    found = [finding for path in files for finding in token_assignments(path)]
-    assert found == [], "replace these with ${VAR} references or obvious placeholders:\n" + "\n".join(found)
 
 
 # -- docs/old-loader-mistakes.md cannot rot ---------------------------------------------------------
