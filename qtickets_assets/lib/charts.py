@@ -55,6 +55,12 @@ PIXELS_PER_INCH = 80  # the images' size in a browser: a 9-inch figure is 720 pi
 BAR_WIDTH = 0.8
 PAD = 0.12  # inches between a label and its axis
 VALUES_ROOM = 1.35  # a value axis this many times the longest bar leaves room for its figure
+# The sell-through chart of a mart with one inventory snapshot day a show (a new install: the curves
+# grow a point a day); v_sales_pace holds the curve of paid tickets from the first sale.
+SNAPSHOTS_NOTE = (
+    "one snapshot day a show so far: a point a day from now on\n"
+    "(v_sales_pace: paid tickets since the first sale)"
+)
 PAID, REFUNDED, LINE, LEFT = "#4c78a8", "#e45756", "#333333", "#c7d6e8"
 # Read at draw time, so set around each view's drawing (not for the whole process). Names are
 # text, never mathtext: "$" in an event's name stays a dollar sign.
@@ -447,6 +453,17 @@ def sell_through_charts(rows: pd.DataFrame, period: Period) -> list[Chart]:
     axes.set_ylabel("% of seats taken (paid or reserved)")
     axes.set_title(f"{title} (as of {period.last:%d.%m.%Y})")
     axes.legend(loc="upper left", fontsize=7)
+    if rows.groupby("show_id").size().max() == 1:  # a young mart: dots, until the snapshots add up
+        axes.text(
+            0.99,
+            0.97,
+            SNAPSHOTS_NOTE,
+            transform=axes.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="#666",
+        )
     return [Chart(title, _svg(figure))]
 
 

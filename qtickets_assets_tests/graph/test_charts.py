@@ -101,6 +101,24 @@ def test_the_sell_through_chart_plots_the_next_shows(client, period):
     assert dict(plotted.groupby("show_id")["capacity"].first()) == dict(newest)
 
 
+@pytest.mark.parametrize("days", [1, 2])
+def test_a_sell_through_of_one_snapshot_day_says_where_the_curve_is(monkeypatch, days):
+    """Dots, not curves, on a young mart: the chart says why, and where the pace from the first
+    sale is (v_sales_pace)."""
+    shows = pd.DataFrame(
+        [
+            {"show_id": show, "event_name": "Шоу", "city_name": "Омск", "starts_local": "20.12 19:00",
+             "days_before_show": 10 - day, "share_sold": 0.1 * (day + 1), "capacity": 100}
+            for show in (1, 2) for day in range(days)
+        ]
+    )  # fmt: skip
+    period = charts.Period.ending(date(2026, 12, 7))
+
+    texts = drawn_texts(monkeypatch, lambda: charts.draw(charts.VIEW_CHARTS["v_sell_through"], shows, period))
+
+    assert (charts.SNAPSHOTS_NOTE in texts) == (days == 1)
+
+
 @pytest.mark.parametrize("column", list(chart_data.SOURCES))
 @pytest.mark.parametrize("top", [chart_data.TOP, 2])  # the small mart has fewer than ten of each
 def test_the_source_chart_plots_the_top_ones_and_the_rest_as_other(client, period, column, top):
