@@ -342,8 +342,48 @@ def test_an_order_updated_between_two_reads_of_a_moving_list_is_handed_on_again(
 
 def test_a_list_that_keeps_moving_fails_the_full_load() -> None:
     server = NewestFirst(160, arrivals=lambda n: 1)  # an order before every answer
-    with pytest.raises(QticketsProtocolError, match=r"the list moved while it was read out of id order"):
+    moved = r"the list moved while it was read \(out of id order: orderBy ignored\)"
+    with pytest.raises(QticketsProtocolError, match=moved):
         read_all(server.api)
+
+
+class DeletedOutright:
+    """A server that pages in id order and, before answering request `when`, deletes order
+    `order_id` outright (not flagged with deleted_at); `phantoms` records its total counts but
+    never lists."""
+
+    def __init__(self, orders: int, order_id: int = 0, when: int = 0, phantoms: int = 0) -> None:
+        self.orders = [raw_order(i) for i in range(1, orders + 1)]
+        self.order_id, self.when, self.phantoms, self.answered = order_id, when, phantoms, 0
+        self.api = FakeApi(orders=self.orders)
+        self.api.override = self.answer
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        with self.api._lock:
+            self.answered += 1
+            if self.answered == self.when:
+                self.orders[:] = [order for order in self.orders if order["id"] != self.order_id]
+            listed = list(self.orders)
+        page = orjson.loads(request.content)["page"]
+        paging = {"perPage": 50, "currentPage": page, "total": len(listed) + self.phantoms}
+        return json_response({"data": listed[(page - 1) * 50 : page * 50], "paging": paging})
+
+
+def test_an_order_deleted_outright_while_the_list_is_read_costs_no_other_order() -> None:
+    """Order 30 (page 1, read) deleted before page 2 is answered: order 51 moved back onto page 1
+    and no page held it, so the nightly rebuild replaced fact_sales without a live order."""
+    server = DeletedOutright(160, order_id=30, when=2)
+    got = read_all(server.api)
+    assert set(range(1, 161)) - {30} <= set(got)
+    assert len(got) == len(set(got))
+    assert server.answered == 4 + 4  # read again, once
+
+
+def test_a_total_that_counts_orders_never_listed_is_taken_after_a_second_read(caplog) -> None:
+    server = DeletedOutright(160, phantoms=2)
+    assert sorted(read_all(server.api)) == list(range(1, 161))
+    assert server.answered == 4 + 4
+    assert "the total counts 2 orders the list never shows" in caplog.text
 
 
 def test_a_passing_503_is_not_taken_for_a_refused_filter(monkeypatch, caplog) -> None:

@@ -75,6 +75,18 @@ class ListReport:
             return False
         return all(before[1] < after[0] for before, after in pairwise(ranges))  # type: ignore[index]
 
+    @property
+    def shortfall(self) -> int:
+        """Records the total promised that the pages did not hold."""
+        return max((self.total or 0) - self.received, 0)
+
+    def whole_in_id_order(self, shortfall_before: int | None = None) -> bool:
+        """The pages came in id order and held the total. Short of it, the list lost a record while
+        it was read (one deleted outright, not flagged), and the records after it moved back a
+        place: one slid onto a page already read, unseen. Short by as many as the read before
+        (`shortfall_before`), the total counts records the list never shows: that read was whole."""
+        return self.in_id_order and self.shortfall in (0, shortfall_before)
+
     def note(self, page: paging.Page[Any], ids: list[int], unasked: int, repeated: int) -> None:
         if page.current_page == 1:
             self.total = page.total
@@ -157,14 +169,16 @@ class QticketsClient:
         records not read yet, and a list still short after MAX_CRAWLS reads fails the crawl.
         """
         handed: set[int] = set()
+        shortfall: int | None = None
         for _ in range(MAX_CRAWLS):
             report = ListReport()
             for page in self._records(endpoint, model, [], report):
                 fresh = [record for record in page if record.id not in handed]  # type: ignore[attr-defined]
                 handed.update(record.id for record in fresh)  # type: ignore[attr-defined]
                 yield fresh
-            if report.in_id_order or len(handed) >= (report.total or 0):
+            if report.whole_in_id_order(shortfall) or len(handed) >= (report.total or 0):
                 return
+            shortfall = report.shortfall
             log.warning(
                 f"GET {endpoint}: {len(handed)} distinct records of a total of {report.total} "
                 f"(pages out of id order, {report.repeated} records repeated): reading it again"
