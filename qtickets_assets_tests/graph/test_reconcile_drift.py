@@ -1,5 +1,5 @@
 """The nightly reconciliation measures what the incremental loads missed: against a sandbox whose
-refunds and scans do not move `updated_at`, exactly the tickets the sandbox changed."""
+refunds, cancellations and scans do not move `updated_at`, exactly the tickets the sandbox changed."""
 
 import dagster as dg
 
@@ -8,7 +8,7 @@ from qtickets_assets.lib.clickhouse.mart import SalesDrift, sales_drift
 from qtickets_assets.sandbox.testing import run_sandbox
 from qtickets_assets_tests.graph.mart import DATABASE, materialize_all, read_mart
 
-REFUNDS, SCANS = 4, 6
+REFUNDS, SCANS, CANCELLATIONS = 4, 6, 3
 DRIFT_KINDS = ("tickets", "status", "price", "refund", "scan", "not_stored", "not_in_api")
 
 
@@ -91,6 +91,39 @@ def test_the_reconciliation_counts_the_refunds_and_scans_the_incremental_loads_m
         assert drift_figures(again) == dict.fromkeys(DRIFT_KINDS, 0)
         assert drift_check(again).passed
         assert drift_check(again).metadata["reconcile_drift_tickets"].value == 0
+
+
+def test_the_reconciliation_counts_the_cancellations_the_incremental_loads_missed(tmp_path):
+    """Orders cancelled without a new updated_at stay paid in the mart (revenue counted that is
+    no longer) until the nightly rebuild, which counts every ticket of them as drift."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    instance = dg.DagsterInstance.ephemeral()
+    with run_sandbox(size="small", seed=18) as sandbox:
+        assert materialize_all(sandbox.base_url, sandbox.token, url, instance=instance).success
+        changed = sandbox.advance(cancellations=CANCELLATIONS, touch_updated_at=False)
+        cancelled = set(changed["cancelled_order_ids"])
+        assert len(cancelled) == CANCELLATIONS
+        sales_job = materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance
+        )
+        assert sales_job.success
+        missed = [
+            row
+            for row in read_mart(url, "fact_sales")
+            if row["order_id"] in cancelled and row["status"] != "cancelled"
+        ]
+        assert missed, "the incremental load missed the cancellations"
+        assert {row["order_id"] for row in missed} == cancelled
+
+        nightly = materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="nightly_reconcile_job", instance=instance
+        )
+        assert nightly.success
+        expected = {"tickets": len(missed), "status": len(missed), "price": 0, "refund": 0, "scan": 0}
+        assert drift_figures(nightly) == {**expected, "not_stored": 0, "not_in_api": 0}
+        assert not drift_check(nightly).passed
+        stored = read_mart(url, "fact_sales")
+        assert all(row["status"] == "cancelled" for row in stored if row["order_id"] in cancelled)
 
 
 def nth_ticket(n: int) -> str:
