@@ -5,11 +5,15 @@
 # No secret is baked in: every credential arrives as an environment variable at run time.
 FROM python:3.11-slim
 
+# DAGSTER_COMPUTE_LOG_TAIL_WAIT_AFTER_FINISH: a run's console copy of its output (`tail -F`,
+# polling every second) is stopped 1.2 s after the step ends, not at once, so that a failed step's
+# last lines, its cause among them, reach the container's log (dagster-io/dagster#23336).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DAGSTER_HOME=/opt/dagster/dagster_home \
+    DAGSTER_COMPUTE_LOG_TAIL_WAIT_AFTER_FINISH=1.2 \
     MPLCONFIGDIR=/opt/dagster/matplotlib
 
 WORKDIR /opt/dagster/app

@@ -108,6 +108,13 @@ def run_demo() -> int:
     return 0
 
 
+# A run copies its step's output to the console through `tail -F` (Dagster's compute logs), which
+# polls every second and was stopped as the step ended: the last lines, a failed step's with its
+# cause, reached the console in some runs only (dagster-io/dagster#23336). Dagster's own setting
+# waits this long before stopping it: a run launched from the UI or a sensor ends ~1 s later.
+TAIL_WAIT, TAIL_WAIT_SECONDS = "DAGSTER_COMPUTE_LOG_TAIL_WAIT_AFTER_FINISH", "1.2"
+
+
 def run_dev(port: int = DEV_PORT) -> int:
     if (taken := port_in_use(port)) is not None:
         # dg dev would print one buried "address already in use" and go on with no web UI, its
@@ -118,6 +125,7 @@ def run_dev(port: int = DEV_PORT) -> int:
         env = demo_environment(sandbox, dict(os.environ))
         dagster_home = Path(env["DAGSTER_HOME"]).resolve()
         env["DAGSTER_HOME"] = str(dagster_home)
+        env.setdefault(TAIL_WAIT, TAIL_WAIT_SECONDS)
         home.prepare(dagster_home)
         control = sandbox.base_url.removesuffix("/api/rest/v1") + "/_sandbox/advance"
         print(
