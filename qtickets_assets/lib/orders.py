@@ -18,7 +18,13 @@ import pyarrow as pa
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import in_blocks
-from qtickets_assets.lib.qtickets.client import MAX_CRAWLS, ListReport, OrderMarker, QticketsClient
+from qtickets_assets.lib.qtickets.client import (
+    MAX_CRAWLS,
+    ListReport,
+    OrderMarker,
+    QticketsClient,
+    read_whole_in_id_order,
+)
 from qtickets_assets.lib.qtickets.errors import QticketsProtocolError, QticketsRejected, QticketsUnavailable
 from qtickets_assets.lib.qtickets.filters import Where, matches_all
 from qtickets_assets.lib.qtickets.models import Order
@@ -56,25 +62,17 @@ def every_order_page(client: QticketsClient) -> Iterator[list[NativeOrder]]:
             yield from pages
         else:
             yield from ([o for o in page if o.id not in handed or o.updated_at >= began] for page in pages)
-        if report.whole_in_id_order(shortfall):
-            if report.shortfall:
-                log.warning(f"GET /orders: the total counts {report.shortfall} orders the list never shows")
+        if read_whole_in_id_order(report, shortfall, "/orders"):
             return
         if report.each_once and client.count_orders() == report.total:
             return
         handed = handed | report.ids if handed else report.ids
         shortfall = report.shortfall
-        log.warning(f"GET /orders moved while it was read ({_how_it_moved(report)}): reading it again")
+        log.warning(f"GET /orders moved while it was read ({report.moved()}): reading it again")
     raise QticketsProtocolError(
-        f"GET /orders: the list moved while it was read ({_how_it_moved(report)}), in {MAX_CRAWLS} "
+        f"GET /orders: the list moved while it was read ({report.moved()}), in {MAX_CRAWLS} "
         "crawls in a row; fact_sales is left as it was"
     )
-
-
-def _how_it_moved(report: ListReport) -> str:
-    if report.in_id_order:
-        return f"{report.shortfall} fewer orders than its total: one may have moved onto a page already read"
-    return "out of id order: orderBy ignored"
 
 
 def _unseen(pages: Iterable[list[NativeOrder]], seen: dict[int, datetime]) -> Iterator[list[NativeOrder]]:

@@ -342,7 +342,7 @@ def test_an_order_updated_between_two_reads_of_a_moving_list_is_handed_on_again(
 
 def test_a_list_that_keeps_moving_fails_the_full_load() -> None:
     server = NewestFirst(160, arrivals=lambda n: 1)  # an order before every answer
-    moved = r"the list moved while it was read \(out of id order: orderBy ignored\)"
+    moved = r"the list moved while it was read \(out of id order: orderBy ignored, \d+ records repeated\)"
     with pytest.raises(QticketsProtocolError, match=moved):
         read_all(server.api)
 
@@ -374,8 +374,7 @@ def test_an_order_deleted_outright_while_the_list_is_read_costs_no_other_order()
     and no page held it, so the nightly rebuild replaced fact_sales without a live order."""
     server = DeletedOutright(160, order_id=30, when=2)
     got = read_all(server.api)
-    assert set(range(1, 161)) - {30} <= set(got)
-    assert len(got) == len(set(got))
+    assert sorted(got) == list(range(1, 161))  # each once; order 30 as read before it went
     assert server.answered == 4 + 4  # read again, once
 
 
@@ -383,7 +382,7 @@ def test_a_total_that_counts_orders_never_listed_is_taken_after_a_second_read(ca
     server = DeletedOutright(160, phantoms=2)
     assert sorted(read_all(server.api)) == list(range(1, 161))
     assert server.answered == 4 + 4
-    assert "the total counts 2 orders the list never shows" in caplog.text
+    assert "GET /orders: the total counts 2 records the list never shows" in caplog.text
 
 
 def test_a_passing_503_is_not_taken_for_a_refused_filter(monkeypatch, caplog) -> None:

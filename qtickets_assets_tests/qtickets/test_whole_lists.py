@@ -65,7 +65,8 @@ def test_a_list_still_short_after_three_reads_fails_naming_it() -> None:
     with make_client(api) as client, pytest.raises(QticketsProtocolError) as err:
         list(client.iter_promo_code_pages())
     assert str(err.value).startswith(
-        "GET /promo-codes: read 2 distinct records of a total of 6 in 3 reads: the server pages the list"
+        "GET /promo-codes: read 2 distinct records of a total of 6 in 3 reads, the list moving under each "
+        "(out of id order: orderBy ignored, 4 records repeated)"
     )
 
 

@@ -87,6 +87,14 @@ class ListReport:
         (`shortfall_before`), the total counts records the list never shows: that read was whole."""
         return self.in_id_order and self.shortfall in (0, shortfall_before)
 
+    def moved(self) -> str:
+        """How the list moved under a read that was not whole, in words for a warning or an error."""
+        if self.in_id_order:
+            return (
+                f"{self.shortfall} fewer records than its total: one may have moved onto a page already read"
+            )
+        return f"out of id order: orderBy ignored, {self.repeated} records repeated"
+
     def note(self, page: paging.Page[Any], ids: list[int], unasked: int, repeated: int) -> None:
         if page.current_page == 1:
             self.total = page.total
@@ -95,6 +103,16 @@ class ListReport:
         self.repeated += repeated
         ascending = all(a < b for a, b in pairwise(ids))
         self.id_ranges[page.current_page] = (ids[0], ids[-1]) if ids and ascending else None
+
+
+def read_whole_in_id_order(report: ListReport, shortfall_before: int | None, endpoint: str) -> bool:
+    """`report.whole_in_id_order(shortfall_before)`, warning when the total counts records that the
+    list never shows (a read short of it twice by as many)."""
+    if not report.whole_in_id_order(shortfall_before):
+        return False
+    if report.shortfall:
+        log.warning(f"GET {endpoint}: the total counts {report.shortfall} records the list never shows")
+    return True
 
 
 class QticketsClient:
@@ -176,17 +194,17 @@ class QticketsClient:
                 fresh = [record for record in page if record.id not in handed]  # type: ignore[attr-defined]
                 handed.update(record.id for record in fresh)  # type: ignore[attr-defined]
                 yield fresh
-            if report.whole_in_id_order(shortfall) or len(handed) >= (report.total or 0):
+            if read_whole_in_id_order(report, shortfall, endpoint) or len(handed) >= (report.total or 0):
                 return
             shortfall = report.shortfall
             log.warning(
                 f"GET {endpoint}: {len(handed)} distinct records of a total of {report.total} "
-                f"(pages out of id order, {report.repeated} records repeated): reading it again"
+                f"({report.moved()}): reading it again"
             )
         raise QticketsProtocolError(
             f"GET {endpoint}: read {len(handed)} distinct records of a total of {report.total} in "
-            f"{MAX_CRAWLS} reads: the server pages the list in an order that changes between requests "
-            "(orderBy ignored), so records came twice and others never; nothing of it was stored"
+            f"{MAX_CRAWLS} reads, the list moving under each ({report.moved()}), so records came twice "
+            "or not at all; nothing of it was stored"
         )
 
     def iter_order_pages(
