@@ -8,9 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 from qtickets_assets.sandbox.generate_orders import order_factory
-from qtickets_assets.sandbox.model import Basket, Order, Show, World
+from qtickets_assets.sandbox.model import Basket, Order, Show, World, seat_free
 from qtickets_assets.sandbox.render import msk
-from qtickets_assets.sandbox.sales import cancel, refund, refund_deduction, release, scan, scannable
+from qtickets_assets.sandbox.sales import (
+    cancel,
+    hold,
+    refund,
+    refund_deduction,
+    release,
+    restore,
+    scan,
+    scannable,
+)
 
 
 def clock(world: World, now: int | None) -> int:
@@ -65,6 +74,46 @@ def cancel_orders(world: World, rng: random.Random, n: int, now: int) -> list[in
         for basket in order.baskets:
             release(world.shows_by_id[basket.show_id], order, basket)
         cancel(order, now)
+    return sorted(o.id for o in chosen)
+
+
+def _taken_back(order: Order) -> list[Basket]:
+    """The tickets a cancelled order's cancellation took back (stamped with the order's deletion;
+    a ticket cancelled on its own before stays cancelled)."""
+    return [b for b in order.baskets if b.deleted_at == order.deleted_at]
+
+
+def _restorable(world: World, order: Order, now: int) -> bool:
+    """A paid order cancelled with tickets not refunded, whose shows are live and to come and whose
+    seats are still free."""
+    seated = [b for b in _taken_back(order) if b.refunded_at is None]
+    if order.deleted_at is None or not order.payed or not seated:
+        return False
+    needed: dict[tuple[int, str], int] = {}
+    for basket in seated:
+        key = (basket.show_id, basket.seat_root_id)
+        needed[key] = needed.get(key, 0) + basket.quantity
+    for (show_id, root_id), quantity in needed.items():
+        show = world.shows_by_id[show_id]
+        event = world.events_by_id[show.event_id]
+        if show.deleted_at is not None or event.deleted_at is not None or show.start <= now:
+            return False
+        seats = {seat.root_id: seat for zone in event.venue.layout.zones for seat in zone.seats}
+        if seat_free(show, seats[root_id]) < quantity:
+            return False
+    return True
+
+
+def restore_orders(world: World, rng: random.Random, n: int, now: int) -> list[int]:
+    """Paid orders cancelled and restored (POST /orders/{id}/restore: `deleted_at` null again),
+    as an organiser undoing a cancellation made by mistake; their tickets hold their seats again."""
+    candidates = [o for o in world.orders if _restorable(world, o, now)]
+    chosen: list[Order] = rng.sample(candidates, k=min(max(n, 0), len(candidates)))
+    for order in chosen:
+        baskets = _taken_back(order)
+        restore(order, baskets, now)
+        for show_id in sorted({b.show_id for b in baskets}):
+            hold(world.shows_by_id[show_id], order, baskets)
     return sorted(o.id for o in chosen)
 
 
@@ -123,6 +172,7 @@ def advance(
     refunds: int = 0,
     cancellations: int = 0,
     scans: int = 0,
+    restorations: int = 0,
     seed: int = 0,
     now: int | None = None,
     touch_updated_at: bool = True,
@@ -131,8 +181,9 @@ def advance(
 ) -> dict[str, Any]:
     """Mutate the world at `now` (default: the wall clock) and say what changed. With
     `touch_updated_at=False`, refunds, cancellations and scans leave updated_at as it was (new
-    orders still carry theirs): what only a full re-read of the orders sees. The shows of
-    `postpone_show_ids` move `postpone_days` later."""
+    orders still carry theirs): what only a full re-read of the orders sees. `restorations`
+    restores paid orders cancelled before this step. The shows of `postpone_show_ids` move
+    `postpone_days` later."""
     with world.lock:
         at = clock(world, now)
         rng = random.Random(f"advance:{world.seed}:{seed}:{world.version}")
@@ -141,8 +192,10 @@ def advance(
             if touch_updated_at
             else (lambda change: keeping_updated_at(world, change))
         )
-        # Refunds, cancellations and scans first, so they never pick the orders created in this same
-        # step; scans after the other two, so a ticket taken back in this step is not scanned.
+        # Restorations first, so they restore only orders cancelled in an earlier step; refunds,
+        # cancellations and scans before the new orders, so they never pick the orders created in
+        # this same step; scans after the other two, so a ticket taken back in this step is not scanned.
+        restored = silently(lambda: restore_orders(world, rng, restorations, at))
         refunded = silently(lambda: refund_baskets(world, rng, refunds, at))
         cancelled = silently(lambda: cancel_orders(world, rng, cancellations, at))
         scanned = silently(lambda: scan_baskets(world, rng, scans, at))
@@ -157,6 +210,7 @@ def advance(
             "refunded_basket_ids": refunded,
             "cancelled_order_ids": cancelled,
             "scanned_basket_ids": scanned,
+            "restored_order_ids": restored,
             "postponed_show_ids": postponed,
             "version": world.version,
         }

@@ -106,10 +106,10 @@ def pick_seats(
     return picked
 
 
-def hold(show: Show, order: Order) -> None:
-    """Record the seats an order's baskets keep in the show's counters."""
+def hold(show: Show, order: Order, baskets: Iterable[Basket] | None = None) -> None:
+    """Record the seats an order's baskets (or `baskets` of them) keep in the show's counters."""
     target = show.held_paid if order.payed else show.held_reserved
-    for basket in order.baskets:
+    for basket in order.baskets if baskets is None else baskets:
         if basket.show_id == show.id and holds_seat(order, basket):
             target[basket.seat_root_id] = target.get(basket.seat_root_id, 0) + basket.quantity
 
@@ -312,6 +312,16 @@ def cancel(order: Order, at: int) -> None:
     for basket in order.baskets:
         if basket.deleted_at is None:
             basket.deleted_at = basket.updated_at = at
+
+
+def restore(order: Order, baskets: Iterable[Basket], at: int) -> None:
+    """Undo a cancellation: the order and `baskets` (those it took back) live again, stamped `at`
+    (call `hold` afterwards: the seats are taken again)."""
+    order.deleted_at = None
+    order.updated_at = at
+    for basket in baskets:
+        basket.deleted_at = None
+        basket.updated_at = at
 
 
 def refund_deduction(rng: random.Random, price: int) -> int:

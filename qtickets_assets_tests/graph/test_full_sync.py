@@ -107,6 +107,22 @@ def test_full_then_incremental_sync_equals_truth(tmp_path, ignore_filters):
         assert {route.split()[0] for route in sandbox.stats()["requests"]} == {"GET"}
 
 
+def test_a_restored_order_counts_as_sold_again(tmp_path):
+    """POST /orders/{id}/restore (docs/qtickets-api.md, route 6) makes a cancelled order live again
+    with a new updated_at: the next incremental load stores its tickets paid, seats taken again."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=12) as sandbox:
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        restored = set(sandbox.advance(restorations=3)["restored_order_ids"])
+        assert len(restored) == 3
+        tickets = [row for row in read_mart(url, "fact_sales") if row["order_id"] in restored]
+        assert {row["status"] for row in tickets} == {"cancelled"}
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        stored = {row["basket_id"]: row["status"] for row in read_mart(url, "fact_sales")}
+        assert {stored[row["basket_id"]] for row in tickets if not row["refunded_at"]} == {"paid"}
+        assert_mart_equals_truth(url, sandbox.truth)
+
+
 def test_nightly_reconciliation_rebuilds_exact_truth(tmp_path):
     url = f"chdb://{tmp_path / 'ch'}"
     with run_sandbox(size="small", seed=5) as sandbox:

@@ -189,7 +189,7 @@ def test_advance_scans_refunds_with_deductions_and_cancels_in_the_truth() -> Non
             changed = all_pages(c, "/orders", {"where": where})
     assert set(summary) == {
         "now", "new_order_ids", "refunded_basket_ids", "cancelled_order_ids", "scanned_basket_ids",
-        "postponed_show_ids", "version",
+        "postponed_show_ids", "restored_order_ids", "version",
     }  # fmt: skip
     old, new = by_id(before["fact_sales"], "basket_id"), by_id(after["fact_sales"], "basket_id")
     served = {b["id"]: (o, b) for o in changed for b in o["baskets"]}
@@ -234,6 +234,33 @@ def test_advance_scans_refunds_with_deductions_and_cancels_in_the_truth() -> Non
         today = datetime.fromtimestamp(now, ZoneInfo(row["city_timezone"])).date()
         assert (row["paid_at"], row["paid_date_local"]) == (utc(now), today.isoformat())
         assert row["days_before_show"] == (date.fromisoformat(row["show_date_local"]) - today).days
+
+
+def test_a_restored_order_is_paid_again_and_takes_its_seats_back() -> None:
+    """advance(restorations=...) restores paid orders cancelled in an earlier step: served with
+    deleted_at null and a new updated_at, their tickets paid in the truth, their seats taken again."""
+    with run_sandbox(size="small", seed=3, anchor=ANCHOR) as sb:
+        now = ANCHOR + 3600
+        cancelled = sb.advance(cancellations=4, seed=2, now=now - 60)["cancelled_order_ids"]
+        before = sb.truth(as_of=now)
+        summary = sb.advance(restorations=len(cancelled) + 50, seed=2, now=now)
+        after = sb.truth(as_of=now)
+        with authorised(sb) as c:
+            where = [{"column": "updated_at", "operator": ">=", "value": summary["now"]}]
+            served = {o["id"]: o for o in all_pages(c, "/orders", {"where": where})}
+    restored = set(summary["restored_order_ids"])
+    assert len(restored) > 4 and restored & set(cancelled), "this world's cancellations and the step's"
+    assert set(served) == restored
+    assert {(o["deleted_at"], o["updated_at"]) for o in served.values()} == {(None, summary["now"])}
+    old, new = by_id(before["fact_sales"], "basket_id"), by_id(after["fact_sales"], "basket_id")
+    back = [b for b, row in new.items() if row["order_id"] in restored and old[b]["status"] != "refunded"]
+    assert {old[b]["status"] for b in back} == {"cancelled"} and {new[b]["status"] for b in back} == {"paid"}
+    starts = {row["basket_id"]: row["show_starts_at"] for row in after["v_sales"]}
+    assert all(starts[b] > utc(now) for b in back), "only tickets of shows to come"
+    seats = by_id(before["fact_inventory_latest"], "show_id")
+    for row in after["fact_inventory_latest"]:
+        taken = sum(new[b]["quantity"] for b in back if new[b]["show_id"] == row["show_id"])
+        assert row["tickets_left"] == seats[row["show_id"]]["tickets_left"] - taken
 
 
 def test_advance_scans_the_soonest_shows_once_started_ones_are_all_scanned() -> None:
