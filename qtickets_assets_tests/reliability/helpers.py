@@ -31,14 +31,14 @@ FAST_FAILING_RUN = {
         }
     }
 }
-# Every table and view the loader writes, history and helper tables included.
+# Every table the loader writes, history included. Not v_sales_dashboard: its "today" and "14 days"
+# move at each event's local midnight with nothing written (its inputs are all compared here).
 ALL_TABLES = [
     "dim_events",
     "dim_shows",
     "inventory_raw",
     "fact_inventory_latest",
     "fact_sales",
-    "v_sales_dashboard",
 ]
 
 

@@ -12,7 +12,9 @@ import pytest
 
 from qtickets_assets.lib.qtickets import retry
 from qtickets_assets.lib.sync import AccountSync
+from qtickets_assets.sandbox.generate import generate_world
 from qtickets_assets.sandbox.testing import run_sandbox
+from qtickets_assets.sandbox.truth import truth
 from qtickets_assets_tests.graph.test_full_sync import assert_mart_equals_truth, assert_succeeded
 from qtickets_assets_tests.reliability.helpers import failure_text, mart_state, sync
 
@@ -95,7 +97,9 @@ def test_a_run_that_fails_on_a_fault_changes_nothing_and_the_next_run_catches_up
     url = f"chdb://{tmp_path / 'ch'}"
     with run_sandbox(size="small", seed=7) as sandbox:
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, **FAST))
-        earlier_truth = sandbox.truth()
+        # The world before the advance, built again: its truth is taken when compared, so that a
+        # local midnight passed meanwhile moves the dashboard's "today" in both.
+        earlier_world = generate_world("small", 7, sandbox.world.anchor)
         before = mart_state(url)
 
         sandbox.advance(new_orders=30, refunds=10, cancellations=5)
@@ -107,7 +111,7 @@ def test_a_run_that_fails_on_a_fault_changes_nothing_and_the_next_run_catches_up
             assert cause in message and detail in message, f"{name}: unclear failure:\n{message}"
             assert sandbox.token not in message
             assert mart_state(url) == before, f"{name}: a failed run changed the mart"
-        assert_mart_equals_truth(url, lambda: earlier_truth)
+        assert_mart_equals_truth(url, lambda: truth(earlier_world))
 
         sandbox.set_faults(**NO_FAULTS)
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, **FAST))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from qtickets_assets.sandbox.generate import default_anchor
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.sandbox.conftest import ANCHOR, all_pages, authorised, get, recount, wire_status
 
@@ -107,7 +108,9 @@ def held(sales: list[dict[str, Any]], shows: set[int], baskets: set[int] | None 
 
 
 def test_advance_changes_the_truth_as_expected() -> None:
-    with run_sandbox(size="small", seed=3) as sb:
+    # A minute back: orders paid last are stamped with the anchor, and an advance in that same
+    # second would find them among the orders it changed (updated_at >= its now).
+    with run_sandbox(size="small", seed=3, anchor=default_anchor() - 60) as sb:
         before = sb.truth()
         max_id = max(o.id for o in sb.world.orders)
         summary = sb.advance(new_orders=5, refunds=3, cancellations=2, seed=7)
