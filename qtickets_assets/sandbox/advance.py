@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qtickets_assets.sandbox.generate_orders import order_factory
-from qtickets_assets.sandbox.model import Basket, Order, Show, World, seat_free
+from qtickets_assets.sandbox.model import Basket, Order, SeatSpec, Show, World, seat_free
 from qtickets_assets.sandbox.render import msk
 from qtickets_assets.sandbox.sales import (
     cancel,
@@ -83,31 +83,34 @@ def _taken_back(order: Order) -> list[Basket]:
     return [b for b in order.baskets if b.deleted_at == order.deleted_at]
 
 
-def _restorable(world: World, order: Order, now: int) -> bool:
+def _restorable(world: World, order: Order, now: int, seats: dict[int, dict[str, SeatSpec]]) -> bool:
     """A paid order cancelled with tickets not refunded, whose shows are live and to come and whose
-    seats are still free."""
-    seated = [b for b in _taken_back(order) if b.refunded_at is None]
-    if order.deleted_at is None or not order.payed or not seated:
+    seats are still free (`seats`: each venue's seats by root id, filled as venues come up)."""
+    if order.deleted_at is None or not order.payed:
         return False
     needed: dict[tuple[int, str], int] = {}
-    for basket in seated:
-        key = (basket.show_id, basket.seat_root_id)
-        needed[key] = needed.get(key, 0) + basket.quantity
+    for basket in _taken_back(order):
+        if basket.refunded_at is None:
+            key = (basket.show_id, basket.seat_root_id)
+            needed[key] = needed.get(key, 0) + basket.quantity
     for (show_id, root_id), quantity in needed.items():
         show = world.shows_by_id[show_id]
         event = world.events_by_id[show.event_id]
         if show.deleted_at is not None or event.deleted_at is not None or show.start <= now:
             return False
-        seats = {seat.root_id: seat for zone in event.venue.layout.zones for seat in zone.seats}
-        if seat_free(show, seats[root_id]) < quantity:
+        layout = event.venue.layout
+        if layout.scheme_id not in seats:
+            seats[layout.scheme_id] = {seat.root_id: seat for zone in layout.zones for seat in zone.seats}
+        if seat_free(show, seats[layout.scheme_id][root_id]) < quantity:
             return False
-    return True
+    return bool(needed)
 
 
 def restore_orders(world: World, rng: random.Random, n: int, now: int) -> list[int]:
     """Paid orders cancelled and restored (POST /orders/{id}/restore: `deleted_at` null again),
     as an organiser undoing a cancellation made by mistake; their tickets hold their seats again."""
-    candidates = [o for o in world.orders if _restorable(world, o, now)]
+    seats: dict[int, dict[str, SeatSpec]] = {}
+    candidates = [o for o in world.orders if _restorable(world, o, now, seats)]
     chosen: list[Order] = rng.sample(candidates, k=min(max(n, 0), len(candidates)))
     for order in chosen:
         baskets = _taken_back(order)

@@ -38,9 +38,9 @@ class SandboxHandle:
 
     def advance(self, **what: Any) -> dict[str, Any]:
         """new_orders=, refunds=, cancellations=, scans=, restorations= (paid orders cancelled
-        before), seed=, now= (epoch seconds, capped at the
-        wall clock), touch_updated_at= (False: refunds, cancellations and scans leave updated_at as
-        it was), postpone_show_ids= and postpone_days= (default 14)."""
+        before), seed=, now= (epoch seconds, capped at the wall clock), touch_updated_at= (False:
+        refunds, cancellations and scans leave updated_at as it was), postpone_show_ids= and
+        postpone_days= (default 14)."""
         return self._sandbox.advance(**what)
 
     def set_faults(self, **faults: Any) -> dict[str, Any]:
