@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", default=None, help="default: $QTICKETS_TOKEN")
     serve.add_argument("--ignore-filters", action="store_true", help="ignore where and orderBy, as feared")
     serve.add_argument(
+        "--unfiltered-total",
+        action="store_true",
+        help="filtered pages, but paging.total counts the list without its where",
+    )
+    serve.add_argument(
         "--latency-ms",
         type=int,
         default=0,
@@ -95,7 +100,15 @@ def serve(args: argparse.Namespace) -> int:
     # passes (each one walked them all: ~65 ms at medium, whenever a world version rebuilt its rows).
     # Only here, in a process of its own: in-process sandboxes (run_sandbox) leave the host's GC alone.
     gc.freeze()
-    server = start_server(world, token, args.host, args.port, args.ignore_filters, **faults)
+    server = start_server(
+        world,
+        token,
+        args.host,
+        args.port,
+        args.ignore_filters,
+        unfiltered_total=args.unfiltered_total,
+        **faults,
+    )
     if state:
         server.sandbox.journal = state.record
     stop = threading.Event()

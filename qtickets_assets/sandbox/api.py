@@ -102,10 +102,14 @@ class Api:
         world: World,
         ignore_filters: bool = False,
         ignore_select: bool = False,
+        unfiltered_total: bool = False,
     ) -> None:
         self.world = world
         self.ignore_filters = ignore_filters
         self.ignore_select = ignore_select  # serve whole seat objects whatever `select` asks
+        # paging.total counts the list without its `where` (the pages are filtered): another
+        # reading of the API the client must survive, as paginators that count first do.
+        self.unfiltered_total = unfiltered_total
         self._lock = threading.Lock()
         # Which items a (route, where, orderBy) matches, per world version: a database answers a
         # page from its indexes, while filtering and sorting every item again for each page would
@@ -147,7 +151,8 @@ class Api:
         page = page_number(body, query)
         last_page = -(-len(items) // res.per_page)
         chunk = [] if empty and page < last_page else items[(page - 1) * res.per_page : page * res.per_page]
-        paging = {"perPage": res.per_page, "currentPage": page, "total": len(items)}
+        total = len(self._select(res, None, order_by)) if self.unfiltered_total else len(items)
+        paging = {"perPage": res.per_page, "currentPage": page, "total": total}
         return Response(
             200, dumps({"data": [res.render(item, self.world) for item in chunk], "paging": paging})
         )

@@ -44,10 +44,11 @@ class Sandbox:
         ignore_filters: bool = False,
         faults: FaultConfig | None = None,
         ignore_select: bool = False,
+        unfiltered_total: bool = False,
     ) -> None:
         self.world = world
         self._token = token.encode()
-        self.api = Api(world, ignore_filters, ignore_select)
+        self.api = Api(world, ignore_filters, ignore_select, unfiltered_total)
         self.faults = FaultInjector(faults)
         self.stats = Stats()
         self.sleep: Callable[[float], None] = time.sleep  # tests swap it to see each delay without waiting

@@ -64,10 +64,11 @@ def start_server(
     port: int = 0,
     ignore_filters: bool = False,
     ignore_select: bool = False,
+    unfiltered_total: bool = False,
     **faults: Any,
 ) -> SandboxServer:
     """Bind (port 0: a free port) and serve in a daemon thread."""
-    sandbox = Sandbox(world, token, ignore_filters, FaultConfig(**faults), ignore_select)
+    sandbox = Sandbox(world, token, ignore_filters, FaultConfig(**faults), ignore_select, unfiltered_total)
     server = SandboxServer((host, port), sandbox)
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="qtickets-sandbox", daemon=True
@@ -83,15 +84,24 @@ def run_sandbox(
     ignore_filters: bool = False,
     anchor: int | None = None,
     ignore_select: bool = False,
+    unfiltered_total: bool = False,
     **faults: Any,
 ) -> Iterator[SandboxHandle]:
     """A sandbox on a free loopback port for the duration of the block.
 
-    `faults` are `FaultConfig`'s fields: latency_ms (0 by default, so tests stay fast),
-    latency_model ("lognormal" or "constant"), latency_seed, and the fault shares.
+    `ignore_filters`, `ignore_select` and `unfiltered_total` are readings of the API the client
+    must survive (see `Api`). `faults` are `FaultConfig`'s fields: latency_ms (0 by default, so
+    tests stay fast), latency_model ("lognormal" or "constant"), latency_seed, and the fault shares.
     """
     world = generate_world(size, seed, anchor)
-    server = start_server(world, token, ignore_filters=ignore_filters, ignore_select=ignore_select, **faults)
+    server = start_server(
+        world,
+        token,
+        ignore_filters=ignore_filters,
+        ignore_select=ignore_select,
+        unfiltered_total=unfiltered_total,
+        **faults,
+    )
     try:
         yield SandboxHandle(server, token)
     finally:

@@ -111,6 +111,24 @@ def test_a_filtered_list_that_fills_its_last_page_exactly_ends_there(caplog) -> 
     assert len(api.requests) <= 2 + 2 * 2  # page 1, page 2 (empty), and what was already in flight
 
 
+def test_a_filtered_list_with_nothing_to_match_is_empty_whatever_its_total_counts(caplog) -> None:
+    """No new order, on a server whose total counts the unfiltered 160: page 1 came back empty and
+    every incremental run with nothing new failed with "page 1 is empty but the total is 160"."""
+    caplog.set_level("INFO")
+    api = serving([], 160)
+    assert above_100(api) == []
+    assert len(api.requests) == 1, "page 1 only: nothing past an empty filtered page is asked for"
+    assert "page 1 of the filtered list is empty (the total 160 counts more)" in caplog.text
+
+
+def test_an_unfiltered_list_whose_first_page_is_empty_below_its_total_is_a_hole() -> None:
+    with (
+        make_client(serving([], 160)) as client,
+        pytest.raises(QticketsProtocolError, match="page 1 is empty but the total is 160"),
+    ):
+        list(client.iter_native_order_pages())
+
+
 def test_an_empty_page_before_one_with_records_is_a_hole_on_a_filtered_list_too() -> None:
     """Records after an empty page: the server lost the empty page's records, the list did not end."""
 

@@ -98,6 +98,23 @@ def test_ignore_filters_switch() -> None:
             assert payload["data"][0]["id"] == sb.world.orders[0].id  # id asc, orderBy ignored too
 
 
+def test_unfiltered_total_switch() -> None:
+    """Filtered pages whose total counts the whole list: the sandbox serves that reading too."""
+    with run_sandbox(size="small", seed=1, unfiltered_total=True) as sb:
+        headers = {"Authorization": f"Bearer {sb.token}"}
+        newest = max(order.id for order in sb.world.orders)
+        with httpx.Client(base_url=sb.base_url, headers=headers) as c:
+            payload = get(
+                c, "/orders", {"where": [{"column": "id", "operator": ">", "value": newest - 3}]}
+            ).json()
+            assert [order["id"] for order in payload["data"]] == sorted(
+                order.id for order in sb.world.orders if order.id > newest - 3
+            )
+            assert payload["paging"]["total"] == len(sb.world.orders)
+            none = get(c, "/orders", {"where": [{"column": "id", "operator": ">", "value": newest}]}).json()
+            assert none["data"] == [] and none["paging"]["total"] == len(sb.world.orders)
+
+
 def test_missing_or_wrong_token_is_403(sandbox: SandboxHandle) -> None:
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": sandbox.token}):
         response = httpx.get(f"{sandbox.base_url}/events", headers=headers)

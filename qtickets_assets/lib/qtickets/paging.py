@@ -51,14 +51,8 @@ def read_envelope(payload: Any, endpoint: str, page: int) -> tuple[list[Any], in
     return data, per_page, current, total
 
 
-def check_page(page: Page[Any], endpoint: str, requested: int) -> None:
-    """A page must be the one asked for, and non-empty while the total says records remain."""
-    check_number(page, endpoint, requested)
-    if is_hole(page, requested):
-        raise hole_error(page, endpoint, requested)
-
-
 def check_number(page: Page[Any], endpoint: str, requested: int) -> None:
+    """A page must be the one asked for."""
     if page.current_page != requested:
         # The server ignored `page`: every "page" would be page 1 and de-duplication would hide it.
         raise QticketsProtocolError(
@@ -95,7 +89,16 @@ def crawl(
     """Page 1 first, then pages 2..N concurrently, at most `window` ahead, in the order they arrive.
     `filtered`: the list was asked with a `where` (its `total` may count the unfiltered list)."""
     first = fetch(1)
-    check_page(first, endpoint, 1)
+    check_number(first, endpoint, 1)
+    if is_hole(first, 1):
+        if not filtered:
+            raise hole_error(first, endpoint, 1)
+        # Nothing matches, on a server whose total counts the list without its `where` (as it does
+        # for the pages after a short one, below): every incremental run with nothing new asked
+        # for page 1 and failed with "page 1 is empty". No page after it is asked for.
+        log.info(
+            f"GET {endpoint}: page 1 of the filtered list is empty (the total {first.total} counts more)"
+        )
     yield first
     held = {1: len(first.items)}  # records per page read
     holes: dict[int, Page[T]] = {}
