@@ -47,6 +47,21 @@ def test_disabled_seats_and_ga_tariffs_count_once(read) -> None:
 
 
 @READERS
+def test_offers_of_one_seat_that_disagree_count_the_same_in_any_order(read) -> None:
+    """A 500-place floor with a child tariff of its own 50 places (10 left), and a seat one tariff
+    shows sold: the first offer listed decided, so the order of the keys changed the hall."""
+    offers = [
+        raw_seat("full_DANCE-1;1", "DANCE-1;1", 500, 137, admission=True),
+        raw_seat("child_DANCE-1;1", "DANCE-1;1", 50, 10, admission=True),
+        raw_seat("full_PARTERRE-1;1", "PARTERRE-1;1", 1, 1),
+        raw_seat("preferential_PARTERRE-1;1", "PARTERRE-1;1", 1, 0),
+    ]
+    for listed in (offers, offers[::-1], [offers[1], offers[0], offers[3], offers[2]]):
+        inventory = show_inventory(read({"data": {seat["id"]: seat for seat in listed}}, 1))
+        assert (inventory.tickets_total, inventory.tickets_left) == (501, 138)
+
+
+@READERS
 def test_the_non_flat_zone_shape_gives_the_same_inventory(read) -> None:
     zones = {
         "PARTERRE": {

@@ -28,7 +28,8 @@ INVENTORY_FRESHNESS = dg.FreshnessPolicy.time_window(
                 "History, append only (a snapshot written twice is kept once): one row per show (not "
                 "deleted, of an event not deleted) per snapshot. "
                 "tickets_total = Σ max_quantity over seats not disabled, each physical seat (root_id) once "
-                "across tariffs; tickets_left = the same Σ free_quantity.",
+                "across tariffs (the largest of its offers' figures where they disagree); tickets_left "
+                "= the same Σ free_quantity.",
             ),
             freshness_policy=INVENTORY_FRESHNESS,
         )

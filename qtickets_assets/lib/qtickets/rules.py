@@ -44,23 +44,27 @@ def show_inventory(seats: Sequence[CountedSeat], show_id: int | None = None) -> 
 
     One physical seat is offered once per tariff (`full_X`, `preferential_X`, same `root_id`), so
     each root_id counts once; a general-admission zone is one seat whose capacity is max_quantity.
+    Where a seat's offers disagree (no sample shows it: a tariff's own quota, say 50 child places
+    of a 500-place floor), the seat counts with the largest capacity and the most places free of
+    its offers: the hall's figures, the same whatever order the server lists the offers in (the
+    first offer's counts made two snapshots of one hall differ by the order of its keys).
     An empty list means the seats could not be read, which must not become "0 tickets".
     """
     if not seats:
         raise QticketsPayloadError(f"show {show_id}: the seat list is empty; inventory unknown, not zero")
-    by_root: dict[str, CountedSeat] = {}
+    capacity: dict[str, int] = {}
+    free: dict[str, int] = {}
     for seat in seats:
         if seat.disabled:  # not counted, so its figures cannot make the count wrong
             continue
-        if not 0 <= seat.free_quantity <= seat.max_quantity:
-            raise QticketsPayloadError(
-                f"show {show_id}: seat {seat.root_id} has {seat.free_quantity} free of {seat.max_quantity}"
-            )
-        by_root.setdefault(seat.root_id, seat)
-    return ShowInventory(
-        tickets_total=sum(s.max_quantity for s in by_root.values()),
-        tickets_left=sum(s.free_quantity for s in by_root.values()),
-    )
+        root, places, left = seat.root_id, seat.max_quantity, seat.free_quantity
+        if not 0 <= left <= places:
+            raise QticketsPayloadError(f"show {show_id}: seat {root} has {left} free of {places}")
+        if capacity.get(root, -1) < places:
+            capacity[root] = places
+        if free.get(root, -1) < left:
+            free[root] = left
+    return ShowInventory(tickets_total=sum(capacity.values()), tickets_left=sum(free.values()))
 
 
 def basket_status(order: Order, basket: Basket) -> BasketStatus:
