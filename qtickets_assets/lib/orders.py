@@ -167,6 +167,8 @@ class SpooledTickets(NamedTuple):
     """Orders whose price disagrees with the sum of their baskets' prices."""
     newest: OrderMarker = OrderMarker(None, None)
     """The highest order id and the newest order update time read (None when no order was read)."""
+    refunds_unread: int = 0
+    """Orders with an entry in a `refunds` list but no basket refunded (tickets.refunds_unread)."""
 
     @property
     def tickets(self) -> int:
@@ -177,7 +179,7 @@ def spool_tickets(pages: Iterable[Sequence[Order | NativeOrder]]) -> SpooledTick
     """The pages' tickets, gathered in blocks of orders, each block an Arrow table that goes to a
     temporary file at once: memory stays flat however many orders there are."""
     spool = ArrowSpool(to_arrow_schema(tickets.crawled_schema()))
-    orders_read = mismatches = 0
+    orders_read = mismatches = unread = 0
     event_ids: set[int] = set()
     newest = OrderMarker(None, None)
     try:
@@ -185,12 +187,13 @@ def spool_tickets(pages: Iterable[Sequence[Order | NativeOrder]]) -> SpooledTick
             spool.append(tickets.tickets_table(block))
             orders_read += len(block)
             mismatches += tickets.price_mismatches(block)
+            unread += tickets.refunds_unread(block)
             event_ids.update(order.event_id for order in block)
             newest = newer(newest, block)
     except BaseException:
         spool.close()  # a failed crawl frees its file now, not when its traceback is dropped
         raise
-    return SpooledTickets(spool, orders_read, frozenset(event_ids), mismatches, newest)
+    return SpooledTickets(spool, orders_read, frozenset(event_ids), mismatches, newest, unread)
 
 
 def order_blocks(

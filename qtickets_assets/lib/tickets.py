@@ -266,6 +266,17 @@ def price_mismatches(orders: Iterable[Order | NativeOrder]) -> int:
     )
 
 
+def refunds_unread(orders: Iterable[Order | NativeOrder]) -> int:
+    """Orders whose `refunds` list (the order's or a basket's) holds an entry while none of their
+    baskets has a refunded_at: a refund the mart cannot see, since it reads refunds from the
+    baskets (refunds[]'s shape is unknown, no sample has one). Counted so that it is seen."""
+    return sum(
+        (bool(order.refunds) or any(basket.refunds for basket in order.baskets))
+        and not any(basket.refunded_at for basket in order.baskets)
+        for order in orders
+    )
+
+
 def _kopecks(amount: float) -> int:
     return round(amount * 100)
 

@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from qtickets_assets.lib import tickets
+from qtickets_assets.lib.orders import spool_tickets
 from qtickets_assets.lib.qtickets.errors import QticketsPayloadError
 from qtickets_assets.lib.qtickets.fields import to_money, to_optional_utc
 from qtickets_assets.lib.qtickets.filters import Where
@@ -46,6 +47,8 @@ def as_validated(basket: NativeBasket) -> dict[str, Any]:
             value = to_optional_utc(value)
         elif name in BASKET_AMOUNTS and value is not None:
             value = to_money(value)
+        elif name == "refunds":  # kept as sent; the validated path keeps whether it holds anything
+            value = bool(value)
         values[name] = value
     return values
 
@@ -55,6 +58,7 @@ def assert_same_order(native: NativeOrder, order: Order) -> None:
     assert {f: getattr(native, f) for f in ORDER_FIELDS} == {f: getattr(order, f) for f in ORDER_FIELDS}
     assert native.utm == NativeUtm(**order.utm.model_dump())
     assert native.site_host == (order.site.host if order.site else None)
+    assert bool(native.refunds) == order.refunds
     assert len(native.baskets) == len(order.baskets)
     for basket, validated in zip(native.baskets, order.baskets, strict=True):
         names = NativeBasket.__struct_fields__
@@ -81,6 +85,7 @@ def test_every_sandbox_order_reads_natively_as_the_validated_path_reads_it(size:
         # What the mart gets from both: the tickets and the price check.
         assert tickets.tickets_table(native.data).equals(tickets.tickets_table(validated))
         assert tickets.price_mismatches(native.data) == tickets.price_mismatches(validated)
+        assert tickets.refunds_unread(native.data) == tickets.refunds_unread(validated) == 0
         read += len(native.data)
     assert read == len(world.orders)
 
@@ -266,3 +271,29 @@ def test_natively_read_orders_are_filtered_as_validated_ones() -> None:
             assert native == validated and 0 < len(native) < len(orders), where
         with pytest.raises(ValueError, match="natively read orders cannot be filtered on utm"):
             client.iter_native_order_pages([Where("utm", "null")])
+
+
+def test_a_refund_only_a_refunds_list_shows_is_counted_on_either_reading() -> None:
+    """No sample has a `refunds` entry and its shape is unknown; the mart reads refunds from the
+    baskets' refunded_at. An order whose `refunds` (its own or a basket's) holds an entry while no
+    basket is refunded would be stored as sold without a word: it is counted, natively and the
+    validated way (page 1 of a crawl), so that revenue_reconciles warns."""
+    entry = [{"amount": 501, "created_at": "2025-11-22T10:00:00+03:00"}]
+    refunded = {"refunded_at": "2025-11-22T10:00:00+03:00", "refunded_amount": 501, "refunds": entry}
+    orders = [
+        raw_order(3, baskets=[raw_basket(30, refunds=entry)]),  # page 1: read the validated way
+        raw_order(4, baskets=[raw_basket(40, refunds=entry)]),
+        raw_order(5, refunds=entry),  # only the order's own list
+        raw_order(6, refunds=entry, baskets=[raw_basket(60, **refunded)]),  # read: a refunded ticket
+        raw_order(7, refunds={}),  # PHP's empty map holds nothing
+        raw_order(8),
+    ]
+    api = FakeApi(orders=orders)
+    api.per_page["orders"] = 1
+    with make_client(api) as client:
+        pages = sorted(client.iter_native_order_pages(), key=lambda page: page[0].id)  # as they came
+    assert [type(page[0]).__name__ for page in pages] == ["NativeOrder"] * 6
+    assert [tickets.refunds_unread(page) for page in pages] == [1, 1, 1, 0, 0, 0]
+    assert spool_tickets(pages).refunds_unread == 3
+    validated = [parse_record(Order, order) for order in orders]
+    assert [tickets.refunds_unread([order]) for order in validated] == [1, 1, 1, 0, 0, 0]

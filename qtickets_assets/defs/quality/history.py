@@ -1,6 +1,8 @@
 """Checks that read the Dagster instance, not the mart: what fact_sales' loads recorded in their
-materializations (the orders whose price differs from their tickets, the newest full rebuild's
-count of what the incremental loads had missed)."""
+materializations (the orders whose price differs from their tickets or whose refund no ticket
+shows, the newest full rebuild's count of what the incremental loads had missed)."""
+
+from collections.abc import Mapping
 
 import dagster as dg
 
@@ -11,12 +13,20 @@ from qtickets_assets.lib.clickhouse.io_manager import DRIFT_NOT_MEASURED, DRIFT_
 
 def revenue_reconciles(instance: dg.DagsterInstance) -> Outcome:
     # fact_sales compares every order it read with its baskets and records the count of those that
-    # differ in its materialization's metadata; the newest materialization is the one that counts.
+    # differ, and of those with a refund only their `refunds` list shows, in its materialization's
+    # metadata; the newest materialization is the one that counts.
     event = instance.get_latest_materialization_event(FACT_SALES)
     metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
-    mismatched = metadata.get("orders_price_mismatch")
-    count = mismatched.value if mismatched is not None and isinstance(mismatched.value, int) else 0
-    return Outcome(count == 0, {"orders_whose_price_differs_from_their_tickets": count})
+    figures = {
+        "orders_whose_price_differs_from_their_tickets": _count(metadata, "orders_price_mismatch"),
+        "orders_with_a_refund_no_ticket_shows": _count(metadata, "orders_refunds_unread"),
+    }
+    return Outcome(not any(figures.values()), figures)
+
+
+def _count(metadata: Mapping[str, dg.MetadataValue], key: str) -> int:
+    value = metadata[key].value if key in metadata else 0
+    return value if isinstance(value, int) else 0
 
 
 # How far back the drift check looks for the newest full rebuild: two weeks of 10-minute loads.

@@ -81,6 +81,7 @@ def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) ->
             "write_mode": mode,
             "orders_read": spooled.orders_read,
             "orders_price_mismatch": spooled.price_mismatches,
+            "orders_refunds_unread": spooled.refunds_unread,
             # What new_orders_sensor compares the API with (recorded only once the table is written).
             **marker_metadata(loaded_marker(run_sync.plan.watermark, spooled.newest)),
         },

@@ -91,6 +91,11 @@ def _names(spaced: str) -> frozenset[str]:
     return frozenset(spaced.split())
 
 
+# Whether a `refunds` list holds anything. Its items' shape is unknown (docs/qtickets-api.md §3.3):
+# a refund there that no basket's refunded_at shows is counted (tickets.refunds_unread), not read.
+Listed = Annotated[bool, BeforeValidator(bool)]
+
+
 class City(Record):
     id: Int
     name: str
@@ -201,7 +206,7 @@ class Basket(Record):
         "series barcode seat_id ticket_original_price ticket_amount client_email "
         "client_phone client_name client_surname client_middlename organization_name legal_name "
         "work_position inn kpp comment pdf_url passbook_url gpass_url related_baskets services "
-        "refunded_deduction_amount refunds"
+        "refunded_deduction_amount"
     )
     id: Int
     show_id: Int
@@ -220,6 +225,7 @@ class Basket(Record):
     refunded_at: OptionalUtcDatetime = None
     refunded_amount: Money | None = None  # what was paid back (the price less any deduction)
     checked_at: OptionalUtcDatetime = None  # scanned at the entrance
+    refunds: Listed = False
 
 
 class Site(Record):
@@ -231,7 +237,7 @@ class Order(Record):
     unused = _names(
         "uniqid client_id client site_id payment_id payment_card_number payment_url cancel_url "
         "basket_user_id backend_user_id access_code_id reserved reserve_extended reserved_to "
-        "original_price custom fields refunds integrations"
+        "original_price custom fields integrations"
     )
     id: Int
     event_id: Int
@@ -251,6 +257,7 @@ class Order(Record):
     # Where the order was placed; null (or PHP's []) for one made in the backend.
     site: Annotated[Site | None, BeforeValidator(empty_to_none)] = None
     baskets: Annotated[list[Basket], BeforeValidator(php_list)]
+    refunds: Listed = False
 
 
 class Discount(Record):

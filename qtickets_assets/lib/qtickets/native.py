@@ -86,6 +86,7 @@ class NativeBasket(msgspec.Struct, frozen=True):
     refunded_at: str | None = None
     refunded_amount: Amount | None = None
     checked_at: str | None = None
+    refunds: Any = None  # only whether it holds anything is read (models.Listed)
 
 
 class NativeOrder(msgspec.Struct, frozen=True):
@@ -108,6 +109,7 @@ class NativeOrder(msgspec.Struct, frozen=True):
     promo_code_id: int | None = None
     payment_type_id: str | None = None
     site_sent: NativeSite | EmptyMap | Literal[""] | None = msgspec.field(default=None, name="site")
+    refunds: Any = None
 
     @property
     def created_at(self) -> datetime:
@@ -238,6 +240,7 @@ def native_order(order: Order) -> NativeOrder:
                 refunded_at=_optional_text(b.refunded_at),
                 refunded_amount=_float(b.refunded_amount),
                 checked_at=_optional_text(b.checked_at),
+                refunds=b.refunds,
             )
             for b in order.baskets
         ],
@@ -255,6 +258,7 @@ def native_order(order: Order) -> NativeOrder:
         promo_code_id=order.promo_code_id,
         payment_type_id=order.payment_type_id,
         site_sent=None if order.site is None else NativeSite(host=order.site.host),
+        refunds=order.refunds,
     )
 
 
