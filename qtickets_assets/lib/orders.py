@@ -116,14 +116,21 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
     The list is in id order, so an old order updated mid-crawl joins it in the middle and pushes
     the rest one place on: a record could slip from a page not yet read to one already read.
     The total only grows then, so an unchanged total proves the crawl saw every record. A server
-    that ignored `where` sent the whole list: in id order, no record could slip.
+    that ignored `where` sent the whole list: in id order, no record could slip. A server whose
+    total counts the unfiltered list (the pages held fewer records than it says) gives no such
+    proof, since an update does not change that count: there, two crawls in a row that read the
+    same orders at the same update times are the proof.
     """
     where = [Where("updated_at", ">=", since)]
     fault: Exception | None = None
+    read_before: set[tuple[int, datetime]] | None = None
     for _ in range(MAX_CRAWLS):
         report = ListReport()
+        read: set[tuple[int, datetime]] = set()
         try:
-            yield from client.iter_native_order_pages(where=where, report=report)
+            for page in client.iter_native_order_pages(where=where, report=report):
+                read.update((order.id, order.updated_at) for order in page)
+                yield page
         except (QticketsUnavailable, QticketsRejected) as refused:
             if report.total is not None or not client.answers(retries=None):
                 raise  # a page after the first failed, or the list fails without a where too
@@ -133,8 +140,14 @@ def updated_order_pages(client: QticketsClient, since: datetime) -> Iterator[lis
             yield from every_order_updated_since(client, where, refused)
             return
         fault = None
-        if read_every_order(report) or client.count_orders(where) == report.total:
+        if read_every_order(report):
             return
+        if report.received == report.total:  # the total is the filtered list's own
+            if client.count_orders(where) == report.total:
+                return
+        elif read == read_before:
+            return
+        read_before = read
     if fault is not None:
         raise fault  # the updated orders were never read: the run fails, the watermark stays
     log.warning(f"orders kept changing during {MAX_CRAWLS} crawls; the nightly reconciliation reads them all")

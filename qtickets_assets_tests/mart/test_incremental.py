@@ -37,7 +37,7 @@ class GrowingList:
             return iter([[order(9)]])
         ids = [1, 2] if not self.crawls else [1, 2, 3]
         self.crawls.append(ids)
-        report.total = len(ids)
+        report.total = report.received = len(ids)
         return iter([[order(i) for i in ids]])
 
 
@@ -52,6 +52,28 @@ def test_an_order_that_joins_the_list_mid_crawl_is_read_by_a_second_crawl() -> N
     assert client.crawls == [[1, 2], [1, 2, 3]]
 
 
+class CountingTheWholeList(GrowingList):
+    """GrowingList on a server whose total counts the unfiltered 800 orders, however many match."""
+
+    def count_orders(self, where) -> int:
+        return 800
+
+    def iter_native_order_pages(self, where, report, keep=None):
+        pages = super().iter_native_order_pages(where, report, keep)
+        report.total = 800
+        return pages
+
+
+def test_where_the_total_counts_the_whole_list_two_crawls_alike_prove_a_whole_read() -> None:
+    """The recount (800 = 800) proves nothing there: an update does not change it. The crawl that
+    met order 3 joining is not taken as whole; the next one, reading what the one before it read,
+    is."""
+    client = CountingTheWholeList()
+    pages = changed_order_pages(client, max_order_id=8, since=datetime(2025, 11, 1, tzinfo=UTC))
+    assert [o.id for page in pages for o in page] == [9, 1, 2, 3]
+    assert client.crawls == [[1, 2], [1, 2, 3], [1, 2, 3]]
+
+
 class ChangedBetweenCrawls:
     """Orders 8 and 9 are new; the crawl of updated orders reads both again, 9 refunded since.
     Order 8's time is written as the API sends it in one read, in UTC in the other (a page read
@@ -63,7 +85,7 @@ class ChangedBetweenCrawls:
     def iter_native_order_pages(self, where, report, keep=None):
         if where[0].column == "id":
             return iter([[order(8), order(9)]])
-        report.total = 2
+        report.total = report.received = 2
         as_sent = msgspec.structs.replace(order(8), updated_at_text="2025-11-20T14:05:11+03:00")
         return iter([[as_sent, order(9, updated_at="2025-11-21T10:00:00+03:00")]])
 

@@ -235,7 +235,8 @@ class QticketsClient:
         if objects := [w.column for w in where if w.column in NOT_FILTERABLE]:
             raise ValueError(f"natively read orders cannot be filtered on {', '.join(objects)}")
         fetch = self._native_order_fetcher(_list_body(where))
-        pages = paging.crawl(fetch, "/orders", self._pool, self._window, filtered=bool(where))
+        unfiltered = self._unfiltered_total("/orders", Order, where)
+        pages = paging.crawl(fetch, "/orders", self._pool, self._window, unfiltered_total=unfiltered)
         return self._kept(pages, where, report, keep)
 
     def _records(
@@ -247,8 +248,18 @@ class QticketsClient:
     ) -> Iterator[list[RecordT]]:
         check_columns(where, model)
         fetch = self._page_fetcher(endpoint, model, _list_body(where))
-        pages = paging.crawl(fetch, endpoint, self._pool, self._window, filtered=bool(where))
+        unfiltered = self._unfiltered_total(endpoint, model, where)
+        pages = paging.crawl(fetch, endpoint, self._pool, self._window, unfiltered_total=unfiltered)
         return self._kept(pages, where, report)
+
+    def _unfiltered_total(
+        self, endpoint: str, model: type[RecordT], where: list[Where]
+    ) -> Callable[[], int] | None:
+        """For a crawl with a `where`: how to ask the total of the list without it (paging.crawl)."""
+        if not where:
+            return None
+        fetch = self._page_fetcher(endpoint, model, _list_body([]))
+        return lambda: fetch(1).total
 
     @staticmethod
     def _kept(

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from .errors import QticketsProtocolError
@@ -84,29 +85,42 @@ def page_count(first: Page[Any], endpoint: str, max_pages: int = MAX_PAGES) -> i
 
 
 def crawl(
-    fetch: Callable[[int], Page[T]], endpoint: str, executor: Executor, window: int, *, filtered: bool = False
+    fetch: Callable[[int], Page[T]],
+    endpoint: str,
+    executor: Executor,
+    window: int,
+    *,
+    unfiltered_total: Callable[[], int] | None = None,
 ) -> Iterator[Page[T]]:
     """Page 1 first, then pages 2..N concurrently, at most `window` ahead, in the order they arrive.
-    `filtered`: the list was asked with a `where` (its `total` may count the unfiltered list)."""
+
+    `unfiltered_total`, for a list asked with a `where`: the total of the list without it (one
+    request). Asked only when pages come back empty below the total, to tell a server whose total
+    counts the unfiltered list (the filtered list ended: nothing more matches) from one that lost
+    the records of those pages (an error; the run stores nothing of the list).
+    """
+    filtered = unfiltered_total is not None
     first = fetch(1)
     check_number(first, endpoint, 1)
     if is_hole(first, 1):
-        if not filtered:
+        # Nothing matches, on a server whose total counts the unfiltered list: every incremental
+        # run with nothing new failed "page 1 is empty". Taken only when the totals say so: an
+        # empty page 1 on an honest server lost its records (read as "nothing new", they were
+        # missed without a word).
+        if not ends_at(1, fetch, executor, unfiltered_total):
             raise hole_error(first, endpoint, 1)
-        # Nothing matches, on a server whose total counts the list without its `where` (as it does
-        # for the pages after a short one, below): every incremental run with nothing new asked
-        # for page 1 and failed with "page 1 is empty". No page after it is asked for.
-        log.info(
-            f"GET {endpoint}: page 1 of the filtered list is empty (the total {first.total} counts more)"
-        )
+        log.info(f"GET {endpoint}: nothing matches (page 1 is empty; the total {first.total} counts more)")
     yield first
     held = {1: len(first.items)}  # records per page read
     holes: dict[int, Page[T]] = {}
-    # A filtered list (new ids, or updated since: it never shrinks) ends at its first short page;
-    # no page after it is asked for, so a total that counts the unfiltered list costs no requests.
+    # A filtered list (new ids, or updated since: it never shrinks) ends at its first short page:
+    # no page after it is asked for. Its pages go out one at a time, then twice as many with each
+    # page that comes back full (up to `window`): where the total counts the unfiltered list
+    # (hundreds of pages), a whole window asked ~15 pages past the short one, all empty.
     short = [1] if filtered and len(first.items) < first.per_page else []
+    in_flight = [1 if filtered else window]
     numbers = _until_short(iter(range(2, page_count(first, endpoint) + 1)), short)
-    for number, page in unordered_map(executor, fetch, numbers, window):
+    for number, page in unordered_map(executor, fetch, numbers, lambda: in_flight[0]):
         check_number(page, endpoint, number)
         if is_hole(page, number):
             holes[number] = page  # judged once every page is in
@@ -116,9 +130,17 @@ def crawl(
         held[number] = len(page.items)
         if filtered and len(page.items) < page.per_page:
             short[:] = [min([number, *short])]
+        elif filtered:
+            in_flight[0] = min(2 * in_flight[0], window)
         yield page
     if holes:
-        _judge_holes(holes, held, first, endpoint, filtered)
+        _judge_holes(
+            holes,
+            held,
+            first,
+            endpoint,
+            partial(ends_at, fetch=fetch, executor=executor, unfiltered_total=unfiltered_total),
+        )
 
 
 def _until_short(numbers: Iterator[int], short: list[int]) -> Iterator[int]:
@@ -130,29 +152,55 @@ def _until_short(numbers: Iterator[int], short: list[int]) -> Iterator[int]:
 
 
 def _judge_holes(
-    holes: dict[int, Page[Any]], held: dict[int, int], first: Page[Any], endpoint: str, filtered: bool
+    holes: dict[int, Page[Any]],
+    held: dict[int, int],
+    first: Page[Any],
+    endpoint: str,
+    ends_at: Callable[[int], bool],
 ) -> None:
-    """Empty pages after the last page that held records, on a filtered list: a server whose
-    `total` counts more than its filtered pages hold (the list ended there, short or exactly full;
-    a warning). An empty page before a page with records is a hole, and so is every empty page of
-    an unfiltered list, whose total is the list's own."""
-    last = max(held)
-    if filtered and min(holes) > last:
-        log.warning(
+    """Empty pages after the last page that held records, on a server whose total counts the
+    unfiltered list: the filtered list ended there, short or exactly full (a note). Any other empty
+    page is a hole: one before a page with records, or one below a total that is the list's own."""
+    last, number = max(held), min(holes)
+    if number > last and ends_at(number):
+        log.info(
             f"GET {endpoint}: the total says {first.total} but the pages hold {sum(held.values())} "
-            f"(pages {min(holes)}-{max(holes)} empty after page {last}): the list ends there"
+            f"(pages {number}-{max(holes)} empty after page {last}): the list ends there"
         )
         return
-    number = min(holes)
     raise hole_error(holes[number], endpoint, number)
 
 
+def ends_at(
+    number: int,
+    fetch: Callable[[int], Page[Any]],
+    executor: Executor,
+    unfiltered_total: Callable[[], int] | None,
+) -> bool:
+    """Whether a filtered list whose page `number` came back empty below its total ends there.
+
+    The page is asked again beside the unfiltered list's total, at the same moment (a record added
+    in between would tell them apart): it ends there when the page is empty again and its total
+    is the unfiltered list's (a server that counts the list without its filter). A total below that
+    is the filtered list's own, so the page lost its records; records on the page now: it lost them
+    for a moment. Either is a hole. (A filter that matches every record, or a page lost at every
+    asking, cannot be told apart.)
+    """
+    if unfiltered_total is None:
+        return False
+    again = _submitted(executor, fetch, number)
+    whole = unfiltered_total()
+    page = again.result()
+    return not page.items and page.total == whole
+
+
 def unordered_map(
-    executor: Executor, fn: Callable[[ItemT], T], items: Iterable[ItemT], window: int
+    executor: Executor, fn: Callable[[ItemT], T], items: Iterable[ItemT], window: int | Callable[[], int]
 ) -> Iterator[tuple[ItemT, T]]:
     """(item, fn(item)) for every item, computed on `executor`, yielded as each one finishes.
 
-    At most `window` items are submitted and not yet handed on, so memory stays bounded; since
+    At most `window` items (or as many as it says, asked each time) are submitted and not yet
+    handed on, so memory stays bounded; since
     results leave in the order they finish, a slow one holds back only itself. `items` is read
     lazily and may block (a queue fed by another crawl). The first error is raised as its item's
     turn comes; whatever is still pending is cancelled when the consumer stops or fails.
@@ -160,9 +208,10 @@ def unordered_map(
     pending: dict[Future[T], ItemT] = {}
     upcoming = iter(items)
     exhausted = False
+    limit = window if callable(window) else lambda: window
     try:
         while True:
-            while not exhausted and len(pending) < window:
+            while not exhausted and len(pending) < limit():
                 try:
                     item = next(upcoming)
                 except StopIteration:
