@@ -4,6 +4,11 @@ The envelope is `{"data": [...], "paging": {"perPage", "currentPage", "total"}}`
 Page 1 fixes the page count, so the crawl cannot loop forever; pages 2..N are fetched through
 `unordered_map`: a bounded window (memory stays flat), each page handed on when it arrives, so one
 slow answer never holds back the others nor the requests behind them.
+
+A list asked with a `where` has two readings of its `total` to survive: the filtered list's own
+(documented) or the unfiltered list's (the pages filtered, the count not). Such a list ends at its
+first short page, its pages go out a few at a time until then, and an empty page below the total
+is the list's end only when the unfiltered total says the server counts that way (`ends_at`).
 """
 
 from __future__ import annotations
