@@ -105,10 +105,22 @@ def pages_asked(api: FakeApi) -> list[tuple[bool, int]]:
 def test_a_total_that_counts_the_unfiltered_list_ends_at_the_short_page_asking_nothing_past_it() -> None:
     """A server that filters the records but counts the whole list in `total`: every incremental
     run failed with "page 3 is empty", then asked ~15 pages past the short one (a whole window),
-    all empty. A filtered list's pages go out one, then two... while they come back full."""
-    api = serving(ORDERS[100:], 160)
+    all empty. A filtered list whose total says more pages than a window goes out one page, then
+    two... while they come back full."""
+    api = serving(ORDERS[100:], 10_000)
     assert above_100(api) == list(range(101, 161))
     assert pages_asked(api) == [(True, 1), (True, 2)]
+
+
+def test_a_filtered_list_of_a_window_or_less_goes_out_at_once_and_ends_at_its_short_page(caplog) -> None:
+    """Total 160 counting the unfiltered list, 60 new orders: pages 2-4 go out together (a list
+    that a total says fits a window is read at full speed), 3 and 4 come back empty past the short
+    page 2, and the unfiltered total says the list ends there."""
+    caplog.set_level("INFO")
+    api = serving(ORDERS[100:], 160)
+    assert above_100(api) == list(range(101, 161))
+    assert "the total says 160 but the pages hold 60 (pages 3-4 empty after page 2)" in caplog.text
+    assert sorted(pages_asked(api)) == [(False, 1), (True, 1), (True, 2), (True, 3), (True, 3), (True, 4)]
 
 
 def test_a_filtered_list_that_fills_its_last_page_exactly_ends_there(caplog) -> None:

@@ -119,12 +119,14 @@ def crawl(
     held = {1: len(first.items)}  # records per page read
     holes: dict[int, Page[T]] = {}
     # A filtered list (new ids, or updated since: it never shrinks) ends at its first short page:
-    # no page after it is asked for. Its pages go out one at a time, then twice as many with each
-    # page that comes back full (up to `window`): where the total counts the unfiltered list
-    # (hundreds of pages), a whole window asked ~15 pages past the short one, all empty.
+    # no page after it is asked for. When its total says more pages than a window holds, they go
+    # out one at a time, then twice as many with each page that comes back full (up to `window`):
+    # where the total counts the unfiltered list (hundreds of pages), a whole window asked ~15
+    # pages past the short one, all empty. A list of a window or less goes out at once.
     short = [1] if filtered and len(first.items) < first.per_page else []
-    in_flight = [1 if filtered else window]
-    numbers = _until_short(iter(range(2, page_count(first, endpoint) + 1)), short)
+    pages = page_count(first, endpoint)
+    in_flight = [1 if filtered and pages - 1 > window else window]
+    numbers = _until_short(iter(range(2, pages + 1)), short)
     for number, page in unordered_map(executor, fetch, numbers, lambda: in_flight[0]):
         check_number(page, endpoint, number)
         if is_hole(page, number):
