@@ -53,25 +53,51 @@ def test_an_order_that_joins_the_list_mid_crawl_is_read_by_a_second_crawl() -> N
 
 
 class CountingTheWholeList(GrowingList):
-    """GrowingList on a server whose total counts the unfiltered 800 orders, however many match."""
+    """A server whose total counts the unfiltered 800 orders, however many match; old order 2
+    joins the updated orders while they are crawled the first time."""
 
     def count_orders(self, where) -> int:
         return 800
 
     def iter_native_order_pages(self, where, report, keep=None):
-        pages = super().iter_native_order_pages(where, report, keep)
-        report.total = 800
-        return pages
+        if where[0].column == "id":
+            return iter([[order(9)]])
+        ids = [1, 3] if not self.crawls else [1, 2, 3]
+        self.crawls.append(ids)
+        report.total, report.received = 800, len(ids)
+        return iter([[order(i) for i in ids]])
 
 
 def test_where_the_total_counts_the_whole_list_two_crawls_alike_prove_a_whole_read() -> None:
     """The recount (800 = 800) proves nothing there: an update does not change it. The crawl that
-    met order 3 joining is not taken as whole; the next one, reading what the one before it read,
+    met order 2 joining is not taken as whole; the next one, reading what the one before it read,
     is."""
     client = CountingTheWholeList()
     pages = changed_order_pages(client, max_order_id=8, since=datetime(2025, 11, 1, tzinfo=UTC))
-    assert [o.id for page in pages for o in page] == [9, 1, 2, 3]
-    assert client.crawls == [[1, 2], [1, 2, 3], [1, 2, 3]]
+    assert [o.id for page in pages for o in page] == [9, 1, 3, 2]
+    assert client.crawls == [[1, 3], [1, 2, 3], [1, 2, 3]]
+
+
+class BusyAccount(CountingTheWholeList):
+    """An order is paid (a new, higher id) during every crawl of the updated orders."""
+
+    def iter_native_order_pages(self, where, report, keep=None):
+        if where[0].column == "id":
+            return iter([[order(9)]])
+        ids = [1, 2, 3, *range(10, 10 + len(self.crawls))]
+        self.crawls.append(ids)
+        report.total, report.received = 800, len(ids)
+        return iter([[order(i) for i in ids]])
+
+
+def test_new_orders_at_the_end_of_the_list_do_not_keep_a_crawl_from_proving_whole() -> None:
+    """Orders added after a crawl join the list at its end and push nothing back onto a page
+    already read: the second crawl, alike but for them, proves the first (on a busy account every
+    crawl differed, and every run read the list three times and warned)."""
+    client = BusyAccount()
+    pages = changed_order_pages(client, max_order_id=8, since=datetime(2025, 11, 1, tzinfo=UTC))
+    assert [o.id for page in pages for o in page] == [9, 1, 2, 3, 10]
+    assert client.crawls == [[1, 2, 3], [1, 2, 3, 10]]
 
 
 class ChangedBetweenCrawls:

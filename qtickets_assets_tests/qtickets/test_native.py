@@ -273,27 +273,34 @@ def test_natively_read_orders_are_filtered_as_validated_ones() -> None:
             client.iter_native_order_pages([Where("utm", "null")])
 
 
-def test_a_refund_only_a_refunds_list_shows_is_counted_on_either_reading() -> None:
+def test_a_refund_only_a_refunds_list_shows_is_counted_on_either_reading(caplog) -> None:
     """No sample has a `refunds` entry and its shape is unknown; the mart reads refunds from the
     baskets' refunded_at. An order whose `refunds` (its own or a basket's) holds an entry while no
     basket is refunded would be stored as sold without a word: it is counted, natively and the
     validated way (page 1 of a crawl), so that revenue_reconciles warns."""
     entry = [{"amount": 501, "created_at": "2025-11-22T10:00:00+03:00"}]
     refunded = {"refunded_at": "2025-11-22T10:00:00+03:00", "refunded_amount": 501, "refunds": entry}
+    gone = "2025-11-22T11:00:00+03:00"
     orders = [
         raw_order(3, baskets=[raw_basket(30, refunds=entry)]),  # page 1: read the validated way
         raw_order(4, baskets=[raw_basket(40, refunds=entry)]),
         raw_order(5, refunds=entry),  # only the order's own list
-        raw_order(6, refunds=entry, baskets=[raw_basket(60, **refunded)]),  # read: a refunded ticket
-        raw_order(7, refunds={}),  # PHP's empty map holds nothing
-        raw_order(8),
+        raw_order(6, baskets=[raw_basket(60, **refunded), raw_basket(61, refunds=entry)]),  # 61 unread
+        raw_order(7, refunds=entry, baskets=[raw_basket(70, **refunded)]),  # read: a refunded ticket
+        raw_order(8, refunds={}),  # PHP's empty map holds nothing
+        raw_order(9, deleted_at=gone, baskets=[raw_basket(90, refunds=entry)]),  # cancelled: not sold
+        raw_order(10, baskets=[raw_basket(100, refunds=entry, deleted_at=gone)]),  # a deleted ticket
+        raw_order(11),
     ]
+    counted = [1, 1, 1, 1, 0, 0, 0, 0, 0]
     api = FakeApi(orders=orders)
     api.per_page["orders"] = 1
     with make_client(api) as client:
         pages = sorted(client.iter_native_order_pages(), key=lambda page: page[0].id)  # as they came
-    assert [type(page[0]).__name__ for page in pages] == ["NativeOrder"] * 6
-    assert [tickets.refunds_unread(page) for page in pages] == [1, 1, 1, 0, 0, 0]
-    assert spool_tickets(pages).refunds_unread == 3
+    assert [type(page[0]).__name__ for page in pages] == ["NativeOrder"] * len(orders)
+    assert [tickets.refunds_unread(page) for page in pages] == counted
+    caplog.clear()
+    assert spool_tickets(pages).refunds_unread == 4
+    assert "4 orders have an entry in a refunds list but no ticket refunded (ids 3, 4, 5, 6)" in caplog.text
     validated = [parse_record(Order, order) for order in orders]
-    assert [tickets.refunds_unread([order]) for order in validated] == [1, 1, 1, 0, 0, 0]
+    assert [tickets.refunds_unread([order]) for order in validated] == counted

@@ -131,8 +131,9 @@ def rules_by_asset() -> dict[str, list[Rule]]:
         Rule(
             "revenue_reconciles",
             "Each order the newest sales load read has a price equal to the sum of its tickets' prices, "
-            "and no refund that only its `refunds` list shows (no ticket refunded: the mart would "
-            "count it as sold). A warning when not; the nightly full read covers every order.",
+            "and no refund that only a `refunds` list shows (a ticket not refunded: the mart would "
+            "count it as sold; the load logs the orders' ids). A warning when not; the nightly full "
+            "read covers every order.",
             history=revenue_reconciles,
             blocking=False,
         ),

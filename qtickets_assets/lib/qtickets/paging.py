@@ -120,9 +120,10 @@ def crawl(
     holes: dict[int, Page[T]] = {}
     # A filtered list (new ids, or updated since: it never shrinks) ends at its first short page:
     # no page after it is asked for. When its total says more pages than a window holds, they go
-    # out one at a time, then twice as many with each page that comes back full (up to `window`):
-    # where the total counts the unfiltered list (hundreds of pages), a whole window asked ~15
-    # pages past the short one, all empty. A list of a window or less goes out at once.
+    # out one at a time, one more with each page that comes back full (twice as many a round
+    # trip, up to `window`): where the total counts the unfiltered list (hundreds of pages), a
+    # whole window asked ~15 pages past the short one, all empty; now at most the pages in flight
+    # when the short one arrives. A list of a window or less goes out at once.
     short = [1] if filtered and len(first.items) < first.per_page else []
     pages = page_count(first, endpoint)
     in_flight = [1 if filtered and pages - 1 > window else window]
@@ -138,7 +139,7 @@ def crawl(
         if filtered and len(page.items) < page.per_page:
             short[:] = [min([number, *short])]
         elif filtered:
-            in_flight[0] = min(2 * in_flight[0], window)
+            in_flight[0] = min(in_flight[0] + 1, window)
         yield page
     if holes:
         _judge_holes(
@@ -186,7 +187,7 @@ def ends_at(
 ) -> bool:
     """Whether a filtered list whose page `number` came back empty below its total ends there.
 
-    The page is asked again beside the unfiltered list's total, at the same moment (a record added
+    The page is asked again beside the unfiltered list's total, both sent at once (a record added
     in between would tell them apart): it ends there when the page is empty again and its total
     is the unfiltered list's (a server that counts the list without its filter). A total below that
     is the filtered list's own, so the page lost its records; records on the page now: it lost them
@@ -195,10 +196,9 @@ def ends_at(
     """
     if unfiltered_total is None:
         return False
-    again = _submitted(executor, fetch, number)
-    whole = unfiltered_total()
+    again, whole = _submitted(executor, fetch, number), _submitted(executor, lambda _: unfiltered_total(), 0)
     page = again.result()
-    return not page.items and page.total == whole
+    return not page.items and page.total == whole.result()
 
 
 def unordered_map(
