@@ -51,9 +51,15 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return asked
 
 
-def test_transient_faults_and_ignored_filters_still_give_exact_truth(tmp_path, waits):
+@pytest.mark.parametrize(
+    "reading",
+    [{"ignore_filters": True}, {"unfiltered_total": True}],
+    ids=["filters-ignored", "total-unfiltered"],
+)
+def test_transient_faults_on_either_reading_of_filters_still_give_exact_truth(tmp_path, waits, reading):
     """503s, 429s with Retry-After, timeouts, dropped connections, cut-off JSON and HTML pages on
-    a server that also ignores filters: retried until the figures are exact, full and incremental."""
+    a server that also ignores filters, or counts the unfiltered list in a filtered list's total:
+    retried until the figures are exact, full and incremental."""
     url = f"chdb://{tmp_path / 'ch'}"
     faults = {
         "fault_503": 0.12,
@@ -65,7 +71,7 @@ def test_transient_faults_and_ignored_filters_still_give_exact_truth(tmp_path, w
         "truncate_share": 0.03,
         "html_share": 0.03,
     }
-    with run_sandbox(size="small", seed=11, ignore_filters=True) as sandbox:
+    with run_sandbox(size="small", seed=11, **reading) as sandbox:
         # Set after start: run_sandbox's own `seed` (the world's) shadows the fault injector's.
         sandbox.set_faults(**faults, seed=3)
         assert_succeeded(sync(sandbox.base_url, sandbox.token, url, **PATIENT))
