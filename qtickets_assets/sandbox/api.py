@@ -151,7 +151,7 @@ class Api:
         page = page_number(body, query)
         last_page = -(-len(items) // res.per_page)
         chunk = [] if empty and page < last_page else items[(page - 1) * res.per_page : page * res.per_page]
-        total = len(self._select(res, None, order_by)) if self.unfiltered_total else len(items)
+        total = len(self._select(res, None, None)) if self.unfiltered_total else len(items)
         paging = {"perPage": res.per_page, "currentPage": page, "total": total}
         return Response(
             200, dumps({"data": [res.render(item, self.world) for item in chunk], "paging": paging})

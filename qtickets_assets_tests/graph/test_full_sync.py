@@ -1,7 +1,7 @@
 """The whole graph against the sandbox: figures equal the sandbox's own ground truth, exactly."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import pytest
@@ -17,12 +17,15 @@ from qtickets_assets_tests.graph.mart import DATABASE, materialize_all, read_mar
 TABLES = list(compare.TABLES)  # every table and view the sandbox has a truth of
 
 
-def assert_mart_equals_truth(clickhouse_url: str, truth_now: Callable[[], dict]) -> None:
-    """Every row of every table and view the sandbox has a truth of, exactly (see
+def assert_mart_equals_truth(
+    clickhouse_url: str, truth_now: Callable[[], dict], tables: Sequence[str] = compare.TABLES
+) -> None:
+    """Every row of every table and view the sandbox has a truth of (or of `tables`), exactly (see
     `compare.compare_mart_now`: a comparison that fails is made once more with a later truth)."""
     # One open of the mart for every table, not one each (~70 ms an open).
     with open_client(clickhouse_url, DATABASE) as client:
-        differences = compare.compare_mart_now(partial(compare.mart_rows, client, DATABASE), truth_now)
+        read = partial(compare.mart_rows, client, DATABASE)
+        differences = compare.compare_mart_now(read, truth_now, tables)
     wrong = [d.message() for d in differences if not d.exact]
     assert not wrong, "; ".join(wrong)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import pairwise
 from types import TracebackType
 from typing import Any, NamedTuple, Self, TypeVar
@@ -235,7 +236,7 @@ class QticketsClient:
         if objects := [w.column for w in where if w.column in NOT_FILTERABLE]:
             raise ValueError(f"natively read orders cannot be filtered on {', '.join(objects)}")
         fetch = self._native_order_fetcher(_list_body(where))
-        unfiltered = self._unfiltered_total("/orders", Order, where)
+        unfiltered = self._unfiltered_total("/orders", where)
         pages = paging.crawl(fetch, "/orders", self._pool, self._window, unfiltered_total=unfiltered)
         return self._kept(pages, where, report, keep)
 
@@ -248,20 +249,19 @@ class QticketsClient:
     ) -> Iterator[list[RecordT]]:
         check_columns(where, model)
         fetch = self._page_fetcher(endpoint, model, _list_body(where))
-        unfiltered = self._unfiltered_total(endpoint, model, where)
+        unfiltered = self._unfiltered_total(endpoint, where)
         pages = paging.crawl(fetch, endpoint, self._pool, self._window, unfiltered_total=unfiltered)
         return self._kept(pages, where, report)
 
-    def _unfiltered_total(
-        self, endpoint: str, model: type[RecordT], where: list[Where]
-    ) -> Callable[[], int] | None:
-        """For a crawl with a `where`: how to ask the total of the list without it (paging.crawl).
-        Only the envelope is read: an odd old record on that page must not fail a crawl that
-        never needed it."""
-        if not where:
-            return None
-        body = {**_list_body([]), "page": 1}
-        return lambda: paging.read_envelope(self._api.get_json(endpoint, body), endpoint, 1)[3]
+    def _unfiltered_total(self, endpoint: str, where: list[Where]) -> Callable[[], int] | None:
+        """For a crawl with a `where`: how to ask the total of the list without it (paging.crawl)."""
+        return partial(self._list_total, endpoint, []) if where else None
+
+    def _list_total(self, endpoint: str, where: list[Where]) -> int:
+        """The server's `paging.total` for `where`, from page 1's envelope alone: an odd record on
+        that page must not fail a count that never needed it."""
+        body = {**_list_body(where), "page": 1}
+        return paging.read_envelope(self._api.get_json(endpoint, body), endpoint, 1)[3]
 
     @staticmethod
     def _kept(
@@ -433,7 +433,7 @@ class QticketsClient:
         """The server's `paging.total` for `where` (one request; the whole list if it ignores filters)."""
         where = list(where or [])
         check_columns(where, Order)
-        return self._first_page(_list_body(where)).total
+        return self._list_total("/orders", where)
 
     def answers(self, where: Sequence[Where] = (), order_by: str = "id", *, retries: int | None = 0) -> bool:
         """Whether GET /orders answers page 1 with `where`, sorted by `order_by` descending, at the

@@ -207,10 +207,10 @@ def unordered_map(
     """(item, fn(item)) for every item, computed on `executor`, yielded as each one finishes.
 
     At most `window` items (or as many as it says, asked each time) are submitted and not yet
-    handed on, so memory stays bounded; since
-    results leave in the order they finish, a slow one holds back only itself. `items` is read
-    lazily and may block (a queue fed by another crawl). The first error is raised as its item's
-    turn comes; whatever is still pending is cancelled when the consumer stops or fails.
+    handed on, so memory stays bounded; since results leave in the order they finish, a slow one
+    holds back only itself. `items` is read lazily and may block (a queue fed by another crawl).
+    The first error is raised as its item's turn comes; whatever is still pending is cancelled
+    when the consumer stops or fails.
     """
     pending: dict[Future[T], ItemT] = {}
     upcoming = iter(items)
