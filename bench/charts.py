@@ -37,6 +37,7 @@ from qtickets_assets.defs.common import VIEWS
 from qtickets_assets.defs.views.assets import PREVIEW_ROWS
 from qtickets_assets.defs.views.catalog import VIEW_LIST
 from qtickets_assets.lib import charts
+from qtickets_assets.lib.charts import layout
 from qtickets_assets.lib.clickhouse import chart_data, mart
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.sandbox.testing import run_sandbox
@@ -90,7 +91,7 @@ def breakdown(url: str) -> dict[str, float]:
     started = time.process_time()
     charts.load_matplotlib().result()
     parts["import_s"] = time.process_time() - started
-    render = charts._svg
+    render = layout.svg
 
     def timed_svg(figure: Any) -> bytes:
         started = time.process_time()
@@ -100,7 +101,7 @@ def breakdown(url: str) -> dict[str, float]:
             parts["svg_s"] += time.process_time() - started
 
     views = {view.name: view for view in VIEW_LIST}
-    with mock.patch.object(charts, "_svg", timed_svg), open_client(url, DATABASE) as client:
+    with mock.patch.object(layout, "svg", timed_svg), open_client(url, DATABASE) as client:
         for name, made in charts.VIEW_CHARTS.items():
             view = views[name]  # the step's own queries first, untimed, as in a run (chDB warms up)
             mart.view_rows(client, DATABASE, name, view.order_by, PREVIEW_ROWS, view.computed)

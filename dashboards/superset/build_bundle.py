@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from qtickets_assets.lib.charts import UPCOMING_SHOWS  # the Dagster chart's "next shows"
+from qtickets_assets.lib.charts.shows import UPCOMING_SHOWS  # the Dagster chart's "next shows"
 from qtickets_assets.lib.clickhouse.chart_data import NONE  # how the Dagster charts show an empty tag
 
 HERE = Path(__file__).resolve().parent
@@ -204,7 +204,7 @@ def sales_pace() -> Chart:
     with sales, and Superset's line chart breaks a series at every x where it has no row. On
     days the curve is built as a running sum of each day's tickets / capacity (Superset's
     cumulative sum counts a day without sales as 0), which is exact up to today for every show.
-    "Next": the UPCOMING_SHOWS shows with the earliest start, then show_id (lib/charts.py's
+    "Next": the UPCOMING_SHOWS shows with the earliest start, then show_id (lib/charts/shows.py's
     choice), that have a capacity to compare with.
     """
     # The show's local start day is date_local + days_before_show. toDate(): Superset's query names

@@ -24,6 +24,11 @@ from clickhouse_connect.driver.client import Client
 from qtickets_assets import demo, report
 from qtickets_assets.defs.common import VIEWS
 from qtickets_assets.lib import charts
+from qtickets_assets.lib.charts import dashboard as dashboard_charts
+from qtickets_assets.lib.charts import labels, layout
+from qtickets_assets.lib.charts import sales as sales_charts
+from qtickets_assets.lib.charts import shows as show_charts
+from qtickets_assets.lib.charts.base import DAYS
 from qtickets_assets.lib.clickhouse import chart_data
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.resource import open_migrated
@@ -59,7 +64,7 @@ def in_period(frame: pd.DataFrame, period: charts.Period) -> pd.DataFrame:
 
 
 def test_the_daily_chart_plots_the_views_days(client, period):
-    daily = charts.sales_daily_data(client, DATABASE, period)
+    daily = sales_charts.sales_daily_data(client, DATABASE, period)
 
     view = in_period(rows(client, "v_sales_daily"), period)
     expected: dict = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
@@ -69,8 +74,8 @@ def test_the_daily_chart_plots_the_views_days(client, period):
         day[1] += row.revenue_paid
         day[2] += row.tickets_refunded
         day[3] += row.amount_refunded
-    assert len(daily) == charts.DAYS
-    assert list(daily["date_local"]) == [period.first + timedelta(days=i) for i in range(charts.DAYS)]
+    assert len(daily) == DAYS
+    assert list(daily["date_local"]) == [period.first + timedelta(days=i) for i in range(DAYS)]
     for row in daily.itertuples():
         assert [
             row.tickets_paid,
@@ -83,13 +88,14 @@ def test_the_daily_chart_plots_the_views_days(client, period):
 
 
 def test_the_sell_through_chart_plots_the_next_shows(client, period):
-    plotted = charts.sell_through_data(client, DATABASE, period)
+    plotted = show_charts.sell_through_data(client, DATABASE, period)
 
     view = rows(client, "v_sell_through")
     upcoming = view[view["show_starts_at"] > utc_now()]
     starts = upcoming.groupby("show_id")["show_starts_at"].first().reset_index()
-    next_shows = list(starts.sort_values(["show_starts_at", "show_id"])["show_id"][: charts.UPCOMING_SHOWS])
-    assert len(next_shows) == charts.UPCOMING_SHOWS
+    by_start = starts.sort_values(["show_starts_at", "show_id"])["show_id"]
+    next_shows = list(by_start[: show_charts.UPCOMING_SHOWS])
+    assert len(next_shows) == show_charts.UPCOMING_SHOWS
     assert list(dict.fromkeys(plotted["show_id"])) == next_shows
     expected = view[view["show_id"].isin(next_shows) & (view["days_before_show"] >= 0)]
     key = ["show_id", "days_before_show"]
@@ -116,7 +122,7 @@ def test_a_sell_through_of_one_snapshot_day_says_where_the_curve_is(monkeypatch,
 
     texts = drawn_texts(monkeypatch, lambda: charts.draw(charts.VIEW_CHARTS["v_sell_through"], shows, period))
 
-    assert (charts.SNAPSHOTS_NOTE in texts) == (days == 1)
+    assert (show_charts.SNAPSHOTS_NOTE in texts) == (days == 1)
 
 
 @pytest.mark.parametrize("column", list(chart_data.SOURCES))
@@ -124,7 +130,7 @@ def test_a_sell_through_of_one_snapshot_day_says_where_the_curve_is(monkeypatch,
 def test_the_source_chart_plots_the_top_ones_and_the_rest_as_other(client, period, column, top):
     plotted = chart_data.revenue_by_sources(client, DATABASE, period.first, period.last, top)[column]
     if top == chart_data.TOP:
-        assert plotted.equals(charts.sales_by_source_data(client, DATABASE, period)[column])
+        assert plotted.equals(sales_charts.sales_by_source_data(client, DATABASE, period)[column])
 
     view = in_period(rows(client, "v_sales_by_source"), period)
     revenue = view.groupby(column)["revenue_paid"].apply(lambda v: sum(v, Decimal(0)))
@@ -173,7 +179,7 @@ def test_a_source_named_like_the_rest_keeps_its_own_bar(client):
 def test_the_attendance_chart_plots_the_live_shows_of_the_periods_local_days(client, period):
     """Shows that started on the period's local days (each on its city's clock), before now,
     with paid tickets; deleted shows (listed by the view for their buyers) are not drawn as 0 %."""
-    plotted = charts.attendance_data(client, DATABASE, period)
+    plotted = show_charts.attendance_data(client, DATABASE, period)
 
     view = rows(client, "v_show_attendance")
     zones = client.query_df(f"SELECT event_id, city_timezone FROM {DATABASE}.dim_events FINAL")
@@ -189,7 +195,7 @@ def test_the_attendance_chart_plots_the_live_shows_of_the_periods_local_days(cli
         & (view["show_starts_at"] <= utc_now())
         & (view["tickets_paid"] > 0)
         & (view["is_deleted"] == 0)
-    ].sort_values(["show_starts_at", "show_id"])[-charts.ATTENDANCE_SHOWS :]
+    ].sort_values(["show_starts_at", "show_id"])[-show_charts.ATTENDANCE_SHOWS :]
     assert len(recent) > 0
     assert list(plotted["show_id"]) == list(recent["show_id"])
     assert list(plotted["share_scanned"]) == list(recent["share_scanned"])
@@ -223,7 +229,7 @@ def test_the_attendance_window_starts_at_the_periods_first_local_midnight(client
 
 
 def test_a_bars_rubles_round_half_a_ruble_up() -> None:
-    assert [charts.whole_rubles(Decimal(v)) for v in ("264246.50", "0.50", "1234.49", "-2.50")] == [
+    assert [labels.whole_rubles(Decimal(v)) for v in ("264246.50", "0.50", "1234.49", "-2.50")] == [
         "264,247 ₽",
         "1 ₽",
         "1,234 ₽",
@@ -232,12 +238,12 @@ def test_a_bars_rubles_round_half_a_ruble_up() -> None:
 
 
 def test_the_dashboard_chart_plots_the_top_events(client, period):
-    plotted = charts.dashboard_data(client, DATABASE, period)
+    plotted = dashboard_charts.dashboard_data(client, DATABASE, period)
 
     view = rows(client, "v_sales_dashboard").sort_values(
         ["revenue_total", "event_id"], ascending=[False, True]
     )
-    top = view[: charts.TOP_EVENTS]
+    top = view[: dashboard_charts.TOP_EVENTS]
     assert list(plotted["event_id"]) == list(top["event_id"])
     assert list(plotted["revenue_total"]) == list(top["revenue_total"])
     assert list(plotted["tickets_left"]) == list(top["tickets_left"])
@@ -246,13 +252,13 @@ def test_the_dashboard_chart_plots_the_top_events(client, period):
 def drawn_figures(monkeypatch, draw) -> list:
     """The figures `draw` renders, as they were drawn."""
     figures = []
-    render = charts._svg
+    render = layout.svg
 
     def keep(figure):
         figures.append(figure)
         return render(figure)
 
-    monkeypatch.setattr(charts, "_svg", keep)
+    monkeypatch.setattr(layout, "svg", keep)
     draw()
     return figures
 
@@ -291,8 +297,8 @@ def test_every_chart_names_its_period_and_units(monkeypatch, client, period):
     assert "revenue, ₽" in words["v_sales_by_source"] and "by promo code" in words["v_sales_by_source"]
     assert "% of paid tickets scanned" in words["v_show_attendance"]
     assert "revenue, ₽" in words["v_sales_dashboard"] and "left" in words["v_sales_dashboard"]
-    top = charts.dashboard_data(client, DATABASE, period)["event_name"].iloc[0]
-    assert charts._short(top) in words["v_sales_dashboard"]  # Russian names, as they are
+    top = dashboard_charts.dashboard_data(client, DATABASE, period)["event_name"].iloc[0]
+    assert labels.short(top) in words["v_sales_dashboard"]  # Russian names, as they are
 
 
 def drawn_axes(monkeypatch, client, view: str) -> list:
@@ -310,7 +316,7 @@ def bar_figures(axes) -> list[tuple[float, float, str]]:
 def test_each_bar_carries_its_own_figure(monkeypatch, client, period):
     """Every revenue bar of the source chart ends in its revenue to the ruble (from the exact
     amount), and every attendance bar in "scanned of paid": at its own bar, in the view's order."""
-    breakdowns = charts.sales_by_source_data(client, DATABASE, period)
+    breakdowns = sales_charts.sales_by_source_data(client, DATABASE, period)
     panels = drawn_axes(monkeypatch, client, "v_sales_by_source")
     assert len(panels) == len(breakdowns)
     for axes, frame in zip(panels, breakdowns.values(), strict=True):
@@ -320,7 +326,7 @@ def test_each_bar_carries_its_own_figure(monkeypatch, client, period):
         ]
         assert bar_figures(axes) == expected
 
-    shows = charts.attendance_data(client, DATABASE, period)
+    shows = show_charts.attendance_data(client, DATABASE, period)
     (axes,) = drawn_axes(monkeypatch, client, "v_show_attendance")
     expected = [
         (100 * float(s.share_scanned), y, f"{s.tickets_scanned:,} of {s.tickets_paid:,}")
@@ -333,7 +339,7 @@ def test_dollar_signs_in_names_are_drawn_as_they_are(monkeypatch, mart):
     """Names come from organisers (and labels from buyers' links): "$...$" in them is text, not
     matplotlib's mathtext, which drew it in math italics, or failed the whole step when malformed."""
     with open_client(mart.url, DATABASE) as client:
-        top = chart_data.top_events(client, DATABASE, charts.TOP_EVENTS).iloc[0]
+        top = chart_data.top_events(client, DATABASE, dashboard_charts.TOP_EVENTS).iloc[0]
     name = "Вечер $\\nosuch$"  # mathtext with an unknown command
     sql = f"ALTER TABLE {{db}}.dim_events UPDATE event_name = {name!r} WHERE event_id = {top.event_id}"
     mart.sql(sql)  # repr: the backslash escaped, as a ClickHouse string literal reads it
@@ -348,13 +354,13 @@ def test_the_charts_are_drawn_while_the_step_goes_on(monkeypatch, client):
     """A view step reads its charts' figures in its own thread, and another thread draws them while
     the step runs its other queries (chDB releases the GIL: the two overlap)."""
     drawn_on = []
-    render = charts._svg
+    render = layout.svg
 
     def draw(figure):
         drawn_on.append(threading.current_thread())
         return render(figure)
 
-    monkeypatch.setattr(charts, "_svg", draw)
+    monkeypatch.setattr(layout, "svg", draw)
     drawing = charts.start_drawings(client, DATABASE, ["v_sales_daily"])["v_sales_daily"]
 
     assert len(drawing.result()) == 1
@@ -378,13 +384,13 @@ def svg_texts(image: bytes) -> str:
 
 def test_every_views_materialization_carries_its_charts(mart):
     with open_client(mart.url, DATABASE) as client:
-        top = chart_data.top_events(client, DATABASE, charts.TOP_EVENTS).iloc[0]
+        top = chart_data.top_events(client, DATABASE, dashboard_charts.TOP_EVENTS).iloc[0]
     shown = {  # a text each image must show, as text (Russian names too)
         "v_sales_daily": "Tickets per day (refunds below the axis)",
         "v_sell_through": "% of seats taken (paid or reserved)",
         "v_sales_by_source": f"by promo code (top {chart_data.TOP})",
         "v_show_attendance": "% of paid tickets scanned (scanned of paid)",
-        "v_sales_dashboard": f"{charts._short(top.event_name)}, {top.city_name}",
+        "v_sales_dashboard": f"{labels.short(top.event_name)}, {top.city_name}",
     }
 
     result = mart.run(dg.AssetSelection.groups(VIEWS))
@@ -455,10 +461,10 @@ def test_matplotlib_loads_without_its_property_docs_and_keeps_its_kwdoc():
     """The import skips writing every Artist class's set() docstring (~70 ms of a run's charts),
     and puts matplotlib's own kwdoc back afterwards."""
     code = (
-        "from qtickets_assets.lib import charts; charts.load_matplotlib().result()\n"
+        "from qtickets_assets.lib.charts import loading; loading.load_matplotlib().result()\n"
         "import matplotlib.artist, matplotlib.lines\n"
-        "print(matplotlib.artist.kwdoc is charts._no_property_docs)\n"
-        "print(charts._no_property_docs(None) in matplotlib.lines.Line2D.set.__doc__)\n"
+        "print(matplotlib.artist.kwdoc is loading.no_property_docs)\n"
+        "print(loading.no_property_docs(None) in matplotlib.lines.Line2D.set.__doc__)\n"
         "print('linewidth' in matplotlib.artist.kwdoc(matplotlib.lines.Line2D))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -468,7 +474,7 @@ def test_matplotlib_loads_without_its_property_docs_and_keeps_its_kwdoc():
 def test_axis_labels_in_rubles_are_the_ticks_own_figures() -> None:
     """A gridline at 1,500 ₽ read "2k ₽", one at 4,500 ₽ "4k ₽", and a zero axis "-0 ₽"."""
     figures = [1500, 4500, 2000, 250_000, 1_250_000, 2_000_000, 900, 0.25, -0.0, -1500]
-    assert [charts.rubles(v) for v in figures] == [
+    assert [labels.rubles(v) for v in figures] == [
         "1.5k ₽",
         "4.5k ₽",
         "2k ₽",
@@ -555,11 +561,11 @@ def test_a_chart_that_cannot_be_drawn_says_so_instead_of_failing_the_views(monke
 
 def test_the_attendance_chart_names_each_shows_city(monkeypatch, client, period):
     """Shows of a touring event read "name, dd.mm HH:MM" alike in three cities."""
-    shows = charts.attendance_data(client, DATABASE, period)
+    shows = show_charts.attendance_data(client, DATABASE, period)
     assert not shows.empty
     texts = drawn_texts(monkeypatch, lambda: charts.view_charts(client, DATABASE, "v_show_attendance"))
     for show in shows.itertuples():
-        assert f"{charts._short(show.event_name)}, {show.city_name}, {show.starts_local}" in texts
+        assert f"{labels.short(show.event_name)}, {show.city_name}, {show.starts_local}" in texts
 
 
 def test_the_report_of_a_mart_that_is_not_there_is_one_line_and_creates_nothing(
@@ -587,8 +593,8 @@ def test_bars_of_look_alike_names_never_read_alike(monkeypatch):
     """Two events of one name in one city were drawn under identical labels, and promo codes that
     share a long start were cut to the same 32 characters."""
     codes = ["НОВОГОДНЯЯ-СКИДКА-ДЛЯ-ПОДПИСЧИКОВ-01", "НОВОГОДНЯЯ-СКИДКА-ДЛЯ-ПОДПИСЧИКОВ-02"]
-    assert charts._short(codes[0]) != charts._short(codes[1])
-    assert all(len(charts._short(code)) == charts.LABEL_WIDTH for code in codes)
+    assert labels.short(codes[0]) != labels.short(codes[1])
+    assert all(len(labels.short(code)) == labels.LABEL_WIDTH for code in codes)
 
     period = charts.Period.ending(date(2026, 12, 5))
     twins = [

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from clickhouse_connect.driver.client import Client
 
-from qtickets_assets.lib.charts import UPCOMING_SHOWS
+from qtickets_assets.lib.charts.shows import UPCOMING_SHOWS
 from qtickets_assets.lib.clickhouse import chart_data
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets_tests.graph.mart import DATABASE, Mart

@@ -1,4 +1,4 @@
-"""What the charts plot, read from the views (the charts themselves are drawn in `lib/charts.py`).
+"""What the charts plot, read from the views (the charts themselves are drawn in `lib/charts/`).
 
 Each function returns the figures of one chart for its period, already aggregated by ClickHouse,
 so a chart shows exactly what its view says (the tests compare them with the views' own rows).
@@ -81,7 +81,7 @@ def revenue_by_sources(
         ORDER BY breakdown, slot"""
     rows = client.query_df(query, parameters={"first": first, "last": last})
     if rows.empty:  # no sale in the period: clickhouse-connect returns no columns either
-        import pandas as pd  # only here: the definitions import this module (lib/charts.py)
+        import pandas as pd  # only here: the definitions import this module (lib/charts/)
 
         rows = pd.DataFrame(columns=["breakdown", "label", "revenue_paid", "tickets_paid"])
     return {
