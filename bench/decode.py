@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from qtickets_assets.lib import tickets
+from qtickets_assets.lib import local_days, tickets
 from qtickets_assets.lib.clickhouse.ddl import to_arrow_schema
 from qtickets_assets.lib.orders import SpooledTickets, with_local_dates
 from qtickets_assets.lib.qtickets.models import Event, Order, parse_record
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     bodies = pages(api, "/orders", ORDERS_PER_PAGE, len(world.orders))
     event_bodies = pages(api, "/events", EVENTS_PER_PAGE, len(world.events))
     events = [parse_record(Event, raw) for body in event_bodies for raw in orjson.loads(body)["data"]]
-    calendar = tickets.Calendar.of_events(events)
+    calendar = local_days.Calendar.of_events(events)
     n = len(bodies)
     orders = len(world.orders)
     print(f"{args.size} world: {orders:,} orders on {n} pages; medians of {args.repeat} runs (min–max)")

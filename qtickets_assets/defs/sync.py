@@ -22,7 +22,7 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.lib.qtickets.rules import CLOCK_SKEW
 
 if TYPE_CHECKING:  # the crawls (pandas, Arrow) are imported by the run's first API step
-    from qtickets_assets.lib import tickets
+    from qtickets_assets.lib import local_days
     from qtickets_assets.lib.sync import AccountSync, SyncPlan
 
 # Which crawl writes which asset, and the step that writes it.
@@ -89,16 +89,16 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 self._sync = AccountSync(client, plan).start()
             return self._sync
 
-    def calendar(self, sync: "AccountSync", event_ids: frozenset[int]) -> "tickets.Calendar":
+    def calendar(self, sync: "AccountSync", event_ids: frozenset[int]) -> "local_days.Calendar":
         """The zones the tickets' days are read in: this run's events, else the
         stored ones; an event neither knows (new since the last events load) is asked for alone."""
-        from qtickets_assets.lib import tickets
+        from qtickets_assets.lib import local_days
 
         if sync.plan.events:
-            calendar = tickets.Calendar.of_events(sync.events())
+            calendar = local_days.Calendar.of_events(sync.events())
         else:
             with self.clickhouse.open() as client:
-                calendar = tickets.Calendar(mart.event_zones(client, self.clickhouse.database))
+                calendar = local_days.Calendar(mart.event_zones(client, self.clickhouse.database))
         unknown = sorted(calendar.missing_events(event_ids))
         calendar.add_events(event for event in map(sync.client.get_event, unknown) if event is not None)
         return calendar

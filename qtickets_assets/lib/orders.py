@@ -15,9 +15,10 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
-from qtickets_assets.lib import tickets
+from qtickets_assets.lib import order_flags, tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import in_blocks
+from qtickets_assets.lib.local_days import Calendar
 from qtickets_assets.lib.qtickets.client import (
     MAX_CRAWLS,
     ListReport,
@@ -191,7 +192,7 @@ class SpooledTickets(NamedTuple):
     newest: OrderMarker = OrderMarker(None, None)
     """The highest order id and the newest order update time read (None when no order was read)."""
     refunds_unread: int = 0
-    """Orders with an entry in a `refunds` list but no basket refunded (tickets.refunds_unread)."""
+    """Orders with an entry in a `refunds` list but no basket refunded (order_flags.refunds_unread)."""
 
     @property
     def tickets(self) -> int:
@@ -209,8 +210,8 @@ def spool_tickets(pages: Iterable[Sequence[Order | NativeOrder]]) -> SpooledTick
         for block in order_blocks(pages, BLOCK_ORDERS):
             spool.append(tickets.tickets_table(block))
             orders_read += len(block)
-            mismatches += tickets.price_mismatches(block)
-            unread += tickets.refunds_unread(block)
+            mismatches += order_flags.price_mismatches(block)
+            unread += order_flags.refunds_unread(block)
             event_ids.update(order.event_id for order in block)
             newest = newer(newest, block)
     except BaseException:
@@ -246,7 +247,7 @@ def newer(marker: OrderMarker, page: Sequence[Order | NativeOrder]) -> OrderMark
     return OrderMarker(max_id, max_updated_at)
 
 
-def with_local_dates(spooled: SpooledTickets, calendar: tickets.Calendar) -> pa.RecordBatchReader:
+def with_local_dates(spooled: SpooledTickets, calendar: Calendar) -> pa.RecordBatchReader:
     """The spooled tickets as a one-pass stream of complete fact_sales rows, the calendar days
     added block by block as the IO manager reads it.
 

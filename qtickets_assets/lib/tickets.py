@@ -5,20 +5,17 @@ crawl of orders does not carry (orders have no city) and may learn only after th
 - `tickets_table(orders)`: every column the orders give, per block of orders
   (`orders.BLOCK_ORDERS`), straight to Arrow from the values as the wire sent them (no Decimal
   or datetime object per ticket: see bench/decode.py);
-- `Calendar.with_local_dates(block)`: the `_local` dates, from each event's city zone, vectorised
-  per zone, on the blocks the writer inserts (ClickHouse cannot do this per row: with a
-  zone column `toDate(toTimeZone(t, zone))` silently uses one zone for the whole column).
+- `local_days.Calendar.with_local_dates(block)`: the `_local` dates, from each event's city zone,
+  on the blocks the writer inserts.
 Pure functions: no I/O, no Dagster.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from operator import attrgetter
 from typing import Any
 
@@ -27,7 +24,9 @@ import pyarrow.compute as pc
 
 from qtickets_assets.lib.clickhouse.convert import conform_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema, to_arrow_schema
-from qtickets_assets.lib.qtickets.models import Event, Order
+from qtickets_assets.lib.contacts import without_contacts
+from qtickets_assets.lib.local_days import LOCAL_COLUMNS
+from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import (
     BASKET_AMOUNTS,
     BASKET_TIMES,
@@ -36,10 +35,8 @@ from qtickets_assets.lib.qtickets.native import (
     NativeOrder,
     native_order,
 )
-from qtickets_assets.lib.qtickets.rules import DEFAULT_TIMEZONE, event_timezone, ticket_status
+from qtickets_assets.lib.qtickets.rules import ticket_status
 
-log = logging.getLogger(__name__)
-LOCAL_COLUMNS = ("created_date_local", "paid_date_local", "refunded_date_local")
 # A seat's label is "<zone>: Ряд <row>, Место <place>" (docs/qtickets-api.md, the seat map's `name`);
 # a general-admission ticket's label is its zone's name.
 SEAT_LABEL = re.compile(r"^(?P<zone>.+): Ряд [^,]*, Место .*$")
@@ -226,127 +223,3 @@ def _marketing_texts(values: list[str | None]) -> pa.Array[Any]:
     """UTM tags as text, without the e-mails and phone numbers a mailing's merge tags put in them
     (utm_content=<subscriber's e-mail>): the mart keeps no buyer's contact."""
     return pa.array([without_contacts(value) if value else "" for value in values], pa.string())
-
-
-# The domain's last label in letters, but not an image's extension: "banner@2x.png" is a file.
-_EMAIL = re.compile(
-    r"[^\s@/?&=:;,<>()\[\]]+@[^\s@/?&=:;,<>()\[\]]+\."
-    r"(?!(?:png|jpe?g|gif|webp|svg|avif|bmp|ico)\b)[^\W\d_]{2,}",
-    re.IGNORECASE,
-)
-_DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{8,}\d")
-REDACTED = "[redacted]"
-
-
-def _is_phone(run: str) -> bool:
-    """A run of digits written as a phone number: "+" and 10-15 digits, or a Russian number of 11
-    digits written with separators ("8-916-123-45-67"). A bare run of digits is not one: Yandex
-    Direct puts 11-digit ad ids in utm_content ("10766679603"), and dates have separators too
-    ("2025-11-20 12", 10 digits)."""
-    digits = [c for c in run if c.isdigit()]
-    if run.startswith("+"):
-        return 10 <= len(digits) <= 15
-    return len(digits) == 11 and digits[0] in "78" and any(c in " ().-" for c in run)
-
-
-@lru_cache(maxsize=4096)  # a handful of tags repeat over every order
-def without_contacts(text: str) -> str:
-    """`text` with every e-mail address and phone number replaced by [redacted]."""
-    text = _EMAIL.sub(REDACTED, text)
-    return _DIGIT_RUN.sub(lambda run: REDACTED if _is_phone(run[0]) else run[0], text)
-
-
-def price_mismatches(orders: Iterable[Order | NativeOrder]) -> int:
-    """Orders whose price differs from the sum of their baskets' prices (the API says they agree)."""
-    page = [order if isinstance(order, NativeOrder) else native_order(order) for order in orders]
-    return sum(
-        order.price_amount is not None
-        and _kopecks(order.price_amount) != sum(_kopecks(basket.price) for basket in order.baskets)
-        for order in page
-    )
-
-
-def refunds_unread(orders: Iterable[Order | NativeOrder]) -> int:
-    """Orders, not cancelled, with a refund only a `refunds` list shows: a live basket whose list
-    holds an entry while it has no refunded_at, or the order's own list holding one while none of
-    its baskets is refunded. The mart reads refunds from the baskets' refunded_at (the shape of
-    refunds[] is unknown: no sample has an entry), so such a ticket would count as sold. Counted,
-    and the orders' ids logged, so that it is seen."""
-    unread = [order.id for order in orders if _refund_unread(order)]
-    if unread:
-        log.warning(
-            f"{len(unread)} orders have an entry in a refunds list but no ticket refunded (ids "
-            f"{', '.join(map(str, unread[:10]))}{', …' if len(unread) > 10 else ''}): counted as sold"
-        )
-    return len(unread)
-
-
-def _refund_unread(order: Order | NativeOrder) -> bool:
-    if order.deleted_at is not None:  # cancelled: nothing of it counts as sold
-        return False
-    if any(
-        basket.refunds and basket.refunded_at is None and basket.deleted_at is None
-        for basket in order.baskets
-    ):
-        return True
-    return bool(order.refunds) and all(basket.refunded_at is None for basket in order.baskets)
-
-
-def _kopecks(amount: float) -> int:
-    return round(amount * 100)
-
-
-@dataclass
-class Calendar:
-    """Each event's city zone: what a ticket's calendar days are read in. (Days before the show
-    are not stored: a show can move, so v_sales derives them from its current start.)"""
-
-    zones: dict[int, str] = field(default_factory=dict)  # event_id -> IANA zone
-
-    @classmethod
-    def of_events(cls, events: Iterable[Event]) -> Calendar:
-        calendar = cls()
-        calendar.add_events(events)
-        return calendar
-
-    def add_events(self, events: Iterable[Event]) -> None:
-        for event in events:
-            self.zones[event.id] = event_timezone(event)
-
-    def missing_events(self, event_ids: Iterable[int]) -> set[int]:
-        return set(event_ids) - self.zones.keys()
-
-    def with_local_dates(self, block: pa.Table) -> pa.Table:
-        """`block` (crawled columns) with LOCAL_COLUMNS added, in the DDL's column order."""
-        zones = self._zone_column(block.column("event_id"))
-        local = {
-            "created_date_local": local_dates(block.column("created_at"), zones),
-            "paid_date_local": local_dates(block.column("paid_at"), zones),
-            "refunded_date_local": local_dates(block.column("refunded_at"), zones),
-        }
-        for name, values in local.items():
-            block = block.append_column(name, values)
-        schema = table_schema("fact_sales")
-        return block.select(schema.column_names).cast(to_arrow_schema(schema))
-
-    def _zone_column(self, event_ids: pa.ChunkedArray[Any]) -> pa.Array[Any]:
-        """Each row's zone, looked up in Arrow: a block holds up to BLOCK_ROWS tickets."""
-        known = pa.array(list(self.zones), pa.int64())
-        position = pc.index_in(event_ids.combine_chunks().cast(pa.int64()), value_set=known)
-        if position.null_count:
-            unknown: list[int] = pc.unique(pc.filter(event_ids, pc.is_null(position))).to_pylist()  # type: ignore[assignment]
-            log.warning(f"no time zone known for events {sorted(unknown)[:10]}; their days are Moscow days")
-        zones = pa.array(list(self.zones.values()), pa.string()).take(position)
-        return zones.fill_null(DEFAULT_TIMEZONE)
-
-
-def local_dates(instants: pa.ChunkedArray[Any] | pa.Array[Any], zones: pa.Array[Any]) -> pa.Array[Any]:
-    """The calendar day of each UTC instant in the zone of its row (NULL stays NULL)."""
-    instants = instants.combine_chunks() if isinstance(instants, pa.ChunkedArray) else instants
-    result = pa.nulls(len(instants), pa.date32())
-    for zone in pc.unique(zones).to_pylist():
-        mask = pc.equal(zones, pa.scalar(zone, pa.string()))
-        # A zone-aware timestamp cast to a date takes the local day (Arrow's temporal semantics).
-        in_zone = pc.filter(instants, mask).cast(pa.timestamp("s", tz=zone))
-        result = pc.replace_with_mask(result, mask, pc.cast(in_zone, pa.date32()))
-    return result

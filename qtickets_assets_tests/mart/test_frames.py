@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pyarrow as pa
 
-from qtickets_assets.lib import frames, tickets
+from qtickets_assets.lib import frames, local_days
 from qtickets_assets.lib.qtickets.models import Event, parse_record
 from qtickets_assets_tests.qtickets.fakes import raw_event
 
@@ -27,9 +27,9 @@ def test_a_zone_python_knows_but_arrow_cannot_read_falls_back_to_moscow_with_a_w
     are on a slim image without tzdata-legacy. Kept, it stopped the sales load with ArrowInvalid."""
     raw = raw_event(1, city={"id": 24, "name": "Томск", "timezone": "Factory"})
     event = parse_record(Event, raw)
-    zones = pa.array(list(tickets.Calendar.of_events([event]).zones.values()))
+    zones = pa.array(list(local_days.Calendar.of_events([event]).zones.values()))
     midnight = pa.array([datetime(2025, 11, 30, 21, tzinfo=UTC)], pa.timestamp("s", tz="UTC"))
-    assert tickets.local_dates(midnight, zones).to_pylist() == [date(2025, 12, 1)]  # Moscow's day
+    assert local_days.local_dates(midnight, zones).to_pylist() == [date(2025, 12, 1)]  # Moscow's day
     assert frames.events_frame([event]).iloc[0]["city_timezone"] == "Europe/Moscow"
     assert "the time zone 'Factory', which Python knows but this machine's time-zone database" in caplog.text
     assert "Install the system packages tzdata and tzdata-legacy" in caplog.text

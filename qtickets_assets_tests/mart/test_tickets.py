@@ -7,7 +7,7 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from qtickets_assets.lib import tickets
+from qtickets_assets.lib import contacts, local_days, order_flags, tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema
 from qtickets_assets.lib.clickhouse.errors import SchemaMismatchError
 from qtickets_assets.lib.orders import spool_tickets, with_local_dates
@@ -51,8 +51,8 @@ def test_sales_rows_take_currency_status_utm_and_version_from_their_real_fields(
     )
     assert rows.loc[71, "status"] == "refunded"
     assert rows.loc[71, "refunded_amount"] == Decimal("300.00")  # paid back less a deduction
-    assert tickets.price_mismatches([order]) == 0
-    assert tickets.price_mismatches([order.model_copy(update={"price": Decimal("1603.02")})]) == 1
+    assert order_flags.price_mismatches([order]) == 0
+    assert order_flags.price_mismatches([order.model_copy(update={"price": Decimal("1603.02")})]) == 1
 
 
 def test_a_ticket_changed_after_its_order_carries_its_own_change_time() -> None:
@@ -152,8 +152,8 @@ def test_contacts_in_utm_tags_are_not_stored() -> None:
     }
     # an ad id (the docs' example), a time, ids, retina images' names
     kept = ["10766679603", "2025-11-20 12:30", "62384014", "vk_cpc", "banner_blue@2x.png", "hero@3x.webp"]
-    assert [tickets.without_contacts(text) for text in kept] == kept
-    assert tickets.without_contacts("id=olga@mail.ru&tel=8-916-123-45-67&p=+79161234567") == (
+    assert [contacts.without_contacts(text) for text in kept] == kept
+    assert contacts.without_contacts("id=olga@mail.ru&tel=8-916-123-45-67&p=+79161234567") == (
         "id=[redacted]&tel=[redacted]&p=[redacted]"
     )
 
@@ -308,7 +308,7 @@ def test_calendar_days_are_each_events_own_around_local_midnight() -> None:
     """The same instants are different days in Vladivostok (UTC+10) and Kaliningrad (UTC+2):
     13:59 UTC is 23:59 in Vladivostok, 14:00 UTC is 00:00 the next day; 21:59 UTC is 23:59 in
     Kaliningrad. Timestamps arrive in Moscow time (+03:00)."""
-    calendar = tickets.Calendar.of_events(
+    calendar = local_days.Calendar.of_events(
         [
             event(1, VLADIVOSTOK, 11, "2025-12-05T09:00:00+03:00"),  # 16:00 local, Dec 5
             event(2, KALININGRAD, 21, "2025-12-06T01:30:00+03:00"),  # 00:30 local, Dec 6
@@ -349,7 +349,7 @@ def test_an_event_missing_from_the_calendar_has_moscow_days_not_utc_days() -> No
         Order, raw_order(1, event_id=777, payed=True, payed_at=AFTER_MOSCOW_MIDNIGHT, baskets=[basket])
     )
 
-    [row] = tickets.Calendar().with_local_dates(tickets.tickets_table([order])).to_pylist()
+    [row] = local_days.Calendar().with_local_dates(tickets.tickets_table([order])).to_pylist()
 
     december_1 = date(2025, 12, 1)
     assert (row["created_date_local"], row["paid_date_local"], row["refunded_date_local"]) == (
@@ -363,7 +363,7 @@ def test_an_event_missing_from_the_calendar_has_moscow_days_not_utc_days() -> No
 def test_a_city_without_a_zone_is_read_in_moscow_time_with_a_warning(city, caplog) -> None:
     """The README promises a warning for a city read in Moscow time for want of its zone; a city
     sent without `timezone` (or with an empty one) was read so silently."""
-    calendar = tickets.Calendar.of_events([event(1, city, 11, "2025-12-05T09:00:00+03:00")])
+    calendar = local_days.Calendar.of_events([event(1, city, 11, "2025-12-05T09:00:00+03:00")])
     assert calendar.zones == {1: "Europe/Moscow"}
     assert "Qtickets city 75 has no time zone; Moscow time is used" in caplog.text
 
@@ -405,7 +405,7 @@ def test_calendar_days_are_computed_per_written_block_not_per_page(monkeypatch) 
     tables are built per block of orders, not per page."""
     calls: list[int] = []
 
-    class CountingCalendar(tickets.Calendar):
+    class CountingCalendar(local_days.Calendar):
         def with_local_dates(self, block: pa.Table) -> pa.Table:
             calls.append(block.num_rows)
             return super().with_local_dates(block)

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from qtickets_assets.lib import tickets
+from qtickets_assets.lib import order_flags, tickets
 from qtickets_assets.lib.orders import spool_tickets
 from qtickets_assets.lib.qtickets.errors import QticketsPayloadError
 from qtickets_assets.lib.qtickets.fields import to_money, to_optional_utc
@@ -84,8 +84,8 @@ def test_every_sandbox_order_reads_natively_as_the_validated_path_reads_it(size:
             assert_same_order(fast, order)
         # What the mart gets from both: the tickets and the price check.
         assert tickets.tickets_table(native.data).equals(tickets.tickets_table(validated))
-        assert tickets.price_mismatches(native.data) == tickets.price_mismatches(validated)
-        assert tickets.refunds_unread(native.data) == tickets.refunds_unread(validated) == 0
+        assert order_flags.price_mismatches(native.data) == order_flags.price_mismatches(validated)
+        assert order_flags.refunds_unread(native.data) == order_flags.refunds_unread(validated) == 0
         read += len(native.data)
     assert read == len(world.orders)
 
@@ -298,9 +298,9 @@ def test_a_refund_only_a_refunds_list_shows_is_counted_on_either_reading(caplog)
     with make_client(api) as client:
         pages = sorted(client.iter_native_order_pages(), key=lambda page: page[0].id)  # as they came
     assert [type(page[0]).__name__ for page in pages] == ["NativeOrder"] * len(orders)
-    assert [tickets.refunds_unread(page) for page in pages] == counted
+    assert [order_flags.refunds_unread(page) for page in pages] == counted
     caplog.clear()
     assert spool_tickets(pages).refunds_unread == 4
     assert "4 orders have an entry in a refunds list but no ticket refunded (ids 3, 4, 5, 6)" in caplog.text
     validated = [parse_record(Order, order) for order in orders]
-    assert [tickets.refunds_unread([order]) for order in validated] == counted
+    assert [order_flags.refunds_unread([order]) for order in validated] == counted

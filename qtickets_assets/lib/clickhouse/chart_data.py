@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from clickhouse_connect.driver.client import Client
 
-DEFAULT_ZONE = "Europe/Moscow"  # the loader's zone for an event without a city (lib/tickets.py)
+DEFAULT_ZONE = "Europe/Moscow"  # the loader's zone for an event without a city (lib/qtickets/rules.py)
 TOP = 10
 OTHER = "all other"
 NONE = "(none)"

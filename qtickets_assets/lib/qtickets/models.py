@@ -92,7 +92,7 @@ def _names(spaced: str) -> frozenset[str]:
 
 
 # Whether a `refunds` list holds anything. Its items' shape is unknown (docs/qtickets-api.md §3.3):
-# a refund there that no basket's refunded_at shows is counted (tickets.refunds_unread), not read.
+# a refund there that no basket's refunded_at shows is counted (order_flags.refunds_unread), not read.
 Listed = Annotated[bool, BeforeValidator(bool)]
 
 
