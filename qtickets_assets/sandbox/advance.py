@@ -8,18 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from qtickets_assets.sandbox.generate_orders import order_factory
+from qtickets_assets.sandbox.lifecycle import cancel, refund, refund_deduction, restore, scan, scannable
 from qtickets_assets.sandbox.model import Basket, Order, SeatSpec, Show, World, seat_free
 from qtickets_assets.sandbox.render import msk
-from qtickets_assets.sandbox.sales import (
-    cancel,
-    hold,
-    refund,
-    refund_deduction,
-    release,
-    restore,
-    scan,
-    scannable,
-)
+from qtickets_assets.sandbox.sales import hold, release
 
 
 def clock(world: World, now: int | None) -> int:

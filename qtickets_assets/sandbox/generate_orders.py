@@ -11,8 +11,9 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from qtickets_assets.sandbox.lifecycle import scan_history
 from qtickets_assets.sandbox.model import Event, Order, Show, World
-from qtickets_assets.sandbox.sales import IdCounter, Offers, OrderFactory, Plan, scan_history
+from qtickets_assets.sandbox.sales import IdCounter, Offers, OrderFactory, Plan
 
 DAY = 86400
 PLANS: tuple[tuple[float, Plan], ...] = (

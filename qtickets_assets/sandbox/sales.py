@@ -1,4 +1,5 @@
-"""Building orders: seat picking, prices after discount, and the life of an order.
+"""Building orders: seat picking, prices after discount, a new order's plan (what becomes of it:
+`lifecycle.py`).
 
 Shared by the generator (history) and by `advance` (the present), so both obey the same rules:
 a basket holds its seat unless it or its order is cancelled or it was refunded.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from qtickets_assets.sandbox.catalog import CARD_PAYMENT_TYPES, ONLINE_PAYMENT_TYPES, SITES, seat_name
+from qtickets_assets.sandbox.lifecycle import cancel, refund, refund_deduction
 from qtickets_assets.sandbox.model import (
     Basket,
     Client,
@@ -61,15 +63,12 @@ UTM_CHOICES: tuple[dict[str, str], ...] = (
 )
 ALNUM = string.ascii_letters + string.digits
 DAY = 86400
-HOUR = 3600
 DISCOUNTED_SHARE = 0.15  # of orders for an event with a discount on
 PROMO_SHARE = 0.55  # of discounted orders: the code typed in (when the discount has a usable one)
 SITELESS_SHARE = 0.10  # orders with site null: the box office, and managers booking by phone
 BOX_OFFICE_SHARE = 0.6  # of siteless orders: payment_type_id null too
 SERVICE_FEE_SHARE = 0.27  # of orders placed on a site: ~25% of all baskets carry a fee
 SERVICE_FEE_BP = (250, 300, 500, 700)  # of the price, in basis points
-DEDUCTION_SHARE = 0.2  # refunds that keep ~10% back
-SCAN_SHARE = 0.8  # paid, seat-holding tickets of started shows that were scanned at the door
 # Each choice repeated as many times as its weight: one rng.choice a draw (rng.choices is ~4x dearer).
 SITE_DRAW = tuple(site for site, weight in SITES for _ in range(weight))
 PAYMENT_DRAW = tuple(kind for kind, weight in ONLINE_PAYMENT_TYPES for _ in range(weight))
@@ -305,59 +304,3 @@ class OrderFactory:
         elif plan == "refunded":
             basket = rng.choice(order.baskets)
             refund(order, basket, later, refund_deduction(rng, basket.price))
-
-
-def cancel(order: Order, at: int) -> None:
-    order.deleted_at = order.updated_at = at
-    for basket in order.baskets:
-        if basket.deleted_at is None:
-            basket.deleted_at = basket.updated_at = at
-
-
-def restore(order: Order, baskets: Iterable[Basket], at: int) -> None:
-    """Undo a cancellation: the order and `baskets` (those it took back) live again, stamped `at`
-    (call `hold` afterwards: the seats are taken again)."""
-    order.deleted_at = None
-    order.updated_at = at
-    for basket in baskets:
-        basket.deleted_at = None
-        basket.updated_at = at
-
-
-def refund_deduction(rng: random.Random, price: int) -> int:
-    """Most refunds give the whole price back; some keep ~10% (a late return), to the kopeck."""
-    return (price + 5) // 10 if rng.random() < DEDUCTION_SHARE else 0
-
-
-def refund(order: Order, basket: Basket, at: int, deduction: int = 0) -> None:
-    basket.refunded_at = basket.updated_at = order.updated_at = at
-    basket.refunded_deduction = deduction
-    basket.refunded_amount = basket.price - deduction
-    order.refunds.append((basket.refunded_amount, at))
-
-
-def scan(order: Order, basket: Basket, at: int) -> None:
-    """A ticket checked at the entrance; the change shows in both updated_at, as any other does."""
-    basket.checked_at = at
-    basket.updated_at = max(basket.updated_at, at)
-    order.updated_at = max(order.updated_at, at)
-
-
-def scannable(order: Order, basket: Basket) -> bool:
-    """A valid ticket not used yet: paid, holding its seat, not scanned."""
-    return order.payed and basket.checked_at is None and holds_seat(order, basket)
-
-
-def scan_history(rng: random.Random, orders: Iterable[Order], started: dict[int, Show], now: int) -> None:
-    """Most valid tickets of shows that have started were scanned within an hour of the start."""
-    for order in orders:
-        if not order.payed or order.payed_at is None:
-            continue
-        for basket in order.baskets:
-            show = started.get(basket.show_id)
-            if show is None or not scannable(order, basket) or rng.random() >= SCAN_SHARE:
-                continue
-            lo = max(show.start - HOUR, order.payed_at)
-            hi = min(show.start + HOUR, now)
-            if lo <= hi:
-                scan(order, basket, rng.randint(lo, hi))
