@@ -11,7 +11,7 @@ shows and calendar when the events are not in the run) is read before they start
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -22,6 +22,8 @@ from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.lib.qtickets.rules import CLOCK_SKEW
 
 if TYPE_CHECKING:  # the crawls (pandas, Arrow) are imported by the run's first API step
+    import pyarrow as pa
+
     from qtickets_assets.lib import local_days
     from qtickets_assets.lib.sync import AccountSync, SyncPlan
 
@@ -34,6 +36,17 @@ CRAWL_OF_ASSET = {
     "inventory_raw": "snapshot",
     "fact_sales": "sales",
 }
+
+
+class MovedTickets(NamedTuple):
+    zones: "dict[int, tuple[str, str]]"  # event_id: (the zone its tickets' days are in, its zone now)
+    tickets: "pa.Table | None"  # those tickets as stored, crawled columns (None: no event moved)
+
+    def told(self) -> str:
+        """What the log says of them."""
+        moves = "; ".join(f"event {event}: {old} → {new}" for event, (old, new) in sorted(self.zones.items()))
+        count = 0 if self.tickets is None else self.tickets.num_rows
+        return f"{count} stored tickets get their days again in their event's new time zone ({moves})"
 
 
 class SalesSyncConfig(dg.Config):
@@ -102,6 +115,21 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         unknown = sorted(calendar.missing_events(event_ids))
         calendar.add_events(event for event in map(sync.client.get_event, unknown) if event is not None)
         return calendar
+
+    def moved_tickets(self, calendar: "local_days.Calendar") -> "MovedTickets":
+        """The stored tickets whose days are in a zone `calendar` no longer gives their event (it
+        moved to a city in another zone, or its city's zone became known), to be written again."""
+        from qtickets_assets.lib import tickets
+
+        with self.clickhouse.open() as client:
+            database = self.clickhouse.database
+            moved = calendar.moved(mart.stored_zones(client, database))
+            stored = (
+                mart.stored_tickets(client, database, sorted(moved), tickets.crawled_schema())
+                if moved
+                else None
+            )
+        return MovedTickets(moved, stored)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._sync is not None:

@@ -20,6 +20,8 @@ from qtickets_assets.lib.qtickets.rules import DEFAULT_TIMEZONE, event_timezone
 
 log = logging.getLogger(__name__)
 LOCAL_COLUMNS = ("created_date_local", "paid_date_local", "refunded_date_local")
+ZONE_COLUMN = "local_zone"  # the zone LOCAL_COLUMNS were computed in, stored with them
+DERIVED_COLUMNS = (*LOCAL_COLUMNS, ZONE_COLUMN)  # added to the crawled columns by Calendar
 
 
 @dataclass
@@ -42,15 +44,25 @@ class Calendar:
     def missing_events(self, event_ids: Iterable[int]) -> set[int]:
         return set(event_ids) - self.zones.keys()
 
+    def moved(self, stored: Iterable[tuple[int, str]]) -> dict[int, tuple[str, str]]:
+        """{event_id: (stored zone, zone now)} of the events whose tickets were stored with their days
+        in a zone this calendar no longer gives them (stored: (event_id, zone) pairs; an event the
+        calendar does not know keeps its days)."""
+        return {
+            event_id: (zone, self.zones[event_id])
+            for event_id, zone in stored
+            if event_id in self.zones and zone != self.zones[event_id]
+        }
+
     def with_local_dates(self, block: pa.Table) -> pa.Table:
-        """`block` (crawled columns) with LOCAL_COLUMNS added, in the DDL's column order."""
+        """`block` (crawled columns) with DERIVED_COLUMNS added, in the DDL's column order."""
         zones = self._zone_column(block.column("event_id"))
         local = {
             "created_date_local": local_dates(block.column("created_at"), zones),
             "paid_date_local": local_dates(block.column("paid_at"), zones),
             "refunded_date_local": local_dates(block.column("refunded_at"), zones),
         }
-        for name, values in local.items():
+        for name, values in (*local.items(), (ZONE_COLUMN, zones)):
             block = block.append_column(name, values)
         schema = table_schema("fact_sales")
         return block.select(schema.column_names).cast(to_arrow_schema(schema))

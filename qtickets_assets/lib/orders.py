@@ -8,6 +8,7 @@ block, so a run holds one block of orders (BLOCK_ORDERS), never the account.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -247,13 +248,17 @@ def newer(marker: OrderMarker, page: Sequence[Order | NativeOrder]) -> OrderMark
     return OrderMarker(max_id, max_updated_at)
 
 
-def with_local_dates(spooled: SpooledTickets, calendar: Calendar) -> pa.RecordBatchReader:
-    """The spooled tickets as a one-pass stream of complete fact_sales rows, the calendar days
+def with_local_dates(
+    spooled: SpooledTickets, calendar: Calendar, stored: pa.Table | None = None
+) -> pa.RecordBatchReader:
+    """The spooled tickets (then `stored`: tickets already in the mart, crawled columns, whose days
+    are to be read again) as a one-pass stream of complete fact_sales rows, the calendar days
     added block by block as the IO manager reads it.
 
     The spool holds a batch per block of orders (~2,000 tickets); the days are computed on the
     blocks the writer inserts (BLOCK_ROWS), since a call costs ~1.2 ms however few its rows: per
     page that would be 0.5 s of CPU for the medium world's write, per block 25 ms (bench/decode.py)."""
     schema = to_arrow_schema(table_schema("fact_sales"))
-    blocks = (calendar.with_local_dates(block) for block in in_blocks(spooled.spool.reader()))
+    crawled = itertools.chain(spooled.spool.reader(), [] if stored is None else stored.to_batches())
+    blocks = (calendar.with_local_dates(block) for block in in_blocks(crawled))
     return pa.RecordBatchReader.from_batches(schema, (b for block in blocks for b in block.to_batches()))

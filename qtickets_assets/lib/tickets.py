@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from qtickets_assets.lib.clickhouse.convert import conform_arrow
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema, to_arrow_schema
 from qtickets_assets.lib.contacts import without_contacts
-from qtickets_assets.lib.local_days import LOCAL_COLUMNS
+from qtickets_assets.lib.local_days import DERIVED_COLUMNS
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import (
     BASKET_AMOUNTS,
@@ -47,7 +47,7 @@ ZERO = pa.scalar(Decimal("0.00"), MONEY)
 def crawled_schema() -> TableSchema:
     """fact_sales' DDL columns but the calendar ones: what a page of orders gives on its own."""
     schema = table_schema("fact_sales")
-    return TableSchema(schema.name, [c for c in schema.columns if c.name not in LOCAL_COLUMNS])
+    return TableSchema(schema.name, [c for c in schema.columns if c.name not in DERIVED_COLUMNS])
 
 
 def tariff_and_zone(seat_name: str, multiprice_code: str | None) -> tuple[str, str]:

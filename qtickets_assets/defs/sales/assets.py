@@ -9,7 +9,7 @@ import dagster as dg
 from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, table_asset
 from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
-from qtickets_assets.defs.sync import QticketsSyncResource, SalesSyncConfig
+from qtickets_assets.defs.sync import MovedTickets, QticketsSyncResource, SalesSyncConfig
 from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.io_manager import LOAD_LEDGER
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
@@ -72,16 +72,22 @@ def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) ->
         run_sync = sync.for_run(context)
         spooled = run_sync.tickets()
         calendar = sync.calendar(run_sync, spooled.event_ids)
-    mode = "replace" if run_sync.plan.watermark is None else "upsert"
+        mode = "replace" if run_sync.plan.watermark is None else "upsert"
+        # A full rebuild reads every day anew; an upsert also writes again the stored tickets of
+        # an event whose zone changed (their days followed the old one, v_sales' city_timezone the new).
+        moved = sync.moved_tickets(calendar) if mode == "upsert" else MovedTickets({}, None)
     context.log.info(f"{mode}: {spooled.orders_read} orders, {spooled.tickets} tickets")
+    if moved.zones:
+        context.log.warning(moved.told())
     return dg.Output(
-        with_local_dates(spooled, calendar),
+        with_local_dates(spooled, calendar, moved.tickets),
         output_name="fact_sales",
         metadata={
             "write_mode": mode,
             "orders_read": spooled.orders_read,
             "orders_price_mismatch": spooled.price_mismatches,
             "orders_refunds_unread": spooled.refunds_unread,
+            "tickets_moved_zone": 0 if moved.tickets is None else moved.tickets.num_rows,
             # What new_orders_sensor compares the API with (recorded only once the table is written).
             **marker_metadata(loaded_marker(run_sync.plan.watermark, spooled.newest)),
         },

@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from qtickets_assets.lib.clickhouse.connection import query_row
-from qtickets_assets.lib.clickhouse.ddl import table_schema
+from qtickets_assets.lib.clickhouse.connection import query_row, quote_identifier
+from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import qualified, table_engine
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from clickhouse_connect.driver.client import Client
 
 SAMPLE = 5
@@ -134,6 +135,31 @@ def event_zones(client: Client, database: str) -> dict[int, str]:
     """Each stored event's city time zone (what its tickets' calendar days are read in)."""
     rows = client.query(f"SELECT event_id, city_timezone FROM {qualified(database, 'dim_events')} FINAL")
     return {int(event_id): str(zone) for event_id, zone in rows.result_rows}
+
+
+def stored_zones(client: Client, database: str) -> list[tuple[int, str]]:
+    """(event_id, zone) for each zone fact_sales holds an event's _local days in ('' left out: rows
+    loaded before the zone was stored). Not FINAL, to stay a light scan: a version an upsert's
+    merge has not dropped yet only has its event's tickets written again, the same rows."""
+    table = qualified(database, "fact_sales")
+    rows = client.query(f"SELECT DISTINCT event_id, local_zone FROM {table} WHERE local_zone != ''")
+    return [(int(event_id), str(zone)) for event_id, zone in rows.result_rows]
+
+
+def stored_tickets(client: Client, database: str, event_ids: Sequence[int], columns: TableSchema) -> pa.Table:
+    """The newest version of every ticket of `event_ids` in fact_sales, `columns` only, typed as their
+    DDL says (times as epoch seconds first: Arrow cannot cast ClickHouse's UInt32 to a timestamp)."""
+    selected = ", ".join(
+        f"toInt64({name}) AS {name}" if "DateTime" in column.type else name
+        for column in columns.columns
+        for name in [quote_identifier(column.name)]
+    )
+    table = client.query_arrow(
+        f"SELECT {selected} FROM {qualified(database, 'fact_sales')} FINAL "
+        "WHERE has({events:Array(UInt64)}, event_id)",
+        parameters={"events": list(event_ids)},
+    )
+    return table.cast(to_arrow_schema(columns))
 
 
 def record_load(client: Client, database: str, ledger: str, write_mode: str, rows_written: int) -> None:

@@ -1,0 +1,82 @@
+"""An event moves to a city in another time zone: the tickets already stored get their calendar days
+in the new zone on the next sales load, whether the events were loaded in the same run or an
+earlier one. Before, they kept the old zone's days while dim_events, v_sales' city_timezone and the
+dashboard's "today" followed the new one, and every check passed."""
+
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from qtickets_assets.sandbox.catalog import CITIES
+from qtickets_assets.sandbox.model import City, Event
+from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
+from qtickets_assets_tests.graph.mart import materialize_all, read_mart
+from qtickets_assets_tests.graph.test_full_sync import assert_mart_equals_truth, assert_succeeded
+
+# The two ends of the catalog: 8 hours apart, so some tickets of any busy event change day.
+WEST, EAST = "Europe/Kaliningrad", "Asia/Vladivostok"
+
+
+def move_far(sandbox: SandboxHandle, event: Event) -> City:
+    """Moves `event` to the catalog's city farthest from its own zone, as an organiser's edit."""
+    far = WEST if ZoneInfo(event.city.timezone).utcoffset(datetime.now()).total_seconds() > 6 * 3600 else EAST  # type: ignore[union-attr]
+    event.city = next(city for city in CITIES if city.timezone == far)
+    event.updated_at = int(time.time())
+    return event.city
+
+
+def busiest_events(sandbox: SandboxHandle) -> list[Event]:
+    """Live events, most tickets first."""
+    tickets = {e.id: 0 for e in sandbox.world.events}
+    for order in sandbox.world.orders:
+        tickets[order.event_id] += len(order.baskets)
+    return sorted((e for e in sandbox.world.events if e.deleted_at is None), key=lambda e: -tickets[e.id])
+
+
+def stored_days(url: str, event_id: int) -> dict[int, tuple]:
+    return {
+        row["basket_id"]: (row["created_date_local"], row["paid_date_local"], row["local_zone"])
+        for row in read_mart(url, "fact_sales")
+        if row["event_id"] == event_id
+    }
+
+
+def moved_metadata(result: dg.ExecuteInProcessResult) -> int:
+    (sales,) = result.asset_materializations_for_node("fact_sales")
+    return sales.metadata["tickets_moved_zone"].value
+
+
+def test_the_tickets_of_an_event_that_moved_zone_get_the_new_zones_days(tmp_path):
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=23) as sandbox:
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        first, second = busiest_events(sandbox)[:2]
+
+        # The events loaded by one run (inventory_job), the sales by a later one.
+        before = stored_days(url, first.id)
+        city = move_far(sandbox, first)
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url, job_name="inventory_job"))
+        sales = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job")
+        assert_succeeded(sales)
+        after = stored_days(url, first.id)
+        assert after.keys() == before.keys()
+        assert {zone for *_, zone in after.values()} == {city.timezone}
+        changed = [basket for basket in before if before[basket][:2] != after[basket][:2]]
+        assert changed, "no ticket of the moved event changed day: the test proves nothing"
+        assert moved_metadata(sales) == len(before)
+        assert_mart_equals_truth(url, sandbox.truth)
+
+        # Nothing moved since: nothing is written again (the old versions are merged away).
+        assert (
+            moved_metadata(materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job")) == 0
+        )
+
+        # The events and the sales in one run (a full sync): the run's own events say where.
+        city = move_far(sandbox, second)
+        full = materialize_all(sandbox.base_url, sandbox.token, url)
+        assert_succeeded(full)
+        assert {zone for *_, zone in stored_days(url, second.id).values()} == {city.timezone}
+        assert moved_metadata(full) == len(stored_days(url, second.id))
+        assert_mart_equals_truth(url, sandbox.truth)
