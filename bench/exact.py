@@ -29,7 +29,7 @@ def mart_differences(
     control = SandboxControl(sandbox_url)
     try:
         # The large mart and its truth are millions of dicts and tuples, none in a cycle (as in
-        # sandbox/truth.py): the cyclic collector would walk them over and over and find nothing.
+        # sandbox/truth/): the cyclic collector would walk them over and over and find nothing.
         with open_client(clickhouse_url, database) as client, no_cyclic_gc():
             return compare_mart_now(partial(mart_rows, client, database), control.truth)
     finally:

@@ -16,7 +16,7 @@ from qtickets_assets.lib.qtickets.seats import SEAT_SELECT
 from qtickets_assets.sandbox.api import Api
 from qtickets_assets.sandbox.generate import generate_world
 from qtickets_assets.sandbox.model import World
-from qtickets_assets.sandbox.truth import live_shows
+from qtickets_assets.sandbox.truth.tables import live_shows
 
 
 def list_pages(route: str, per_page: int, count: int) -> list[tuple[str, dict[str, Any]]]:

@@ -20,15 +20,15 @@ from qtickets_assets.lib import order_flags, tickets
 from qtickets_assets.lib.clickhouse.ddl import table_schema, to_arrow_schema
 from qtickets_assets.lib.clickhouse.writers import in_blocks
 from qtickets_assets.lib.local_days import Calendar
-from qtickets_assets.lib.qtickets.client import (
+from qtickets_assets.lib.qtickets.client import QticketsClient
+from qtickets_assets.lib.qtickets.errors import QticketsProtocolError, QticketsRejected, QticketsUnavailable
+from qtickets_assets.lib.qtickets.filters import Where, matches_all
+from qtickets_assets.lib.qtickets.list_reports import (
     MAX_CRAWLS,
     ListReport,
     OrderMarker,
-    QticketsClient,
     read_whole_in_id_order,
 )
-from qtickets_assets.lib.qtickets.errors import QticketsProtocolError, QticketsRejected, QticketsUnavailable
-from qtickets_assets.lib.qtickets.filters import Where, matches_all
 from qtickets_assets.lib.qtickets.models import Order
 from qtickets_assets.lib.qtickets.native import NativeOrder
 from qtickets_assets.lib.qtickets.rules import CLOCK_SKEW

@@ -62,7 +62,7 @@ class SandboxControl:
         return dict(self._call("GET", "world"))
 
     def truth(self, as_of: int | None = None) -> dict[str, list[dict[str, Any]]]:
-        """The mart a correct loader builds from the world as it is now (`sandbox/truth.py`), "today"
+        """The mart a correct loader builds from the world as it is now (`sandbox/truth/`), "today"
         taken at `as_of` (epoch seconds; default: the sandbox's wall clock)."""
         return dict(self._call("GET", "truth", params=None if as_of is None else {"as_of": as_of}))
 

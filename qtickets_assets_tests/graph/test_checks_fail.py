@@ -14,7 +14,7 @@ from qtickets_assets.definitions import defs
 from qtickets_assets.defs.quality import checks as quality
 from qtickets_assets.defs.quality import history, rules
 from qtickets_assets.lib import tickets
-from qtickets_assets.lib.clickhouse import mart as mart_module
+from qtickets_assets.lib.clickhouse import mart_checks
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.ddl import VIEWS_DIR
 from qtickets_assets.lib.clickhouse.migrations import render
@@ -97,7 +97,7 @@ def test_duplicate_row_fails_no_duplicate_keys(mart):
         assert meta(evaluation, "key") == ", ".join(key)
         assert meta(evaluation, "duplicate_keys") == 1
         # Every row of the table (the newest snapshot of a history table), the copy included.
-        scope = mart_module.SCOPES.get(table, "1").format(table=f"{{db}}.{table}")
+        scope = mart_checks.SCOPES.get(table, "1").format(table=f"{{db}}.{table}")
         in_scope = mart.value(f"SELECT count() FROM {{db}}.{table} WHERE {scope}")
         assert meta(evaluation, "rows_checked") == in_scope
         shown = first[table][-1] if isinstance(first[table], list) else first[table]

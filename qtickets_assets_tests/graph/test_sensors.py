@@ -21,7 +21,7 @@ from qtickets_assets.defs.automation.alerts import run_failure_alert
 from qtickets_assets.defs.automation.sensors import new_orders_sensor
 from qtickets_assets.defs.sales.marker import loaded_marker, marker_json
 from qtickets_assets.lib.clickhouse.mart import SalesWatermark
-from qtickets_assets.lib.qtickets.client import OrderMarker
+from qtickets_assets.lib.qtickets.list_reports import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all

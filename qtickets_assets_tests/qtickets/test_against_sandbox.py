@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from qtickets_assets.lib.qtickets.client import OrderMarker, QticketsClient
+from qtickets_assets.lib.qtickets.client import QticketsClient
 from qtickets_assets.lib.qtickets.errors import QticketsProtocolError
 from qtickets_assets.lib.qtickets.filters import Where
+from qtickets_assets.lib.qtickets.list_reports import OrderMarker
 from qtickets_assets.lib.qtickets.models import Event, Order, Seat
 from qtickets_assets.lib.qtickets.rules import basket_status, event_dates, show_inventory
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox

@@ -6,8 +6,8 @@ import httpx
 import orjson
 import pytest
 
-from qtickets_assets.lib.qtickets.client import OrderMarker
 from qtickets_assets.lib.qtickets.errors import QticketsUnavailable
+from qtickets_assets.lib.qtickets.list_reports import OrderMarker
 
 from .fakes import FakeApi, json_response, make_client, raw_order
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from qtickets_assets.sandbox.testing import SandboxHandle
-from qtickets_assets.sandbox.truth import rubles, utc
+from qtickets_assets.sandbox.truth.formats import rubles, utc
 from qtickets_assets_tests.sandbox.conftest import ANCHOR, Served, get, recount, wire_status
 
 FACT_COLUMNS = [

@@ -11,7 +11,7 @@ import dagster as dg
 from qtickets_assets.defs.automation.jobs import nightly_reconcile_job, sales_job
 from qtickets_assets.defs.common import VIEWS
 from qtickets_assets.defs.sales.marker import FACT_SALES, last_loaded_marker, marker_from_json, marker_json
-from qtickets_assets.lib.qtickets.client import OrderMarker
+from qtickets_assets.lib.qtickets.list_reports import OrderMarker
 from qtickets_assets.lib.qtickets.resource import QticketsResource
 
 # When the server ignores `orderBy`, the newest update time is unknown and a change of an old

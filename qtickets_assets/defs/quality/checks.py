@@ -71,7 +71,7 @@ class Rule:
         return self.sql(client, database)
 
 
-# inventory_raw's checks read the snapshot the run wrote (mart.SCOPES), not the whole history.
+# inventory_raw's checks read the snapshot the run wrote (mart_checks.SCOPES), not the whole history.
 NEWEST_SNAPSHOT = {"inventory_raw": " of the newest snapshot"}
 
 

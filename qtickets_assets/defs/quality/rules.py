@@ -1,4 +1,4 @@
-"""What each asset check decides: a rule over the mart's SQL (`lib/clickhouse/mart.py`) returns an
+"""What each asset check decides: a rule over the mart's SQL (`lib/clickhouse/mart_checks.py`) returns an
 `Outcome`, whether the table keeps the rule and metadata for the check's page. Counts are numbers
 (Dagster plots them across runs); samples of offending keys are text. No Dagster here."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, get_args
 
-from qtickets_assets.lib.clickhouse import mart
+from qtickets_assets.lib.clickhouse import mart_checks
 from qtickets_assets.lib.qtickets.rules import BasketStatus
 
 if TYPE_CHECKING:
@@ -22,12 +22,12 @@ class Outcome(NamedTuple):
 
 
 def schema_matches_ddl(client: Client, database: str, table: str) -> Outcome:
-    problems = mart.column_differences(client, database, table)
+    problems = mart_checks.column_differences(client, database, table)
     return Outcome(not problems, {"differences": len(problems), "details": "\n".join(problems) or "none"})
 
 
 def no_duplicate_keys(client: Client, database: str, table: str, key: Sequence[str]) -> Outcome:
-    duplicates = mart.duplicate_keys(client, database, table, key)
+    duplicates = mart_checks.duplicate_keys(client, database, table, key)
     return Outcome(
         duplicates.keys == 0,
         {
@@ -40,12 +40,12 @@ def no_duplicate_keys(client: Client, database: str, table: str, key: Sequence[s
 
 
 def event_ids_known(client: Client, database: str, table: str) -> Outcome:
-    orphans = mart.orphan_event_ids(client, database, table)
+    orphans = mart_checks.orphan_event_ids(client, database, table)
     return Outcome(
         not orphans,
         {
             "unknown_event_ids": len(orphans),
-            "rows_checked": mart.scoped_rows(client, database, table),
+            "rows_checked": mart_checks.scoped_rows(client, database, table),
             "unknown_event_ids_sample": str(orphans),
         },
     )
@@ -57,19 +57,21 @@ def ticket_counts_present(client: Client, database: str) -> Outcome:
 
     Equal counts are not enough: a row for a deleted show would hide a live show's missing row.
     """
-    live_shows = mart.count_where(client, database, "dim_shows", "is_deleted = 0")
-    rows = mart.count_where(client, database, "fact_inventory_latest", "1")
-    overfull = mart.count_where(client, database, "fact_inventory_latest", "tickets_left > tickets_total")
-    unbalanced = mart.count_where(
+    live_shows = mart_checks.count_where(client, database, "dim_shows", "is_deleted = 0")
+    rows = mart_checks.count_where(client, database, "fact_inventory_latest", "1")
+    overfull = mart_checks.count_where(
+        client, database, "fact_inventory_latest", "tickets_left > tickets_total"
+    )
+    unbalanced = mart_checks.count_where(
         client,
         database,
         "fact_inventory_latest",
         "toInt64(tickets_sold) != toInt64(tickets_total) - tickets_left",
     )
-    missing = mart.unmatched_show_ids(
+    missing = mart_checks.unmatched_show_ids(
         client, database, "dim_shows", "is_deleted = 0", "fact_inventory_latest", "1"
     )
-    stray = mart.unmatched_show_ids(
+    stray = mart_checks.unmatched_show_ids(
         client, database, "fact_inventory_latest", "1", "dim_shows", "is_deleted = 0"
     )
     return Outcome(
@@ -88,7 +90,7 @@ def ticket_counts_present(client: Client, database: str) -> Outcome:
 def shows_in_newest_snapshot(client: Client, database: str) -> Outcome:
     """Every show's counts are from the newest snapshot; a show whose seats could not be read keeps
     its older row (a warning naming it, and when its seats were last read)."""
-    found = mart.shows_behind_newest_snapshot(client, database)
+    found = mart_checks.shows_behind_newest_snapshot(client, database)
     sample = ", ".join(f"show {show} (read {when:%Y-%m-%d %H:%M} UTC)" for show, when in found.oldest)
     return Outcome(
         found.behind == 0,
@@ -98,31 +100,34 @@ def shows_in_newest_snapshot(client: Client, database: str) -> Outcome:
 
 def status_allowed(client: Client, database: str) -> Outcome:
     allowed = ", ".join(f"'{status}'" for status in SALES_STATUSES)
-    bad = mart.count_where(client, database, "fact_sales", f"status NOT IN ({allowed})")
+    bad = mart_checks.count_where(client, database, "fact_sales", f"status NOT IN ({allowed})")
     return Outcome(
         bad == 0,
-        {"rows_with_unknown_status": bad, "rows_checked": mart.scoped_rows(client, database, "fact_sales")},
+        {
+            "rows_with_unknown_status": bad,
+            "rows_checked": mart_checks.scoped_rows(client, database, "fact_sales"),
+        },
     )
 
 
 def daily_sums_equal_dashboard(client: Client, database: str) -> Outcome:
-    off = mart.daily_sums_off(client, database)
+    off = mart_checks.daily_sums_off(client, database)
     return _dashboard_agrees(
         client, database, off, "dashboard tickets, daily tickets, dashboard revenue, daily revenue"
     )
 
 
 def dashboard_seats_equal_inventory(client: Client, database: str) -> Outcome:
-    off = mart.dashboard_seats_off(client, database)
+    off = mart_checks.dashboard_seats_off(client, database)
     return _dashboard_agrees(
         client, database, off, "dashboard total, inventory total, dashboard left, inventory left"
     )
 
 
 def source_sums_equal_daily(client: Client, database: str) -> Outcome:
-    off = mart.source_sums_off(client, database)
+    off = mart_checks.source_sums_off(client, database)
     sample = "event, day, sources' tickets, daily tickets, sources' revenue, daily revenue"
-    checked = mart.count_where(client, database, "v_sales_by_source", "1")
+    checked = mart_checks.count_where(client, database, "v_sales_by_source", "1")
     return Outcome(
         not off, {"event_days_off": len(off), "rows_checked": checked, f"sample ({sample})": str(off[:5])}
     )
@@ -130,7 +135,7 @@ def source_sums_equal_daily(client: Client, database: str) -> Outcome:
 
 def _dashboard_agrees(client: Client, database: str, off: list[tuple[Any, ...]], figures: str) -> Outcome:
     """The dashboard's events whose figures disagree with another view's or table's, of how many."""
-    checked = mart.count_where(client, database, "v_sales_dashboard", "1")
+    checked = mart_checks.count_where(client, database, "v_sales_dashboard", "1")
     return Outcome(
         not off,
         {"events_off": len(off), "events_checked": checked, f"sample (event, {figures})": str(off[:5])},
@@ -138,14 +143,15 @@ def _dashboard_agrees(client: Client, database: str, off: list[tuple[Any, ...]],
 
 
 def discount_amount_is_the_difference(client: Client, database: str) -> Outcome:
-    off = mart.count_where(client, database, "fact_sales", "discount_amount != original_price - price")
+    off = mart_checks.count_where(client, database, "fact_sales", "discount_amount != original_price - price")
     return Outcome(
-        off == 0, {"tickets_off": off, "rows_checked": mart.scoped_rows(client, database, "fact_sales")}
+        off == 0,
+        {"tickets_off": off, "rows_checked": mart_checks.scoped_rows(client, database, "fact_sales")},
     )
 
 
 def references_known(client: Client, database: str) -> Outcome:
-    promo_missing, discount_missing = mart.unknown_references(client, database)
+    promo_missing, discount_missing = mart_checks.unknown_references(client, database)
     return Outcome(
         promo_missing == discount_missing == 0,
         {"tickets_with_unknown_promo_code": promo_missing, "tickets_with_unknown_discount": discount_missing},

@@ -13,7 +13,7 @@ from typing import Any
 import dagster as dg
 
 from qtickets_assets.lib.clickhouse.mart import SalesWatermark
-from qtickets_assets.lib.qtickets.client import OrderMarker
+from qtickets_assets.lib.qtickets.list_reports import OrderMarker
 
 LOADED_MARKER = "loaded_marker"
 FACT_SALES = dg.AssetKey("fact_sales")

@@ -16,7 +16,7 @@ import dagster as dg
 import pyarrow as pa
 
 from qtickets_assets.lib import failures
-from qtickets_assets.lib.clickhouse import mart
+from qtickets_assets.lib.clickhouse import mart, mart_checks
 from qtickets_assets.lib.clickhouse.ddl import TableSchema, table_schema
 from qtickets_assets.lib.clickhouse.errors import ClickHouseConfigError, ClickHouseError
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
@@ -158,7 +158,7 @@ def _refuse_a_drifted_table(client: "Client", database: str, table: str) -> None
     """A table altered by hand (a column retyped, added or dropped) is refused before anything is
     written to it: data converted to the DDL's types would go into the altered columns (money
     through a Float64 column), and a replace copies the live table's structure."""
-    if problems := mart.column_differences(client, database, table):
+    if problems := mart_checks.column_differences(client, database, table):
         raise ClickHouseConfigError(
             f"{database}.{table} no longer matches clickhouse/ddl ({'; '.join(problems)}); nothing was "
             "written: restore it as the DDL has it, or drop the table (the next run creates it again, "
