@@ -11,7 +11,7 @@ from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.graph.mart import DATABASE, materialize_all, read_mart
 
 REFUNDS, SCANS, CANCELLATIONS = 4, 6, 3
-DRIFT_KINDS = ("tickets", "status", "price", "refund", "scan", "not_stored", "not_in_api")
+DRIFT_KINDS = ("tickets", "status", "price", "refund", "scan", "days", "not_stored", "not_in_api")
 
 
 def out_of_the_overlap(sandbox: SandboxHandle) -> set[int]:
@@ -74,7 +74,7 @@ def test_the_reconciliation_counts_the_refunds_and_scans_the_incremental_loads_m
         assert nightly.success, "a drift warns; it does not fail the run"
         expected = {"tickets": refunds + scans, "status": refunds, "price": 0}
         expected |= {"refund": refunds, "scan": scans}
-        assert drift_figures(nightly) == {**expected, "not_stored": 0, "not_in_api": 0}
+        assert drift_figures(nightly) == {**expected, "days": 0, "not_stored": 0, "not_in_api": 0}
         check = drift_check(nightly)
         assert not check.passed
         assert check.metadata["reconcile_drift_tickets"].value == refunds + scans
@@ -82,7 +82,7 @@ def test_the_reconciliation_counts_the_refunds_and_scans_the_incremental_loads_m
         line = (
             f"qtickets-assets: the full rebuild of fact_sales found {refunds + scans} tickets the "
             f"incremental loads had stored otherwise or not at all (status {refunds}, price 0, "
-            f"refund {refunds}, scan {scans}, not_stored 0, not_in_api 0); fact_sales is exact again"
+            f"refund {refunds}, scan {scans}, days 0, not_stored 0, not_in_api 0); fact_sales is exact again"
         )
         assert line in [record.user_message for record in instance.all_logs(nightly.run_id)]
         stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
@@ -130,7 +130,7 @@ def test_the_reconciliation_counts_the_cancellations_the_incremental_loads_misse
         )
         assert nightly.success
         expected = {"tickets": len(missed), "status": len(missed), "price": 0, "refund": 0, "scan": 0}
-        assert drift_figures(nightly) == {**expected, "not_stored": 0, "not_in_api": 0}
+        assert drift_figures(nightly) == {**expected, "days": 0, "not_stored": 0, "not_in_api": 0}
         assert not drift_check(nightly).passed
         stored = read_mart(url, "fact_sales")
         assert all(row["status"] == "cancelled" for row in stored if row["order_id"] in cancelled)
@@ -173,10 +173,13 @@ def test_drift_counts_each_kind_and_leaves_out_what_changed_since_the_last_load(
         "AND basket_id IN (SELECT basket_id FROM {db}.staging WHERE status = 'paid') "
         "ORDER BY basket_id DESC LIMIT 3)",
         f"ALTER TABLE {{db}}.fact_sales DELETE WHERE basket_id IN ({nth_ticket(5)}, {nth_ticket(6)})",
+        # 1 ticket's day read in another zone (its event moved, and no load wrote it again).
+        "ALTER TABLE {db}.fact_sales UPDATE created_date_local = created_date_local - 1 "
+        f"WHERE basket_id = {nth_ticket(7)}",
         "INSERT INTO {db}.fact_sales " + copy_of(nth_ticket(9), 20_000_000),
     )
     with open_client(mart.url, DATABASE) as client:
         drift = sales_drift(client, DATABASE, "staging")
     assert drift == SalesDrift(
-        tickets=1 + 2 + 3 + 2 + 1, status=2, price=1, refund=2, scan=3, not_stored=2, not_in_api=1
+        tickets=1 + 2 + 3 + 1 + 2 + 1, status=2, price=1, refund=2, scan=3, days=1, not_stored=2, not_in_api=1
     )

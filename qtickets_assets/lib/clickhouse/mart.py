@@ -85,20 +85,28 @@ class SalesDrift(NamedTuple):
     price: int
     refund: int  # refunded_at or refunded_amount differ
     scan: int  # checked_at differs
+    days: int  # a calendar day (_local) differs for the same instant: read in another zone
     not_stored: int  # in the API, never loaded
     not_in_api: int  # stored, but the API no longer returns it
+
+
+DRIFT_COLUMNS = (
+    "basket_id", "status", "price", "paid_at", "refunded_at", "refunded_amount", "checked_at",
+    "created_date_local", "paid_date_local", "refunded_date_local",
+)  # fmt: skip
 
 
 def sales_drift(client: Client, database: str, staging: str) -> SalesDrift | None:
     """fact_sales as re-read into `staging` against the live table (FINAL), before a full rebuild
     replaces it; None when the live table is empty (a first load: nothing to compare with)."""
     live, fresh = qualified(database, "fact_sales"), qualified(database, staging)
+    compared = ", ".join(DRIFT_COLUMNS)
     query = f"""
         WITH
             (SELECT (count(), max(order_id), max(updated_at)) FROM {live} FINAL) AS stored,
             api AS
             (
-                SELECT basket_id, status, price, refunded_at, refunded_amount, checked_at
+                SELECT {compared}
                 FROM {fresh} FINAL
                 WHERE order_id <= stored.2 AND updated_at <= stored.3
             ),
@@ -110,11 +118,17 @@ def sales_drift(client: Client, database: str, staging: str) -> SalesDrift | Non
                     in_api AND in_mart AND a.price != l.price AS price_differs,
                     in_api AND in_mart AND NOT (isNotDistinctFrom(a.refunded_at, l.refunded_at)
                         AND a.refunded_amount = l.refunded_amount) AS refund_differs,
-                    in_api AND in_mart AND NOT isNotDistinctFrom(a.checked_at, l.checked_at) AS scan_differs
+                    in_api AND in_mart AND NOT isNotDistinctFrom(a.checked_at, l.checked_at) AS scan_differs,
+                    in_api AND in_mart AND (a.created_date_local != l.created_date_local
+                        OR (isNotDistinctFrom(a.paid_at, l.paid_at)
+                            AND NOT isNotDistinctFrom(a.paid_date_local, l.paid_date_local))
+                        OR (isNotDistinctFrom(a.refunded_at, l.refunded_at)
+                            AND NOT isNotDistinctFrom(a.refunded_date_local, l.refunded_date_local)))
+                        AS days_differ
                 FROM api AS a
                 FULL OUTER JOIN
                 (
-                    SELECT basket_id, status, price, refunded_at, refunded_amount, checked_at
+                    SELECT {compared}
                     FROM {live} FINAL
                 ) AS l ON a.basket_id = l.basket_id
                 -- Stored tickets of orders updated since the last load are in the API, not in `api`.
@@ -122,9 +136,10 @@ def sales_drift(client: Client, database: str, staging: str) -> SalesDrift | Non
             )
         SELECT
             stored.1,
-            countIf(status_differs OR price_differs OR refund_differs OR scan_differs
+            countIf(status_differs OR price_differs OR refund_differs OR scan_differs OR days_differ
                 OR NOT (in_api AND in_mart)),
             countIf(status_differs), countIf(price_differs), countIf(refund_differs), countIf(scan_differs),
+            countIf(days_differ),
             countIf(NOT in_mart), countIf(NOT in_api)
         FROM compared"""
     stored_rows, *counts = query_row(client, query)

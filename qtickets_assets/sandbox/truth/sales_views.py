@@ -12,6 +12,8 @@ from qtickets_assets.sandbox.model import Event, Show, World
 from qtickets_assets.sandbox.truth.formats import local_day, rubles, utc
 from qtickets_assets.sandbox.truth.tickets import Ticket
 
+FACT_ONLY = {"local_zone"}  # v_sales says it once for its row: city_timezone
+
 
 def show_columns(event: Event, show: Show) -> dict[str, Any]:
     return {
@@ -37,7 +39,7 @@ def view_rows(world: World, all_tickets: list[Ticket], sales: list[dict[str, Any
         order = t.order
         rows.append(
             {
-                **row,
+                **{column: value for column, value in row.items() if column not in FACT_ONLY},
                 "days_before_show": None if t.paid_day is None else (t.show_day - t.paid_day).days,
                 **shows[t.show.id],
                 "promo_code": "" if order.promo_code_id is None else codes[order.promo_code_id],

@@ -118,4 +118,5 @@ def sales_row(t: Ticket) -> dict[str, Any]:
         # The price category: the tariff's code in a multi-price zone, else the zone (its one tariff).
         "tariff_name": basket.multiprice_code or t.hall_zone.name,
         "zone_name": t.hall_zone.name,
+        "local_zone": t.zone.key,  # the zone of the _local days: the event's city's now
     }
