@@ -64,6 +64,7 @@ def sales_frame(rows: list[dict]) -> pd.DataFrame:
         "refunded_date_local": None,
         "tariff_name": "full",
         "zone_name": "Партер",
+        "local_zone": "Europe/Moscow",  # T0's days are Moscow's
     }
     return pd.DataFrame([{**defaults, **row} for row in rows])
 

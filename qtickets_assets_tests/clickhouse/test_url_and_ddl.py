@@ -100,6 +100,8 @@ def test_fact_sales_schema_is_parsed_from_the_ddl() -> None:
         # current start), the price category and the hall zone came.
         ("tariff_name", "LowCardinality(String)"),
         ("zone_name", "LowCardinality(String)"),
+        # Migration 011: the zone the _local days are in (an event can move to another zone).
+        ("local_zone", "LowCardinality(String)"),
     ]
 
 

@@ -13,7 +13,7 @@ import pytest
 from qtickets_assets.definitions import defs
 from qtickets_assets.defs.quality import checks as quality
 from qtickets_assets.defs.quality import history, rules
-from qtickets_assets.lib import tickets
+from qtickets_assets.lib import order_flags
 from qtickets_assets.lib.clickhouse import mart_checks
 from qtickets_assets.lib.clickhouse.connection import open_client
 from qtickets_assets.lib.clickhouse.ddl import VIEWS_DIR
@@ -348,7 +348,7 @@ def test_an_order_the_revenue_cannot_reconcile_warns_revenue_reconciles_without_
     clean = mart.check_results(instance)
     assert clean["fact_sales", "revenue_reconciles"].passed
 
-    monkeypatch.setattr(tickets, counted, lambda orders: 3 if orders else 0)
+    monkeypatch.setattr(order_flags, counted, lambda orders: 3 if orders else 0)
     selection = dg.AssetSelection.assets("fact_sales", "v_sales_dashboard")
     result = mart.run(selection | selection.checks(), instance)
     [materialized] = [

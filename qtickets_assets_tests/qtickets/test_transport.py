@@ -145,6 +145,10 @@ def test_html_404_names_the_missing_route() -> None:
     with make_client(transport) as client, pytest.raises(QticketsRouteNotFound) as err:
         list(client.iter_show_seats([1]))
     assert str(err.value).startswith("the API has no route GET /shows/1/seats; check QTICKETS_BASE_URL")
+    # One show's seats may be what is missing (its other shows answer): the message says so too.
+    assert str(err.value).endswith(
+        "or, if other such requests are answered, whether 1 still exists in the account"
+    )
 
 
 def test_json_404_means_one_order_is_missing() -> None:

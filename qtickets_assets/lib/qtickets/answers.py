@@ -86,9 +86,17 @@ def _not_found(response: httpx.Response, path: str, root: str) -> QticketsError:
         )
         message = f"{resource or 'object'} {object_id} does not exist (GET {path})"
         return QticketsNotFound(message, resource, object_id)
-    return QticketsRouteNotFound(
-        f"the API has no route GET {path}; check QTICKETS_BASE_URL (now {root})", path
-    )
+    return QticketsRouteNotFound(f"the API has no route GET {path}; {_route_hint(path, root)}", path)
+
+
+def _route_hint(path: str, root: str) -> str:
+    """What to check for an HTML 404: the base URL, and for a path naming an object (a show's seats)
+    whether the object is still there, since the same route answers for the account's other ones."""
+    hint = f"check QTICKETS_BASE_URL (now {root})"
+    named = [part for part in path.split("/") if part.isdigit()]
+    if named:
+        hint += f", or, if other such requests are answered, whether {named[-1]} still exists in the account"
+    return hint
 
 
 def _server_message(response: httpx.Response, token: str) -> str:
