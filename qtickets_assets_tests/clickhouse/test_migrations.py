@@ -99,3 +99,36 @@ def test_a_table_or_view_dropped_by_hand_is_created_again(chdb_url: str, dropped
         assert client.query(SCHEMA_SQL, parameters={"db": DATABASE}).result_rows == schema
         assert apply_migrations(client, DATABASE) == []
         client.command(f"SELECT count() FROM {DATABASE}.v_sales_dashboard")  # every view reads again
+
+
+def test_tickets_loaded_before_their_zone_was_stored_are_labelled_with_the_zone_of_their_days(
+    chdb_url: str, tmp_path: Path
+) -> None:
+    """A mart loaded before migration 011: each ticket gets the zone the loader read its days in
+    (its event's city zone, Moscow's for an event dim_events does not hold), its days as they were,
+    one row per ticket after the migration."""
+    older = tmp_path / "ddl"
+    older.mkdir()
+    for path in ddl_files(DDL_DIR):
+        if path.name < "011":
+            shutil.copy(path, older / path.name)
+    with open_client(chdb_url, DATABASE) as client:
+        apply_migrations(client, DATABASE, older)
+        client.command(
+            f"INSERT INTO {DATABASE}.dim_events (event_id, city_timezone) "
+            "VALUES (1, 'Asia/Tomsk'), (2, 'Asia/Vladivostok')"
+        )
+        client.command(
+            f"INSERT INTO {DATABASE}.fact_sales (basket_id, event_id, created_date_local) "
+            "VALUES (10, 1, '2025-11-20'), (20, 2, '2025-11-21'), (30, 3, '2025-11-22')"
+        )
+        assert apply_migrations(client, DATABASE) == ["011_fact_sales_local_zone.sql"]
+        rows = client.query(
+            f"SELECT basket_id, local_zone, toString(created_date_local) FROM {DATABASE}.fact_sales "
+            "ORDER BY basket_id"
+        ).result_rows
+    assert rows == [
+        (10, "Asia/Tomsk", "2025-11-20"),
+        (20, "Asia/Vladivostok", "2025-11-21"),
+        (30, "Europe/Moscow", "2025-11-22"),
+    ]
