@@ -251,14 +251,16 @@ def newer(marker: OrderMarker, page: Sequence[Order | NativeOrder]) -> OrderMark
 def with_local_dates(
     spooled: SpooledTickets, calendar: Calendar, stored: pa.Table | None = None
 ) -> pa.RecordBatchReader:
-    """The spooled tickets (then `stored`: tickets already in the mart, crawled columns, whose days
-    are to be read again) as a one-pass stream of complete fact_sales rows, the calendar days
-    added block by block as the IO manager reads it.
+    """`stored` (tickets already in the mart, crawled columns, whose days are to be read again),
+    then the spooled tickets, as a one-pass stream of complete fact_sales rows, the calendar days
+    added block by block as the IO manager reads it. The stored ones first: a ticket the crawl read
+    again with the same updated_at (a change that did not move it) is in both, and among equal
+    versions ReplacingMergeTree keeps the row inserted last, the crawl's.
 
     The spool holds a batch per block of orders (~2,000 tickets); the days are computed on the
     blocks the writer inserts (BLOCK_ROWS), since a call costs ~1.2 ms however few its rows: per
     page that would be 0.5 s of CPU for the medium world's write, per block 25 ms (bench/decode.py)."""
     schema = to_arrow_schema(table_schema("fact_sales"))
-    crawled = itertools.chain(spooled.spool.reader(), [] if stored is None else stored.to_batches())
+    crawled = itertools.chain([] if stored is None else stored.to_batches(), spooled.spool.reader())
     blocks = (calendar.with_local_dates(block) for block in in_blocks(crawled))
     return pa.RecordBatchReader.from_batches(schema, (b for block in blocks for b in block.to_batches()))

@@ -9,11 +9,19 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from qtickets_assets.lib import tickets
+from qtickets_assets.lib.clickhouse.resource import open_migrated
+from qtickets_assets.lib.clickhouse.writers import writer_for
+from qtickets_assets.lib.local_days import Calendar
+from qtickets_assets.lib.orders import spool_tickets, with_local_dates
+from qtickets_assets.lib.qtickets.models import Order, parse_record
+from qtickets_assets.lib.qtickets.native import native_order
 from qtickets_assets.sandbox.catalog import CITIES
 from qtickets_assets.sandbox.model import City, Event
 from qtickets_assets.sandbox.testing import SandboxHandle, run_sandbox
 from qtickets_assets_tests.graph.mart import materialize_all, read_mart
 from qtickets_assets_tests.graph.test_full_sync import assert_mart_equals_truth, assert_succeeded
+from qtickets_assets_tests.qtickets.fakes import raw_basket, raw_order
 
 # The two ends of the catalog: 8 hours apart, so some tickets of any busy event change day.
 WEST, EAST = "Europe/Kaliningrad", "Asia/Vladivostok"
@@ -80,3 +88,23 @@ def test_the_tickets_of_an_event_that_moved_zone_get_the_new_zones_days(tmp_path
         assert {zone for *_, zone in stored_days(url, second.id).values()} == {city.timezone}
         assert moved_metadata(full) == len(stored_days(url, second.id))
         assert_mart_equals_truth(url, sandbox.truth)
+
+
+def test_a_ticket_read_again_beside_its_stored_copy_keeps_what_the_crawl_read(tmp_path):
+    """A ticket of a moved event that the crawl also read again, changed without a new updated_at
+    (a scan that does not move it): both copies go in one upsert with the same version, and the
+    crawl's, inserted last, is the one kept, not the stored copy written again for its days."""
+    stamp = "2025-11-20T14:05:11+03:00"
+    fresh = parse_record(Order, raw_order(1, updated_at=stamp, baskets=[raw_basket(5, checked_at=stamp)]))
+    stale = parse_record(Order, raw_order(1, updated_at=stamp, baskets=[raw_basket(5)]))
+    calendar = Calendar({fresh.event_id: "Asia/Vladivostok"})
+    spooled = spool_tickets([[native_order(fresh)]])
+    stored = tickets.tickets_table([native_order(stale)])
+    with open_migrated(f"chdb://{tmp_path / 'ch'}", "qtickets") as client:
+        writer_for("upsert").write(
+            client, "qtickets", "fact_sales", with_local_dates(spooled, calendar, stored)
+        )
+        rows = client.query("SELECT basket_id, checked_at, local_zone FROM qtickets.fact_sales").result_rows
+    assert [(basket, checked is not None, zone) for basket, checked, zone in rows] == [
+        (5, True, "Asia/Vladivostok")
+    ]
