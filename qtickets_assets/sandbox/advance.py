@@ -5,8 +5,11 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from qtickets_assets.sandbox.catalog import CITIES
 from qtickets_assets.sandbox.generate_orders import order_factory
 from qtickets_assets.sandbox.lifecycle import cancel, refund, refund_deduction, restore, scan, scannable
 from qtickets_assets.sandbox.model import Basket, Order, SeatSpec, Show, World, seat_free
@@ -161,6 +164,26 @@ def postpone_shows(world: World, show_ids: list[int], days: int, now: int) -> li
     return sorted(show_ids)
 
 
+def move_events(world: World, event_ids: list[int], now: int) -> list[dict[str, Any]]:
+    """Move each event to the catalog's city farthest from its own in time zone, as an organiser
+    correcting an event's city does: its tickets' calendar days change (up to a day). The event
+    counts as changed at `now`."""
+    moved = []
+    for event_id in event_ids:
+        event = world.events_by_id[event_id]
+        event.city = max(
+            CITIES, key=lambda city: abs(_offset(city.timezone, now) - _offset(event.city.timezone, now))
+        )
+        event.updated_at = now
+        moved.append({"event_id": event_id, "city": event.city.name, "timezone": event.city.timezone})
+    return moved
+
+
+def _offset(zone: str, at: int) -> float:
+    """Hours ahead of UTC in `zone` at `at`."""
+    return datetime.fromtimestamp(at, ZoneInfo(zone)).utcoffset().total_seconds() / 3600  # type: ignore[union-attr]
+
+
 def advance(
     world: World,
     new_orders: int = 0,
@@ -173,12 +196,13 @@ def advance(
     touch_updated_at: bool = True,
     postpone_show_ids: list[int] | None = None,
     postpone_days: int = 14,
+    move_event_ids: list[int] | None = None,
 ) -> dict[str, Any]:
     """Mutate the world at `now` (default: the wall clock) and say what changed. With
     `touch_updated_at=False`, refunds, cancellations and scans leave updated_at as it was (new
     orders still carry theirs): what only a full re-read of the orders sees. `restorations`
     restores paid orders cancelled before this step. The shows of `postpone_show_ids` move
-    `postpone_days` later."""
+    `postpone_days` later; the events of `move_event_ids` move to the city farthest in time zone."""
     with world.lock:
         at = clock(world, now)
         rng = random.Random(f"advance:{world.seed}:{seed}:{world.version}")
@@ -196,6 +220,7 @@ def advance(
         scanned = silently(lambda: scan_baskets(world, rng, scans, at))
         added = add_orders(world, rng, new_orders, at)
         postponed = postpone_shows(world, postpone_show_ids or [], postpone_days, at)
+        moved = move_events(world, move_event_ids or [], at)
         world.now = at
         world.version += 1
         world.reindex()
@@ -207,5 +232,6 @@ def advance(
             "scanned_basket_ids": scanned,
             "restored_order_ids": restored,
             "postponed_show_ids": postponed,
+            "moved_events": moved,
             "version": world.version,
         }

@@ -40,7 +40,7 @@ class SandboxHandle:
         """new_orders=, refunds=, cancellations=, scans=, restorations= (paid orders cancelled
         before), seed=, now= (epoch seconds, capped at the wall clock), touch_updated_at= (False:
         refunds, cancellations and scans leave updated_at as it was), postpone_show_ids= and
-        postpone_days= (default 14)."""
+        postpone_days= (default 14), move_event_ids= (to the city farthest in time zone)."""
         return self._sandbox.advance(**what)
 
     def set_faults(self, **faults: Any) -> dict[str, Any]:
