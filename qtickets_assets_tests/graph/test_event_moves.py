@@ -100,3 +100,21 @@ def test_a_ticket_read_again_beside_its_stored_copy_keeps_what_the_crawl_read(tm
     assert [(basket, checked is not None, zone) for basket, checked, zone in rows] == [
         (5, True, "Asia/Vladivostok")
     ]
+
+
+def test_a_move_since_the_last_load_is_no_drift_for_the_nightly_rebuild(tmp_path):
+    """The nightly rebuild reads a moved event's tickets in its new zone: days that differ from the
+    stored ones in another zone are a change since the last load, not something the incremental
+    loads missed (reconcile_drift_days counts a day that differs in the same zone)."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=23) as sandbox:
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        moved = busiest_events(sandbox)[0]
+        zone = move(sandbox, moved)
+        nightly = materialize_all(sandbox.base_url, sandbox.token, url, job_name="nightly_reconcile_job")
+        assert_succeeded(nightly)
+        (sales,) = nightly.asset_materializations_for_node("fact_sales")
+        assert sales.metadata["reconcile_drift_tickets"].value == 0
+        assert sales.metadata["reconcile_drift_days"].value == 0
+        assert {zone_now for *_, zone_now in stored_days(url, moved.id).values()} == {zone}
+        assert_mart_equals_truth(url, sandbox.truth)

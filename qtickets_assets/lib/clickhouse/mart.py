@@ -85,14 +85,14 @@ class SalesDrift(NamedTuple):
     price: int
     refund: int  # refunded_at or refunded_amount differ
     scan: int  # checked_at differs
-    days: int  # a calendar day (_local) differs for the same instant: read in another zone
+    days: int  # a calendar day (_local) differs for the same instant in the same zone
     not_stored: int  # in the API, never loaded
     not_in_api: int  # stored, but the API no longer returns it
 
 
 DRIFT_COLUMNS = (
     "basket_id", "status", "price", "paid_at", "refunded_at", "refunded_amount", "checked_at",
-    "created_date_local", "paid_date_local", "refunded_date_local",
+    "created_date_local", "paid_date_local", "refunded_date_local", "local_zone",
 )  # fmt: skip
 
 
@@ -119,7 +119,10 @@ def sales_drift(client: Client, database: str, staging: str) -> SalesDrift | Non
                     in_api AND in_mart AND NOT (isNotDistinctFrom(a.refunded_at, l.refunded_at)
                         AND a.refunded_amount = l.refunded_amount) AS refund_differs,
                     in_api AND in_mart AND NOT isNotDistinctFrom(a.checked_at, l.checked_at) AS scan_differs,
-                    in_api AND in_mart AND (a.created_date_local != l.created_date_local
+                    -- In the same zone only: an event that moved since the last load is read in
+                    -- its new zone now, which no incremental load could have known.
+                    in_api AND in_mart AND a.local_zone = l.local_zone
+                        AND (a.created_date_local != l.created_date_local
                         OR (isNotDistinctFrom(a.paid_at, l.paid_at)
                             AND NOT isNotDistinctFrom(a.paid_date_local, l.paid_date_local))
                         OR (isNotDistinctFrom(a.refunded_at, l.refunded_at)
