@@ -43,10 +43,12 @@ class MovedTickets(NamedTuple):
     tickets: "pa.Table | None"  # those tickets as stored, crawled columns (None: no event moved)
 
     def told(self) -> str:
-        """What the log says of them."""
-        moves = "; ".join(f"event {event}: {old} → {new}" for event, (old, new) in sorted(self.zones.items()))
+        """What the log says of them (the first ten moves)."""
+        shown = sorted(self.zones.items())[:10]
+        moves = "; ".join(f"event {event}: {old} → {new}" for event, (old, new) in shown)
+        more = f"; and {len(self.zones) - len(shown)} more events" if len(self.zones) > len(shown) else ""
         count = 0 if self.tickets is None else self.tickets.num_rows
-        return f"{count} stored tickets get their days again in their event's new time zone ({moves})"
+        return f"{count} stored tickets get their days again in their event's new time zone ({moves}{more})"
 
 
 class SalesSyncConfig(dg.Config):

@@ -56,10 +56,17 @@ def test_the_tickets_of_an_event_that_moved_zone_get_the_new_zones_days(tmp_path
 
         # The events loaded by one run (inventory_job), the sales by a later one.
         before = stored_days(url, first.id)
+        old_zone = first.city.timezone
         zone = move(sandbox, first)
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url, job_name="inventory_job"))
-        sales = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job")
+        instance = dg.DagsterInstance.ephemeral()
+        sales = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance)
         assert_succeeded(sales)
+        warned = (
+            f"{len(before)} stored tickets get their days again in their event's new time zone "
+            f"(event {first.id}: {old_zone} → {zone})"
+        )
+        assert warned in [record.user_message for record in instance.all_logs(sales.run_id)]
         after = stored_days(url, first.id)
         assert after.keys() == before.keys()
         assert {zone for *_, zone in after.values()} == {zone}
