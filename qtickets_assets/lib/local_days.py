@@ -1,5 +1,7 @@
 """A ticket's calendar days (`_local` columns) in its event's city zone, added to the crawled
-columns on the blocks the writer inserts (`Calendar.with_local_dates`), vectorised per zone.
+columns on the blocks the writer inserts (`Calendar.with_local_dates`), vectorised per zone, with
+the zone they are in (`local_zone`); `Calendar.moved` names the events stored in a zone they no
+longer have.
 
 ClickHouse cannot do this per row: with a zone column `toDate(toTimeZone(t, zone))` silently uses
 one zone for the whole column."""

@@ -171,9 +171,8 @@ def move_events(world: World, event_ids: list[int], now: int) -> list[dict[str, 
     moved = []
     for event_id in event_ids:
         event = world.events_by_id[event_id]
-        event.city = max(
-            CITIES, key=lambda city: abs(_offset(city.timezone, now) - _offset(event.city.timezone, now))
-        )
+        own = _offset(event.city.timezone, now)
+        event.city = max(CITIES, key=lambda city: abs(_offset(city.timezone, now) - own))
         event.updated_at = now
         moved.append({"event_id": event_id, "city": event.city.name, "timezone": event.city.timezone})
     return moved

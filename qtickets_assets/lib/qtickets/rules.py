@@ -60,10 +60,8 @@ def show_inventory(seats: Sequence[CountedSeat], show_id: int | None = None) -> 
         root, places, left = seat.root_id, seat.max_quantity, seat.free_quantity
         if not 0 <= left <= places:
             raise QticketsPayloadError(f"show {show_id}: seat {root} has {left} free of {places}")
-        if capacity.get(root, -1) < places:
-            capacity[root] = places
-        if free.get(root, -1) < left:
-            free[root] = left
+        capacity[root] = max(capacity.get(root, 0), places)
+        free[root] = max(free.get(root, 0), left)
     return ShowInventory(tickets_total=sum(capacity.values()), tickets_left=sum(free.values()))
 
 
