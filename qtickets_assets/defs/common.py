@@ -35,12 +35,16 @@ StepEvent = dg.Output[Any] | dg.MaterializeResult[None] | dg.AssetCheckResult
 
 
 def selected_outputs(
-    context: dg.AssetExecutionContext, build: Mapping[str, Callable[[], Any]]
+    context: dg.AssetExecutionContext,
+    build: Mapping[str, Callable[[], Any]],
+    metadata: Mapping[str, Callable[[], Mapping[str, Any]]] | None = None,
 ) -> Iterator[dg.Output[Any]]:
-    """The outputs of a subsettable step that its run selected, each built only when selected."""
+    """The outputs of a subsettable step that its run selected, each built (and its `metadata`
+    read) only when selected."""
     for name, make in build.items():
         if dg.AssetKey(name) in context.selected_asset_keys:
-            yield dg.Output(make(), output_name=name)
+            told = (metadata or {}).get(name)
+            yield dg.Output(make(), output_name=name, metadata=dict(told()) if told else None)
 
 
 def table_metadata(table: str, write_mode: WriteMode) -> dict[str, Any]:

@@ -44,11 +44,16 @@ class MovedTickets(NamedTuple):
 
     def told(self) -> str:
         """What the log says of them (the first ten moves)."""
-        shown = sorted(self.zones.items())[:10]
-        moves = "; ".join(f"event {event}: {old} → {new}" for event, (old, new) in shown)
-        more = f"; and {len(self.zones) - len(shown)} more events" if len(self.zones) > len(shown) else ""
         count = 0 if self.tickets is None else self.tickets.num_rows
-        return f"{count} stored tickets get their days again in their event's new time zone ({moves}{more})"
+        moves = moves_told(self.zones)
+        return f"{count} stored tickets get their days again in their event's new time zone ({moves})"
+
+
+def moves_told(zones: "dict[int, tuple[str, str]]") -> str:
+    """The first ten moves of {event_id: (old zone, new zone)}, and how many more."""
+    shown = sorted(zones.items())[:10]
+    moves = "; ".join(f"event {event}: {old} → {new}" for event, (old, new) in shown)
+    return moves + (f"; and {len(zones) - len(shown)} more events" if len(zones) > len(shown) else "")
 
 
 class SalesSyncConfig(dg.Config):
@@ -118,18 +123,22 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         calendar.add_events(event for event in map(sync.client.get_event, unknown) if event is not None)
         return calendar
 
+    def moved_zones(self, calendar: "local_days.Calendar") -> "dict[int, tuple[str, str]]":
+        """{event_id: (the zone its stored tickets' days are in, the one `calendar` gives it now)} of
+        each event that moved to a city in another zone, or whose city's zone became known."""
+        with self.clickhouse.open() as client:
+            return calendar.moved(mart.stored_zones(client, self.clickhouse.database))
+
     def moved_tickets(self, calendar: "local_days.Calendar") -> "MovedTickets":
-        """The stored tickets whose days are in a zone `calendar` no longer gives their event (it
-        moved to a city in another zone, or its city's zone became known), to be written again."""
+        """The stored tickets of the events `moved_zones` names, to be written again."""
         from qtickets_assets.lib import tickets
 
+        moved = self.moved_zones(calendar)
+        if not moved:
+            return MovedTickets(moved, None)
         with self.clickhouse.open() as client:
-            database = self.clickhouse.database
-            moved = calendar.moved(mart.stored_zones(client, database))
-            stored = (
-                mart.stored_tickets(client, database, sorted(moved), tickets.crawled_schema())
-                if moved
-                else None
+            stored = mart.stored_tickets(
+                client, self.clickhouse.database, sorted(moved), tickets.crawled_schema()
             )
         return MovedTickets(moved, stored)
 

@@ -114,16 +114,24 @@ def test_schedules_exist_and_start_stopped(definitions):
 
 def test_sensors_exist_and_start_stopped(definitions):
     sensors = {sensor.name: sensor for sensor in definitions.sensors}
-    assert set(sensors) == {"new_orders_sensor", "run_failure_alert", "views_follow_upstreams"}
+    assert set(sensors) == {
+        "new_orders_sensor",
+        "run_failure_alert",
+        "views_follow_upstreams",
+        "moved_events_sensor",
+    }
     assert sensors["new_orders_sensor"].job_name == "sales_job"
+    assert sensors["moved_events_sensor"].job_name == "sales_job"
     assert isinstance(sensors["run_failure_alert"], dg.RunStatusSensorDefinition)
     for name in ("new_orders_sensor", "run_failure_alert"):
         assert sensors[name].default_status == dg.DefaultSensorStatus.STOPPED
-    # The only one running by default only re-reads the view (README, "Schedules and sensors").
+    # Those running by default ask nothing of the API on their own: one re-reads the views after
+    # their upstreams changed, the other follows an events load that found moved events (README,
+    # "Schedules and sensors").
     running = {
         name for name, sensor in sensors.items() if sensor.default_status == dg.DefaultSensorStatus.RUNNING
     }
-    assert running == {"views_follow_upstreams"}
+    assert running == {"views_follow_upstreams", "moved_events_sensor"}
 
 
 def test_every_job_carries_the_api_tag(definitions):

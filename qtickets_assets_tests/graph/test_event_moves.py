@@ -5,6 +5,7 @@ dashboard's "today" followed the new one, and every check passed."""
 
 import dagster as dg
 
+from qtickets_assets.defs.automation.moved_events import moved_events_sensor
 from qtickets_assets.lib import tickets
 from qtickets_assets.lib.clickhouse.resource import open_migrated
 from qtickets_assets.lib.clickhouse.writers import writer_for
@@ -48,20 +49,53 @@ def moved_metadata(result: dg.ExecuteInProcessResult) -> int:
     return sales.metadata["tickets_moved_zone"].value
 
 
+def events_moved(result: dg.ExecuteInProcessResult) -> int:
+    (events,) = [
+        m
+        for m in result.asset_materializations_for_node("dim_events_and_dim_shows")
+        if m.asset_key == dg.AssetKey("dim_events")
+    ]
+    return events.metadata["events_moved_zone"].value
+
+
+def evaluate_moved_events_sensor(instance: dg.DagsterInstance) -> dg.RunRequest | str:
+    """A first tick of moved_events_sensor on `instance` (its newest dim_events materialization):
+    the run it requests, else why it skipped."""
+    tick = moved_events_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+    assert bool(tick.run_requests) != bool(tick.skip_message), tick
+    return tick.run_requests[0] if tick.run_requests else tick.skip_message
+
+
 def test_the_tickets_of_an_event_that_moved_zone_get_the_new_zones_days(tmp_path):
     url = f"chdb://{tmp_path / 'ch'}"
     with run_sandbox(size="small", seed=23) as sandbox:
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
         first, second = busiest_events(sandbox)[:2]
 
-        # The events loaded by one run (inventory_job), the sales by a later one.
+        # The events loaded by one run (inventory_job), the sales by a later one, which
+        # moved_events_sensor requests as soon as the events load is recorded.
         before = stored_days(url, first.id)
         old_zone = first.city.timezone
         zone = move(sandbox, first)
-        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url, job_name="inventory_job"))
         instance = dg.DagsterInstance.ephemeral()
+        inventory = materialize_all(
+            sandbox.base_url, sandbox.token, url, job_name="inventory_job", instance=instance
+        )
+        assert_succeeded(inventory)
+        assert events_moved(inventory) == 1
+        told = (
+            "events now in another time zone than their stored tickets' days: 1 "
+            f"(event {first.id}: {old_zone} → {zone}); the next sales load writes those days again "
+            "(moved_events_sensor requests one)"
+        )
+        assert told in [record.user_message for record in instance.all_logs(inventory.run_id)]
+        request = evaluate_moved_events_sensor(instance)
+        assert isinstance(request, dg.RunRequest), request  # of sales_job (test_definitions)
         sales = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance)
         assert_succeeded(sales)
+        assert evaluate_moved_events_sensor(instance) == (
+            "fact_sales was loaded after the events load that found 1 moved events"
+        )
         warned = (
             f"{len(before)} stored tickets get their days again in their event's new time zone "
             f"(event {first.id}: {old_zone} → {zone})"
@@ -82,8 +116,12 @@ def test_the_tickets_of_an_event_that_moved_zone_get_the_new_zones_days(tmp_path
 
         # The events and the sales in one run (a full sync): the run's own events say where.
         zone = move(sandbox, second)
-        full = materialize_all(sandbox.base_url, sandbox.token, url)
+        full = materialize_all(sandbox.base_url, sandbox.token, url, instance=instance)
         assert_succeeded(full)
+        assert events_moved(full) == 1
+        assert evaluate_moved_events_sensor(instance) == (
+            "fact_sales was loaded after the events load that found 1 moved events"
+        )
         assert {zone for *_, zone in stored_days(url, second.id).values()} == {zone}
         assert moved_metadata(full) == len(stored_days(url, second.id))
         assert_mart_equals_truth(url, sandbox.truth)

@@ -1,7 +1,8 @@
 """Events and their shows (one crawl of GET /events: each page is heavy, seat maps ride along),
 and the discounts and promo codes, all rebuilt whole on every load."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -13,9 +14,12 @@ from qtickets_assets.defs.common import (
     table_asset,
 )
 from qtickets_assets.defs.quality.checks import check_specs, check_written
-from qtickets_assets.defs.sync import QticketsSyncResource
+from qtickets_assets.defs.sync import QticketsSyncResource, moves_told, planned_assets
 from qtickets_assets.lib import failures
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
+
+if TYPE_CHECKING:  # the records' models (Arrow) are imported by the run
+    from qtickets_assets.lib.qtickets.models import Event
 
 
 @dg.multi_asset(
@@ -56,8 +60,27 @@ def dim_events_and_dim_shows(
                 "dim_events": lambda: frames.events_frame(events),
                 "dim_shows": lambda: frames.shows_frame(events),
             },
+            metadata={"dim_events": lambda: {"events_moved_zone": moved_events(context, sync, events)}},
         )
     yield from check_written(context, clickhouse, "dim_events", "dim_shows")
+
+
+def moved_events(
+    context: dg.AssetExecutionContext, sync: QticketsSyncResource, events: "Sequence[Event]"
+) -> int:
+    """How many events are now in another time zone than their stored tickets' calendar days. A
+    run that also loads fact_sales writes those days again in its step; otherwise the next sales
+    load does, which moved_events_sensor requests once this materialization is recorded."""
+    from qtickets_assets.lib.local_days import Calendar
+
+    moved = sync.moved_zones(Calendar.of_events(events))
+    if moved and "fact_sales" not in planned_assets(context):
+        context.log.warning(
+            f"events now in another time zone than their stored tickets' days: {len(moved)} "
+            f"({moves_told(moved)}); the next sales load writes those days again "
+            "(moved_events_sensor requests one)"
+        )
+    return len(moved)
 
 
 @dg.multi_asset(
