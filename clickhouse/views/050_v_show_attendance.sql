@@ -4,13 +4,14 @@
 -- entrance, first and last scan. A show with paid tickets that its event no longer lists (the
 -- API may leave a deleted show out of `shows`) is listed as deleted, its start unknown; so is,
 -- until the next events load (inventory_job, every 15 minutes), a show created since the last one
--- whose first sales already arrived.
+-- whose first sales already arrived, and a show of an event the API no longer lists at all (its
+-- name and city then read '').
 -- Scans reach the mart with the order's update (see the README on how fresh they are).
 CREATE OR REPLACE VIEW {database}.v_show_attendance
 (
     event_id        UInt64 COMMENT 'Event',
-    event_name      String COMMENT 'Event title',
-    city_name       LowCardinality(String) COMMENT 'City of the event',
+    event_name      String COMMENT 'Event title ('''' when the API no longer lists the event)',
+    city_name       LowCardinality(String) COMMENT 'City of the event ('''' when the API no longer lists the event)',
     show_id         UInt64 COMMENT 'A live show, or a deleted one with paid tickets',
     is_deleted      UInt8 COMMENT '1 when the show or its event is deleted in Qtickets, or its event no longer lists it (listed because it has paid tickets; a show created since the last events load reads 1 until the next)',
     show_starts_at  Nullable(DateTime('UTC')) COMMENT 'Show start (UTC); NULL when unknown',
@@ -44,7 +45,7 @@ FROM
     WHERE status = 'paid' AND show_id NOT IN (SELECT show_id FROM {database}.dim_shows)
     GROUP BY show_id
 ) AS sh
-INNER JOIN (SELECT event_id, event_name, city_name FROM {database}.dim_events FINAL) AS e
+LEFT JOIN (SELECT event_id, event_name, city_name FROM {database}.dim_events FINAL) AS e
     ON sh.event_id = e.event_id
 LEFT JOIN (SELECT show_id, tickets_total FROM {database}.fact_inventory_latest) AS i ON sh.show_id = i.show_id
 LEFT JOIN

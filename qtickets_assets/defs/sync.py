@@ -121,6 +121,11 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 calendar = local_days.Calendar(mart.event_zones(client, self.clickhouse.database))
         unknown = sorted(calendar.missing_events(event_ids))
         calendar.add_events(event for event in map(sync.client.get_event, unknown) if event is not None)
+        # An event the API no longer knows at all (its orders remain) keeps the zone its stored
+        # tickets' days are in, rather than Moscow's: a nightly rebuild would move its days.
+        if gone := sorted(calendar.missing_events(unknown)):
+            with self.clickhouse.open() as client:
+                calendar.zones.update(mart.last_stored_zones(client, self.clickhouse.database, gone))
         return calendar
 
     def moved_zones(self, calendar: "local_days.Calendar") -> "dict[int, tuple[str, str]]":

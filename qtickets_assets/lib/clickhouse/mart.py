@@ -164,6 +164,19 @@ def stored_zones(client: Client, database: str) -> list[tuple[int, str]]:
     return [(int(event_id), str(zone)) for event_id, zone in rows.result_rows]
 
 
+def last_stored_zones(client: Client, database: str, event_ids: Sequence[int]) -> dict[int, str]:
+    """{event_id: the zone its stored tickets' days are in} for those of `event_ids` fact_sales
+    holds (the newest ticket's, should an event's tickets be in two)."""
+    if not event_ids:
+        return {}
+    rows = client.query(
+        f"SELECT event_id, argMax(local_zone, updated_at) FROM {qualified(database, 'fact_sales')} FINAL "
+        "WHERE event_id IN {events:Array(UInt64)} AND local_zone != '' GROUP BY event_id",
+        parameters={"events": list(event_ids)},
+    )
+    return {int(event_id): str(zone) for event_id, zone in rows.result_rows}
+
+
 def stored_tickets(client: Client, database: str, event_ids: Sequence[int], columns: TableSchema) -> pa.Table:
     """The newest version of every ticket of `event_ids` in fact_sales, `columns` only, typed as their
     DDL says (times as epoch seconds first: Arrow cannot cast ClickHouse's UInt32 to a timestamp)."""
