@@ -11,7 +11,7 @@ shows and calendar when the events are not in the run) is read before they start
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -146,6 +146,22 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 client, self.clickhouse.database, sorted(moved), tickets.crawled_schema()
             )
         return MovedTickets(moved, stored)
+
+    def dropped_tickets(self, listed: "pa.Table | None") -> "list[tuple[int, int]]":
+        """(order_id, basket_id) of the stored tickets of the orders this crawl read that those
+        orders no longer list (`orders.unlisted_tickets`): gone, as the nightly rebuild would find."""
+        from qtickets_assets.lib import orders
+
+        if listed is None or listed.num_rows == 0:
+            return []
+        order_ids = cast("list[int]", listed.column("order_id").unique().to_pylist())
+        with self.clickhouse.open() as client:
+            stored = mart.stored_baskets(client, self.clickhouse.database, order_ids)
+        return orders.unlisted_tickets(listed, stored)
+
+    def delete_tickets(self, basket_ids: "list[int]") -> None:
+        with self.clickhouse.open() as client:
+            mart.delete_tickets(client, self.clickhouse.database, basket_ids)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._sync is not None:

@@ -134,6 +134,32 @@ def scan_baskets(world: World, rng: random.Random, n: int, now: int) -> list[int
     return sorted(b.id for _, b, _ in chosen)
 
 
+def drop_baskets(world: World, rng: random.Random, n: int, now: int) -> list[int]:
+    """Take tickets out of their orders, as an organiser's edit or an exchange might if the API
+    dropped a basket from the order's list instead of flagging it deleted (a reading the notes do
+    not support, which the loader must survive): unscanned, not refunded tickets of live orders that
+    keep at least one other; the seat is freed and the order counts as changed at `now`."""
+    if n <= 0:
+        return []  # draws nothing: a replayed world without such steps stays the same
+    candidates = [
+        (o, b)
+        for o in world.orders
+        if o.deleted_at is None and len(o.baskets) > 1
+        for b in o.baskets
+        if b.deleted_at is None and b.refunded_at is None and b.checked_at is None
+    ]
+    chosen: list[tuple[Order, Basket]] = []
+    for order, basket in rng.sample(candidates, k=len(candidates)):
+        if len(chosen) == n:
+            break
+        if len(order.baskets) > 1:  # one ticket taken from an order at most per step's pick
+            release(world.shows_by_id[basket.show_id], order, basket)
+            order.baskets.remove(basket)
+            order.updated_at = now
+            chosen.append((order, basket))
+    return sorted(b.id for _, b in chosen)
+
+
 def keeping_updated_at(world: World, change: Callable[[], list[int]]) -> list[int]:
     """`change()`, with every order's and basket's updated_at put back afterwards: an API whose
     refunds, cancellations and scans do not move updated_at, so an incremental crawl by updated_at
@@ -196,12 +222,14 @@ def advance(
     postpone_show_ids: list[int] | None = None,
     postpone_days: int = 14,
     move_event_ids: list[int] | None = None,
+    dropped_baskets: int = 0,
 ) -> dict[str, Any]:
     """Mutate the world at `now` (default: the wall clock) and say what changed. With
     `touch_updated_at=False`, refunds, cancellations and scans leave updated_at as it was (new
     orders still carry theirs): what only a full re-read of the orders sees. `restorations`
     restores paid orders cancelled before this step. The shows of `postpone_show_ids` move
-    `postpone_days` later; the events of `move_event_ids` move to the city farthest in time zone."""
+    `postpone_days` later; the events of `move_event_ids` move to the city farthest in time zone.
+    `dropped_baskets` tickets are taken out of their orders' lists (not flagged deleted)."""
     with world.lock:
         at = clock(world, now)
         rng = random.Random(f"advance:{world.seed}:{seed}:{world.version}")
@@ -217,6 +245,7 @@ def advance(
         refunded = silently(lambda: refund_baskets(world, rng, refunds, at))
         cancelled = silently(lambda: cancel_orders(world, rng, cancellations, at))
         scanned = silently(lambda: scan_baskets(world, rng, scans, at))
+        dropped = drop_baskets(world, rng, dropped_baskets, at)
         added = add_orders(world, rng, new_orders, at)
         postponed = postpone_shows(world, postpone_show_ids or [], postpone_days, at)
         moved = move_events(world, move_event_ids or [], at)
@@ -232,5 +261,6 @@ def advance(
             "restored_order_ids": restored,
             "postponed_show_ids": postponed,
             "moved_events": moved,
+            "dropped_basket_ids": dropped,
             "version": world.version,
         }

@@ -192,7 +192,7 @@ def test_advance_scans_refunds_with_deductions_and_cancels_in_the_truth() -> Non
             changed = all_pages(c, "/orders", {"where": where})
     assert set(summary) == {
         "now", "new_order_ids", "refunded_basket_ids", "cancelled_order_ids", "scanned_basket_ids",
-        "postponed_show_ids", "restored_order_ids", "moved_events", "version",
+        "postponed_show_ids", "restored_order_ids", "moved_events", "dropped_basket_ids", "version",
     }  # fmt: skip
     old, new = by_id(before["fact_sales"], "basket_id"), by_id(after["fact_sales"], "basket_id")
     served = {b["id"]: (o, b) for o in changed for b in o["baskets"]}

@@ -60,11 +60,18 @@ def fact_sales(
 ) -> Iterator[StepEvent]:
     # Nothing to read when only checks are selected (a check run alone from the UI).
     if context.selected_asset_keys:
-        yield load_sales(context, sync)
+        loaded, dropped = load_sales(context, sync)
+        yield loaded  # written by the IO manager before this step goes on
+        if dropped:
+            sync.delete_tickets([basket for _, basket in dropped])
     yield from check_written(context, clickhouse, "fact_sales")
 
 
-def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) -> dg.Output[Any]:
+def load_sales(
+    context: dg.AssetExecutionContext, sync: QticketsSyncResource
+) -> tuple[dg.Output[Any], list[tuple[int, int]]]:
+    """The crawl's tickets as fact_sales' output, and the (order, basket) of the stored tickets to
+    delete once it is written: those the orders read again no longer list."""
     from qtickets_assets.lib.orders import with_local_dates  # Arrow-heavy, in the run only
 
     # `config` is read by the run's first API step, which starts this crawl (defs/sync.py).
@@ -76,10 +83,15 @@ def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) ->
         # A full rebuild reads every day anew; an upsert also writes again the stored tickets of
         # an event whose zone changed (their days followed the old one, v_sales' city_timezone the new).
         moved = sync.moved_tickets(calendar) if mode == "upsert" else MovedTickets({}, None)
+        # A full rebuild keeps only what the API lists; an upsert removes what an order it read
+        # again no longer lists.
+        dropped = sync.dropped_tickets(spooled.listed) if mode == "upsert" else []
     context.log.info(f"{mode}: {spooled.orders_read} orders, {spooled.tickets} tickets")
     if moved.zones:
         context.log.warning(moved.told())
-    return dg.Output(
+    if dropped:
+        context.log.warning(dropped_told(dropped))
+    output = dg.Output(
         with_local_dates(spooled, calendar, moved.tickets),
         output_name="fact_sales",
         metadata={
@@ -88,7 +100,19 @@ def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) ->
             "orders_price_mismatch": spooled.price_mismatches,
             "orders_refunds_unread": spooled.refunds_unread,
             "tickets_moved_zone": 0 if moved.tickets is None else moved.tickets.num_rows,
+            "tickets_dropped_from_orders": len(dropped),
             # What new_orders_sensor compares the API with (recorded only once the table is written).
             **marker_metadata(loaded_marker(run_sync.plan.watermark, spooled.newest)),
         },
+    )
+    return output, dropped
+
+
+def dropped_told(dropped: list[tuple[int, int]]) -> str:
+    """The warning for stored tickets their re-read orders no longer list (the first ten named)."""
+    shown = "; ".join(f"order {order}: basket {basket}" for order, basket in dropped[:10])
+    more = f"; and {len(dropped) - 10} more" if len(dropped) > 10 else ""
+    return (
+        f"{len(dropped)} stored tickets are no longer listed in their orders, read again ({shown}{more}): "
+        "removed from fact_sales, as the nightly rebuild would"
     )

@@ -193,6 +193,38 @@ def stored_tickets(client: Client, database: str, event_ids: Sequence[int], colu
     return table.cast(to_arrow_schema(columns))
 
 
+ORDERS_PER_QUERY = 5_000  # ids bound into one query's text stay well under max_query_size (256 KiB)
+
+
+def stored_baskets(client: Client, database: str, order_ids: Sequence[int]) -> pa.Table:
+    """(order_id, basket_id, updated_at as epoch seconds) of every ticket fact_sales holds for
+    `order_ids` (their newest versions)."""
+    import pyarrow as pa  # in the run only: sensors and the webserver load this module too
+
+    table = qualified(database, "fact_sales")
+    tables = [
+        client.query_arrow(
+            f"SELECT order_id, basket_id, toInt64(updated_at) AS updated_at FROM {table} FINAL "
+            "WHERE has({orders:Array(UInt64)}, order_id)",
+            parameters={"orders": list(order_ids[start : start + ORDERS_PER_QUERY])},
+        )
+        for start in range(0, len(order_ids), ORDERS_PER_QUERY)
+    ]
+    schema = pa.schema([("order_id", pa.uint64()), ("basket_id", pa.uint64()), ("updated_at", pa.int64())])
+    return pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
+
+
+def delete_tickets(client: Client, database: str, basket_ids: Sequence[int]) -> None:
+    """Removes these tickets from fact_sales (a lightweight DELETE: rows masked at once, purged by
+    later merges)."""
+    table = qualified(database, "fact_sales")
+    for start in range(0, len(basket_ids), ORDERS_PER_QUERY):
+        client.command(
+            f"DELETE FROM {table} WHERE has({{baskets:Array(UInt64)}}, basket_id)",
+            parameters={"baskets": list(basket_ids[start : start + ORDERS_PER_QUERY])},
+        )
+
+
 def record_load(client: Client, database: str, ledger: str, write_mode: str, rows_written: int) -> None:
     """One row in `ledger` (e.g. sales_loads) for a write that has just succeeded, whether or not it
     brought anything new: what "the last successful load" of a table is read from."""

@@ -1,0 +1,87 @@
+"""A ticket taken out of its order's list (not flagged deleted: a reading of the API the notes do not
+support, but that the loader must survive): the sales run that reads the order again removes the
+stored ticket. Before, it stayed `paid` in fact_sales and every view until the nightly rebuild, with
+every check passing (an independent fake of the API found it)."""
+
+import dagster as dg
+
+from qtickets_assets.defs.sync import QticketsSyncResource
+from qtickets_assets.lib.clickhouse.resource import ClickHouseResource, open_migrated
+from qtickets_assets.lib.clickhouse.writers import writer_for
+from qtickets_assets.lib.local_days import Calendar
+from qtickets_assets.lib.orders import spool_tickets, with_local_dates
+from qtickets_assets.lib.qtickets.models import Order, parse_record
+from qtickets_assets.lib.qtickets.native import native_order
+from qtickets_assets.lib.qtickets.resource import QticketsResource
+from qtickets_assets.sandbox.testing import run_sandbox
+from qtickets_assets_tests.graph.mart import materialize_all, read_mart
+from qtickets_assets_tests.graph.test_full_sync import assert_mart_equals_truth, assert_succeeded
+from qtickets_assets_tests.qtickets.fakes import raw_basket, raw_order
+
+# What a sales run writes, and the views on it that do not read the seat snapshot (inventory_job's).
+SALES = ["fact_sales", "v_sales", "v_sales_daily", "v_show_attendance", "v_sales_pace", "v_sales_by_source"]
+
+
+def test_a_ticket_its_order_no_longer_lists_leaves_the_mart_with_the_next_sales_run(tmp_path):
+    url = f"chdb://{tmp_path / 'ch'}"
+    with run_sandbox(size="small", seed=29) as sandbox:
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        dropped = sandbox.advance(dropped_baskets=3, new_orders=5)["dropped_basket_ids"]
+        assert len(dropped) == 3
+        stored = {row["basket_id"]: row for row in read_mart(url, "fact_sales")}
+        assert {stored[basket]["status"] for basket in dropped} == {"paid"}
+
+        instance = dg.DagsterInstance.ephemeral()
+        sales = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job", instance=instance)
+        assert_succeeded(sales)
+        assert not {row["basket_id"] for row in read_mart(url, "fact_sales")} & set(dropped)
+        assert_mart_equals_truth(url, sandbox.truth, SALES)
+        (materialization,) = sales.asset_materializations_for_node("fact_sales")
+        assert materialization.metadata["tickets_dropped_from_orders"].value == 3
+        named = "; ".join(
+            f"order {stored[b]['order_id']}: basket {b}"
+            for b in sorted(dropped, key=lambda b: (stored[b]["order_id"], b))
+        )
+        told = (
+            f"3 stored tickets are no longer listed in their orders, read again ({named}): "
+            "removed from fact_sales, as the nightly rebuild would"
+        )
+        assert told in [record.user_message for record in instance.all_logs(sales.run_id)]
+
+        # Nothing left for the nightly rebuild to find, and nothing removed again.
+        nightly = materialize_all(sandbox.base_url, sandbox.token, url, job_name="nightly_reconcile_job")
+        assert_succeeded(nightly)
+        (rebuilt,) = nightly.asset_materializations_for_node("fact_sales")
+        assert rebuilt.metadata["reconcile_drift_tickets"].value == 0
+        again = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job")
+        (materialization,) = again.asset_materializations_for_node("fact_sales")
+        assert materialization.metadata["tickets_dropped_from_orders"].value == 0
+        assert_mart_equals_truth(url, sandbox.truth, SALES)
+
+
+def test_a_stale_answer_removes_nothing(tmp_path):
+    """An order read in a state older than the one its stored tickets came from (a replica behind,
+    read before a ticket was added to it) does not remove the tickets it does not list yet; the
+    same order read in a newer state does."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    stamp, earlier = "2025-11-20T14:05:11+03:00", "2025-11-20T14:03:01+03:00"  # basket 6 added at `stamp`
+    five, six = raw_basket(5, updated_at=earlier), raw_basket(6, updated_at=stamp)
+    both = parse_record(Order, raw_order(1, updated_at=stamp, baskets=[five, six]))
+    with open_migrated(url, "qtickets") as client:
+        writer_for("upsert").write(
+            client,
+            "qtickets",
+            "fact_sales",
+            with_local_dates(spool_tickets([[native_order(both)]]), Calendar()),
+        )
+    sync = QticketsSyncResource(
+        qtickets=QticketsResource(base_url="http://127.0.0.1:9/api/rest/v1", token="test-token"),
+        clickhouse=ClickHouseResource(url=url, database="qtickets"),
+    )
+
+    def read_as(updated_at: str) -> list[tuple[int, int]]:
+        one = parse_record(Order, raw_order(1, updated_at=updated_at, baskets=[five]))
+        return sync.dropped_tickets(spool_tickets([[native_order(one)]]).listed)
+
+    assert read_as("2025-11-20T14:04:11+03:00") == []  # a minute older than the stored tickets
+    assert read_as("2025-11-20T14:06:11+03:00") == [(1, 6)]
