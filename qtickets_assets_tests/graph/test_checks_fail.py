@@ -40,7 +40,7 @@ def meta(evaluation: dg.AssetCheckEvaluation, name: str):
 def test_every_check_passes_on_the_clean_mart(mart):
     evaluations = mart.check_results()
     assert set(evaluations) == every_check()
-    assert len(evaluations) == 40
+    assert len(evaluations) == 41
     assert not failing(evaluations)
 
 
@@ -310,6 +310,20 @@ def test_a_ticket_priced_below_its_original_without_a_discount_warns_discount_is
     evaluation = evaluations["fact_sales", "discount_is_the_difference"]
     assert evaluation.severity == dg.AssetCheckSeverity.WARN
     assert meta(evaluation, "tickets_off") == 2
+
+
+def test_a_ticket_priced_in_another_currency_warns_revenue_in_rubles(mart):
+    """An event sold in tenge: its prices would be added to the rubles in every view's revenue."""
+    mart.sql(
+        "ALTER TABLE {db}.fact_sales UPDATE currency = 'KZT' WHERE basket_id IN "
+        "(SELECT basket_id FROM {db}.fact_sales ORDER BY basket_id LIMIT 3)"
+    )
+    evaluations = mart.check_results()
+    assert failing(evaluations) == {("fact_sales", "revenue_in_rubles")}
+    evaluation = evaluations["fact_sales", "revenue_in_rubles"]
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert meta(evaluation, "tickets_not_in_rubles") == 3
+    assert meta(evaluation, "currencies") == "KZT: 3"
 
 
 @pytest.mark.parametrize("column", ["promo_code_id", "discount_id"])

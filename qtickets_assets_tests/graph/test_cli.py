@@ -90,7 +90,7 @@ def test_dg_launch_all_assets_builds_the_mart_equal_to_truth(tmp_path, monkeypat
             if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
         ]
         assert {(c.asset_key.to_user_string(), c.check_name) for c in checks} == every_check()
-        assert len(checks) == 40
+        assert len(checks) == 41
         assert all(check.passed for check in checks), [c.check_name for c in checks if not c.passed]
 
 

@@ -170,8 +170,8 @@ def test_checks_run_in_their_assets_step_and_the_views_share_one(definitions):
     }
     [views] = [assets_def for assets_def in definitions.assets if assets_def.node_def.name == "views"]
     assert {key.path[0] for key in views.keys} == VIEWS
-    # A full run's job still says which checks it runs: all 40, as many as the rule table lists.
-    assert len(job.asset_layer.asset_graph.asset_check_keys) == 40
+    # A full run's job still says which checks it runs: all 41, as many as the rule table lists.
+    assert len(job.asset_layer.asset_graph.asset_check_keys) == 41
 
 
 def test_only_the_sales_run_and_unread_show_warnings_are_non_blocking(definitions):
@@ -182,6 +182,7 @@ def test_only_the_sales_run_and_unread_show_warnings_are_non_blocking(definition
         ("fact_sales", "revenue_reconciles"),
         ("fact_sales", "no_reconcile_drift"),
         ("fact_sales", "discount_is_the_difference"),
+        ("fact_sales", "revenue_in_rubles"),
         ("fact_sales", "promo_codes_and_discounts_known"),
     }
     assert all(spec.description for spec in specs)

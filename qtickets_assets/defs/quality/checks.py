@@ -146,6 +146,14 @@ def rules_by_asset() -> dict[str, list[Rule]]:
             blocking=False,
         ),
         Rule(
+            "revenue_in_rubles",
+            "Every ticket is priced in rubles (currency RUB): the views add prices up as rubles, so a "
+            "ticket priced in another currency (an event in Kazakhstan or Belarus) would be added to "
+            "them as if it were. A warning naming the currencies and their tickets.",
+            sql=rules.revenue_in_rubles,
+            blocking=False,
+        ),
+        Rule(
             "discount_is_the_difference",
             "discount_amount = original_price - price on every ticket (a warning when not): a ticket "
             "priced below its original without a discount or promo code (an invitation?), or above it.",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
 
 SALES_STATUSES = get_args(BasketStatus)
+RUBLES = "RUB"  # the API's currency_id of a price in rubles
 
 
 class Outcome(NamedTuple):
@@ -106,6 +107,18 @@ def status_allowed(client: Client, database: str) -> Outcome:
         {
             "rows_with_unknown_status": bad,
             "rows_checked": mart_checks.scoped_rows(client, database, "fact_sales"),
+        },
+    )
+
+
+def revenue_in_rubles(client: Client, database: str) -> Outcome:
+    """Every ticket is priced in rubles: the views add prices up as rubles (their columns say ₽)."""
+    others = mart_checks.other_currencies(client, database, RUBLES)
+    return Outcome(
+        not others,
+        {
+            "tickets_not_in_rubles": sum(tickets for _, tickets in others),
+            "currencies": ", ".join(f"{name or '(none)'}: {tickets}" for name, tickets in others) or "none",
         },
     )
 

@@ -191,6 +191,16 @@ def unmatched_show_ids(
     ]
 
 
+def other_currencies(client: Client, database: str, currency: str) -> list[tuple[str, int]]:
+    """(currency, tickets) of fact_sales' tickets priced in another currency than `currency`, most first."""
+    rows = client.query(
+        f"SELECT currency, count() AS tickets FROM {qualified(database, 'fact_sales')} FINAL "
+        "WHERE currency != {currency:String} GROUP BY currency ORDER BY tickets DESC, currency",
+        parameters={"currency": currency},
+    )
+    return [(str(name), int(tickets)) for name, tickets in rows.result_rows]
+
+
 def count_where(client: Client, database: str, table: str, condition: str) -> int:
     return int(scalar(client, f"SELECT count() FROM {qualified(database, table)} WHERE {condition}"))
 

@@ -3,7 +3,7 @@
 Within a Dagster run every step shares one client: opened by the first step that needs it (with the
 migrations checked then), closed when the run's resources are torn down, whether the run succeeded
 or not. An open embedded engine costs ~80 ms (open, migration check, close), and a full run's 6
-steps, 7 table writes and 40 checks all use the mart. The embedded directory's lock is therefore held from the
+steps, 7 table writes and 41 checks all use the mart. The embedded directory's lock is therefore held from the
 first step that uses the mart to the end of the run.
 
 The open clients live in one process-wide holder keyed by (url, database): chDB allows one
