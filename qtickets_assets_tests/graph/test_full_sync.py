@@ -198,13 +198,15 @@ def test_a_show_whose_seats_cannot_be_read_keeps_its_last_counts_and_the_rest_ar
 ):
     """One show's seat map that the rules refuse (or a show deleted since the events were read)
     failed the whole snapshot: no show's inventory was updated. Now that show is left out with a
-    warning, keeps its last counts (never a 0), and the others are counted."""
+    warning, keeps its last counts (never a 0), and the others are counted. Postponed meanwhile,
+    it reads its new start (it kept the old one, an independent fake found)."""
     url = f"chdb://{tmp_path / 'ch'}"
     with run_sandbox(size="small", seed=11) as sandbox:
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
         before = {row["show_id"]: row for row in read_mart(url, "fact_inventory_latest")}
         odd_show, other_show = sorted(before)[:2]
-        sandbox.advance(new_orders=40)  # seats taken since: the other shows' counts move
+        # Seats taken since: the other shows' counts move; the unread show is postponed.
+        sandbox.advance(new_orders=40, postpone_show_ids=[odd_show], postpone_days=3)
 
         read = QticketsClient._show_inventory
 
@@ -219,7 +221,9 @@ def test_a_show_whose_seats_cannot_be_read_keeps_its_last_counts_and_the_rest_ar
 
     assert result.success
     after = {row["show_id"]: row for row in read_mart(url, "fact_inventory_latest")}
-    assert after[odd_show] == before[odd_show], "the unread show keeps its last counts and time"
+    kept = {**before[odd_show], "show_starts_at": truth[odd_show]["show_starts_at"]}
+    assert kept["show_starts_at"] != before[odd_show]["show_starts_at"]
+    assert after[odd_show] == kept, "the unread show keeps its last counts and time, with its new start"
     for show_id in set(after) - {odd_show}:
         assert after[show_id]["tickets_left"] == truth[show_id]["tickets_left"], show_id
         assert after[show_id]["snapshot_at"] > before[other_show]["snapshot_at"]

@@ -255,17 +255,23 @@ UNREAD_SHOW_KEPT = "INTERVAL 7 DAY"
 
 def latest_inventory_select(database: str) -> str:
     """fact_inventory_latest's rows: each live show's newest row, from the newest snapshot unless
-    its seats could not be read then (the row then says when they last were).
+    its seats could not be read then (the row then says when they last were), with the show's
+    start as the newest events load has it (a show postponed since its seats were last read).
 
     Only the week before the newest snapshot is read (the table's partitions and order key keep
     that cheap), not the whole history."""
     raw, shows = qualified(database, "inventory_raw"), qualified(database, "dim_shows")
-    columns = ", ".join(table_schema("fact_inventory_latest").column_names)
+    columns = ", ".join(
+        "s.starts_at AS show_starts_at" if name == "show_starts_at" else f"r.{name} AS {name}"
+        for name in table_schema("fact_inventory_latest").column_names
+    )
     return (
-        f"SELECT {columns} FROM {raw} FINAL "
+        f"SELECT {columns} FROM ("
+        f"SELECT * FROM {raw} FINAL "
         f"WHERE snapshot_at >= (SELECT max(snapshot_at) FROM {raw}) - {UNREAD_SHOW_KEPT} "
-        f"AND show_id IN (SELECT show_id FROM {shows} WHERE is_deleted = 0) "
         "ORDER BY show_id, snapshot_at DESC LIMIT 1 BY show_id"
+        f") AS r INNER JOIN (SELECT show_id, starts_at FROM {shows} WHERE is_deleted = 0) AS s "
+        "ON r.show_id = s.show_id"
     )
 
 
