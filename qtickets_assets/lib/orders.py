@@ -196,26 +196,29 @@ class SpooledTickets(NamedTuple):
     refunds_unread: int = 0
     """Orders with an entry in a `refunds` list but no basket refunded (order_flags.refunds_unread)."""
     listed: pa.Table | None = None
-    """(order_id, basket_id, updated_at) of every ticket read: which baskets the orders read list now."""
+    """(order_id, basket_id, updated_at) of every ticket an incremental load read (None for a full
+    one): which baskets the orders read again list now."""
 
     @property
     def tickets(self) -> int:
         return self.spool.rows
 
 
-def spool_tickets(pages: Iterable[Sequence[Order | NativeOrder]]) -> SpooledTickets:
+def spool_tickets(pages: Iterable[Sequence[Order | NativeOrder]], listed: bool = False) -> SpooledTickets:
     """The pages' tickets, gathered in blocks of orders, each block an Arrow table that goes to a
-    temporary file at once: memory stays flat however many orders there are."""
+    temporary file at once: memory stays flat however many orders there are. With `listed`, which
+    tickets each order lists is kept too (an incremental load's orders read again)."""
     spool = ArrowSpool(to_arrow_schema(tickets.crawled_schema()))
     orders_read = mismatches = unread = 0
     event_ids: set[int] = set()
     newest = OrderMarker(None, None)
-    listed: list[pa.Table] = []  # three 8-byte columns: ~24 bytes a ticket
+    kept: list[pa.Table] = []  # three 8-byte columns: ~24 bytes a ticket
     try:
         for block in order_blocks(pages, BLOCK_ORDERS):
             table = tickets.tickets_table(block)
             spool.append(table)
-            listed.append(table.select(["order_id", "basket_id", "updated_at"]))
+            if listed:
+                kept.append(table.select(["order_id", "basket_id", "updated_at"]))
             orders_read += len(block)
             mismatches += order_flags.price_mismatches(block)
             unread += order_flags.refunds_unread(block)
@@ -224,7 +227,7 @@ def spool_tickets(pages: Iterable[Sequence[Order | NativeOrder]]) -> SpooledTick
     except BaseException:
         spool.close()  # a failed crawl frees its file now, not when its traceback is dropped
         raise
-    listed_table = pa.concat_tables(listed) if listed else None
+    listed_table = pa.concat_tables(kept) if kept else None
     return SpooledTickets(spool, orders_read, frozenset(event_ids), mismatches, newest, unread, listed_table)
 
 
@@ -237,6 +240,8 @@ def unlisted_tickets(listed: pa.Table, stored: pa.Table) -> list[tuple[int, int]
     unlisted = stored.filter(
         pc.invert(pc.is_in(stored.column("basket_id"), value_set=listed.column("basket_id")))
     )
+    if unlisted.num_rows == 0:
+        return []  # as nearly always: the grouping and join below cost ~25 ms the first time (Acero)
     read_at = (
         listed.select(["order_id"])
         .append_column("read_at", listed.column("updated_at").cast(pa.int64()))

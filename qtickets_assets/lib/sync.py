@@ -167,4 +167,4 @@ class AccountSync:
                 "update before now; the nightly rebuild keeps such orders as the API sends them"
             )
         since = watermark.max_updated_at - self.plan.overlap
-        return spool_tickets(changed_order_pages(self.client, watermark.max_order_id, since))
+        return spool_tickets(changed_order_pages(self.client, watermark.max_order_id, since), listed=True)

@@ -81,7 +81,7 @@ def test_a_stale_answer_removes_nothing(tmp_path):
 
     def read_as(updated_at: str) -> list[tuple[int, int]]:
         one = parse_record(Order, raw_order(1, updated_at=updated_at, baskets=[five]))
-        return sync.dropped_tickets(spool_tickets([[native_order(one)]]).listed)
+        return sync.dropped_tickets(spool_tickets([[native_order(one)]], listed=True).listed)
 
     assert read_as("2025-11-20T14:04:11+03:00") == []  # a minute older than the stored tickets
     assert read_as("2025-11-20T14:06:11+03:00") == [(1, 6)]
