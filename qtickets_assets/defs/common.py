@@ -3,7 +3,7 @@ our own errors reach the run page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import dagster as dg
@@ -32,6 +32,12 @@ API_POOL = "qtickets_api"
 # What an asset step yields: its outputs (stored by the IO manager as they are yielded), then the
 # results of its checks (defs/quality/checks.py).
 StepEvent = dg.Output[Any] | dg.MaterializeResult[None] | dg.AssetCheckResult
+
+
+def first_ten(items: Sequence[str], more: str) -> str:
+    """A warning's list: the first ten `items` joined with "; ", then how many `more` there are."""
+    rest = f"; and {len(items) - 10} more {more}" if len(items) > 10 else ""
+    return "; ".join(items[:10]) + rest
 
 
 def selected_outputs(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 import dagster as dg
 from pydantic import PrivateAttr
 
+from qtickets_assets.defs.common import first_ten
 from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource
 from qtickets_assets.lib.qtickets.resource import QticketsResource
@@ -51,9 +52,9 @@ class MovedTickets(NamedTuple):
 
 def moves_told(zones: "dict[int, tuple[str, str]]") -> str:
     """The first ten moves of {event_id: (old zone, new zone)}, and how many more."""
-    shown = sorted(zones.items())[:10]
-    moves = "; ".join(f"event {event}: {old} → {new}" for event, (old, new) in shown)
-    return moves + (f"; and {len(zones) - len(shown)} more events" if len(zones) > len(shown) else "")
+    return first_ten(
+        [f"event {event}: {old} → {new}" for event, (old, new) in sorted(zones.items())], "events"
+    )
 
 
 class SalesSyncConfig(dg.Config):

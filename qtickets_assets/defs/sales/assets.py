@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, table_asset
+from qtickets_assets.defs.common import API_POOL, FACTS, StepEvent, first_ten, table_asset
 from qtickets_assets.defs.quality.checks import check_specs, check_written
 from qtickets_assets.defs.sales.marker import loaded_marker, marker_metadata
 from qtickets_assets.defs.sync import MovedTickets, QticketsSyncResource, SalesSyncConfig
@@ -110,9 +110,8 @@ def load_sales(
 
 def dropped_told(dropped: list[tuple[int, int]]) -> str:
     """The warning for stored tickets their re-read orders no longer list (the first ten named)."""
-    shown = "; ".join(f"order {order}: basket {basket}" for order, basket in dropped[:10])
-    more = f"; and {len(dropped) - 10} more" if len(dropped) > 10 else ""
+    shown = first_ten([f"order {order}: basket {basket}" for order, basket in dropped], "tickets")
     return (
-        f"{len(dropped)} stored tickets are no longer listed in their orders, read again ({shown}{more}): "
+        f"{len(dropped)} stored tickets are no longer listed in their orders, read again ({shown}): "
         "removed from fact_sales, as the nightly rebuild would"
     )
