@@ -8,6 +8,8 @@
 -- midnight "today" and 13 days earlier, and compares paid_at with them: two comparisons per sale.
 -- toString(t, zone) is the one conversion that honours a per-row zone; parsing its local text
 -- back as UTC gives the zone's offset at t, and applying it twice is exact across DST changes.
+-- Where the clocks jump over local midnight (Havana, Santiago), the day starts at the jump: the
+-- second guess then falls on the day before, and the first is the day's first instant.
 -- The typed column list is the view's contract (and what Dagster shows as its column schema,
 -- COMMENTs as column descriptions).
 CREATE OR REPLACE VIEW {database}.v_sales_dashboard
@@ -36,10 +38,12 @@ WITH
             city_name,
             toDateTime(toDate(toString(now(), city_timezone)), 'UTC') AS today_naive,
             today_naive - (toDateTime(toString(today_naive, city_timezone), 'UTC') - today_naive) AS guess_today,
-            today_naive - (toDateTime(toString(guess_today, city_timezone), 'UTC') - guess_today) AS today_start,
+            today_naive - (toDateTime(toString(guess_today, city_timezone), 'UTC') - guess_today) AS today_first,
+            if(toDate(toString(today_first, city_timezone)) = toDate(today_naive), today_first, guess_today) AS today_start,
             today_naive - toIntervalDay(13) AS d14_naive,
             d14_naive - (toDateTime(toString(d14_naive, city_timezone), 'UTC') - d14_naive) AS guess_d14,
-            d14_naive - (toDateTime(toString(guess_d14, city_timezone), 'UTC') - guess_d14) AS d14_start
+            d14_naive - (toDateTime(toString(guess_d14, city_timezone), 'UTC') - guess_d14) AS d14_first,
+            if(toDate(toString(d14_first, city_timezone)) = toDate(d14_naive), d14_first, guess_d14) AS d14_start
         FROM {database}.dim_events FINAL
         WHERE is_deleted = 0
     ),

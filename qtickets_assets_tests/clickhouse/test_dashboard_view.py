@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pytest
 from clickhouse_connect.driver.client import Client
 
 from qtickets_assets.lib.clickhouse.convert import frame_to_arrow
@@ -92,3 +94,52 @@ def test_today_and_14d_are_local_calendar_days_and_figures_are_exact(client: Cli
         (1, "Концерт", "Красноярск", *figures, 150, 50, snapshot.replace(tzinfo=None), None),
         (2, "Концерт", "New York", *figures, 0, 0, None, None),
     ]
+
+
+VIEW = Path(__file__).parents[2] / "clickhouse" / "views" / "010_v_sales_dashboard.sql"
+# Zones whose clocks change at 00:00 (Havana, Santiago: local midnight does not exist on the day
+# they spring forward), at 02:00-03:00 (Berlin, Chisinau, Sydney, Jerusalem), or never (Moscow).
+DST_ZONES = [
+    "America/Havana", "America/Santiago", "Europe/Berlin", "Europe/Chisinau", "Australia/Sydney",
+    "Asia/Jerusalem", "Europe/Moscow",
+]  # fmt: skip
+
+
+def day_starts_sql(instants: list[datetime], zone: str) -> str:
+    """The view's own expressions for today's and 13 days earlier's first instants (its `events`
+    CTE, read from the view's file), evaluated at `instants` instead of now()."""
+    text = VIEW.read_text(encoding="utf-8")
+    first, last = (
+        text.index("toDateTime(toDate(toString(now()"),
+        text.index("AS d14_start") + len("AS d14_start"),
+    )
+    expressions = text[first:last].replace("now()", "n")
+    listed = ", ".join(f"toDateTime('{t:%Y-%m-%d %H:%M:%S}', 'UTC')" for t in instants)
+    return (
+        "SELECT toString(n), toString(today_start), toString(d14_start) "
+        f"FROM (SELECT arrayJoin([{listed}]) AS n, '{zone}' AS city_timezone, {expressions})"
+    )
+
+
+def first_instant(day: date, zone: ZoneInfo) -> str:
+    """The earliest UTC minute whose local date in `zone` is `day`."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=16)
+    minute = next(m for m in range(48 * 60) if (start + timedelta(minutes=m)).astimezone(zone).date() == day)
+    return f"{start + timedelta(minutes=minute):%Y-%m-%d %H:%M:%S}"
+
+
+@pytest.mark.parametrize("zone", DST_ZONES)
+def test_today_starts_at_the_local_days_first_instant_across_a_year(client: Client, zone: str) -> None:
+    """Every 7 hours of 2026: the view's "today" and its 14-day window start at the first instant of
+    the local day, also on a day whose midnight the clocks skip (it started an hour early there)."""
+    instants = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(0, 365 * 24, 7)]
+    rows = client.query(day_starts_sql(instants, zone)).result_rows
+    tz = ZoneInfo(zone)
+    wrong = [
+        (now, today_start, d14_start)
+        for now, today_start, d14_start in rows
+        for local in [datetime.fromisoformat(now).replace(tzinfo=UTC).astimezone(tz).date()]
+        if (today_start, d14_start)
+        != (first_instant(local, tz), first_instant(local - timedelta(days=13), tz))
+    ]
+    assert len(rows) == len(instants) and not wrong, wrong[:3]
