@@ -235,8 +235,10 @@ def unlisted_tickets(listed: pa.Table, stored: pa.Table) -> list[tuple[int, int]
     """(order_id, basket_id) of the `stored` tickets (order_id, basket_id, updated_at as epoch
     seconds) that their orders, as `listed` (SpooledTickets.listed), no longer list: a ticket taken
     out of its order by an edit or an exchange, if the API drops it rather than flagging it deleted.
-    Only tickets stored from an older state of their order than the one read: a stale answer (an
-    order read before a ticket was added to it) removes nothing."""
+    Only tickets stored from a state of their order older than the one read (strictly: versions are
+    whole seconds), so a stale answer (an order read before a ticket was added to it) removes
+    nothing. An order read with no ticket at all is not compared: more likely a partial answer
+    than an order emptied, its tickets wait for the nightly rebuild."""
     unlisted = stored.filter(
         pc.invert(pc.is_in(stored.column("basket_id"), value_set=listed.column("basket_id")))
     )
@@ -248,7 +250,7 @@ def unlisted_tickets(listed: pa.Table, stored: pa.Table) -> list[tuple[int, int]
         .group_by("order_id")
         .aggregate([("read_at", "max")])
     )
-    gone = unlisted.join(read_at, "order_id").filter(pc.field("updated_at") <= pc.field("read_at_max"))
+    gone = unlisted.join(read_at, "order_id").filter(pc.field("updated_at") < pc.field("read_at_max"))
     pairs = zip(gone.column("order_id").to_pylist(), gone.column("basket_id").to_pylist(), strict=True)
     return sorted(cast("list[tuple[int, int]]", list(pairs)))
 

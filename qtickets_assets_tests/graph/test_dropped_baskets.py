@@ -3,9 +3,12 @@ support, but that the loader must survive): the sales run that reads the order a
 stored ticket. Before, it stayed `paid` in fact_sales and every view until the nightly rebuild, with
 every check passing (an independent fake of the API found it)."""
 
+import time
+
 import dagster as dg
 
 from qtickets_assets.defs.sync import QticketsSyncResource
+from qtickets_assets.lib.clickhouse import mart
 from qtickets_assets.lib.clickhouse.resource import ClickHouseResource, open_migrated
 from qtickets_assets.lib.clickhouse.writers import writer_for
 from qtickets_assets.lib.local_days import Calendar
@@ -84,4 +87,32 @@ def test_a_stale_answer_removes_nothing(tmp_path):
         return sync.dropped_tickets(spool_tickets([[native_order(one)]], listed=True).listed)
 
     assert read_as("2025-11-20T14:04:11+03:00") == []  # a minute older than the stored tickets
+    assert read_as(stamp) == []  # the same second: which state is newer cannot be told
     assert read_as("2025-11-20T14:06:11+03:00") == [(1, 6)]
+
+
+def test_a_run_that_fails_before_it_writes_leaves_the_removal_to_the_next(tmp_path, monkeypatch):
+    """The tickets are removed before the crawl's are written: a run that fails in between has
+    written nothing, so the next run reads the same orders again and removes them. Removed after the
+    write, a failed DELETE left them sold for good once newer orders moved the watermark past the
+    edit's overlap (a review found it)."""
+    url = f"chdb://{tmp_path / 'ch'}"
+    hour = 3600
+    with run_sandbox(size="small", seed=29, anchor=int(time.time()) - hour) as sandbox:
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url))
+        edited = int(time.time()) - 25 * 60  # older than the sales loads' 15-minute overlap
+        dropped = sandbox.advance(dropped_baskets=2, now=edited)["dropped_basket_ids"]
+        sandbox.advance(new_orders=5)
+
+        def refused(*args, **kwargs):
+            raise ConnectionError("the server went away")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(mart, "delete_tickets", refused)
+            failed = materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job")
+        assert not failed.success
+        assert set(dropped) <= {row["basket_id"] for row in read_mart(url, "fact_sales")}
+
+        assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job"))
+        assert not {row["basket_id"] for row in read_mart(url, "fact_sales")} & set(dropped)
+        assert_mart_equals_truth(url, sandbox.truth, SALES)

@@ -60,18 +60,11 @@ def fact_sales(
 ) -> Iterator[StepEvent]:
     # Nothing to read when only checks are selected (a check run alone from the UI).
     if context.selected_asset_keys:
-        loaded, dropped = load_sales(context, sync)
-        yield loaded  # written by the IO manager before this step goes on
-        if dropped:
-            sync.delete_tickets([basket for _, basket in dropped])
+        yield load_sales(context, sync)
     yield from check_written(context, clickhouse, "fact_sales")
 
 
-def load_sales(
-    context: dg.AssetExecutionContext, sync: QticketsSyncResource
-) -> tuple[dg.Output[Any], list[tuple[int, int]]]:
-    """The crawl's tickets as fact_sales' output, and the (order, basket) of the stored tickets to
-    delete once it is written: those the orders read again no longer list."""
+def load_sales(context: dg.AssetExecutionContext, sync: QticketsSyncResource) -> dg.Output[Any]:
     from qtickets_assets.lib.orders import with_local_dates  # Arrow-heavy, in the run only
 
     # `config` is read by the run's first API step, which starts this crawl (defs/sync.py).
@@ -80,18 +73,21 @@ def load_sales(
         spooled = run_sync.tickets()
         calendar = sync.calendar(run_sync, spooled.event_ids)
         mode = "replace" if run_sync.plan.watermark is None else "upsert"
+        # A full rebuild keeps only what the API lists; an upsert removes what an order it read
+        # again no longer lists, before it writes: should the write fail, the next run reads the
+        # same orders again (the stored watermark has not moved), and nothing removed was still sold.
+        dropped = sync.dropped_tickets(spooled.listed) if mode == "upsert" else []
+        if dropped:
+            sync.delete_tickets([basket for _, basket in dropped])
         # A full rebuild reads every day anew; an upsert also writes again the stored tickets of
         # an event whose zone changed (their days followed the old one, v_sales' city_timezone the new).
         moved = sync.moved_tickets(calendar) if mode == "upsert" else MovedTickets({}, None)
-        # A full rebuild keeps only what the API lists; an upsert removes what an order it read
-        # again no longer lists.
-        dropped = sync.dropped_tickets(spooled.listed) if mode == "upsert" else []
     context.log.info(f"{mode}: {spooled.orders_read} orders, {spooled.tickets} tickets")
     if moved.zones:
         context.log.warning(moved.told())
     if dropped:
         context.log.warning(dropped_told(dropped))
-    output = dg.Output(
+    return dg.Output(
         with_local_dates(spooled, calendar, moved.tickets),
         output_name="fact_sales",
         metadata={
@@ -105,7 +101,6 @@ def load_sales(
             **marker_metadata(loaded_marker(run_sync.plan.watermark, spooled.newest)),
         },
     )
-    return output, dropped
 
 
 def dropped_told(dropped: list[tuple[int, int]]) -> str:
