@@ -49,8 +49,8 @@ def selected_outputs(
     read) only when selected."""
     for name, make in build.items():
         if dg.AssetKey(name) in context.selected_asset_keys:
-            told = (metadata or {}).get(name)
-            yield dg.Output(make(), output_name=name, metadata=dict(told()) if told else None)
+            metadata_of = (metadata or {}).get(name)
+            yield dg.Output(make(), output_name=name, metadata=dict(metadata_of()) if metadata_of else None)
 
 
 def table_metadata(table: str, write_mode: WriteMode) -> dict[str, Any]:

@@ -126,7 +126,7 @@ class QticketsSyncResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         # tickets' days are in, rather than Moscow's: a nightly rebuild would move its days.
         if gone := sorted(calendar.missing_events(unknown)):
             with self.clickhouse.open() as client:
-                calendar.zones.update(mart.last_stored_zones(client, self.clickhouse.database, gone))
+                calendar.zones.update(mart.newest_stored_zones(client, self.clickhouse.database, gone))
         return calendar
 
     def moved_zones(self, calendar: "local_days.Calendar") -> "dict[int, tuple[str, str]]":

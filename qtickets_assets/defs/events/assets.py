@@ -73,7 +73,8 @@ def moved_events(
     load does, which moved_events_sensor requests once this materialization is recorded."""
     from qtickets_assets.lib.local_days import Calendar
 
-    moved = sync.moved_zones(Calendar.of_events(events))
+    with failures.explained():
+        moved = sync.moved_zones(Calendar.of_events(events))
     if moved and "fact_sales" not in planned_assets(context):
         context.log.warning(
             f"events now in another time zone than their stored tickets' days: {len(moved)} "

@@ -147,9 +147,9 @@ def rules_by_asset() -> dict[str, list[Rule]]:
         ),
         Rule(
             "revenue_in_rubles",
-            "Every ticket is priced in rubles (currency RUB): the views add prices up as rubles, so a "
-            "ticket priced in another currency (an event in Kazakhstan or Belarus) would be added to "
-            "them as if it were. A warning naming the currencies and their tickets.",
+            "Every paid or refunded ticket is priced in rubles (currency RUB): the views add prices up "
+            "as rubles, so a ticket priced in another currency (an event in Kazakhstan or Belarus) "
+            "would be added to them as if it were. A warning naming the currencies and their tickets.",
             sql=rules.revenue_in_rubles,
             blocking=False,
         ),

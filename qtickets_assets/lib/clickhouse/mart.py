@@ -164,7 +164,7 @@ def stored_zones(client: Client, database: str) -> list[tuple[int, str]]:
     return [(int(event_id), str(zone)) for event_id, zone in rows.result_rows]
 
 
-def last_stored_zones(client: Client, database: str, event_ids: Sequence[int]) -> dict[int, str]:
+def newest_stored_zones(client: Client, database: str, event_ids: Sequence[int]) -> dict[int, str]:
     """{event_id: the zone its stored tickets' days are in} for those of `event_ids` fact_sales
     holds (the newest ticket's, should an event's tickets be in two)."""
     if not event_ids:
@@ -193,7 +193,9 @@ def stored_tickets(client: Client, database: str, event_ids: Sequence[int], colu
     return table.cast(to_arrow_schema(columns))
 
 
-ORDERS_PER_QUERY = 5_000  # ids bound into one query's text stay well under max_query_size (256 KiB)
+# Ids bound as a query parameter travel in the HTTP request's URL to a server (~10 bytes an id):
+# 500 stay under the 8 KB a proxy in front of ClickHouse may allow for a request line.
+IDS_PER_QUERY = 500
 
 
 def stored_baskets(client: Client, database: str, order_ids: Sequence[int]) -> pa.Table:
@@ -206,9 +208,9 @@ def stored_baskets(client: Client, database: str, order_ids: Sequence[int]) -> p
         client.query_arrow(
             f"SELECT order_id, basket_id, toInt64(updated_at) AS updated_at FROM {table} FINAL "
             "WHERE has({orders:Array(UInt64)}, order_id)",
-            parameters={"orders": list(order_ids[start : start + ORDERS_PER_QUERY])},
+            parameters={"orders": list(order_ids[start : start + IDS_PER_QUERY])},
         )
-        for start in range(0, len(order_ids), ORDERS_PER_QUERY)
+        for start in range(0, len(order_ids), IDS_PER_QUERY)
     ]
     schema = pa.schema([("order_id", pa.uint64()), ("basket_id", pa.uint64()), ("updated_at", pa.int64())])
     return pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
@@ -218,10 +220,10 @@ def delete_tickets(client: Client, database: str, basket_ids: Sequence[int]) -> 
     """Removes these tickets from fact_sales (a lightweight DELETE: rows masked at once, purged by
     later merges)."""
     table = qualified(database, "fact_sales")
-    for start in range(0, len(basket_ids), ORDERS_PER_QUERY):
+    for start in range(0, len(basket_ids), IDS_PER_QUERY):
         client.command(
             f"DELETE FROM {table} WHERE has({{baskets:Array(UInt64)}}, basket_id)",
-            parameters={"baskets": list(basket_ids[start : start + ORDERS_PER_QUERY])},
+            parameters={"baskets": list(basket_ids[start : start + IDS_PER_QUERY])},
         )
 
 

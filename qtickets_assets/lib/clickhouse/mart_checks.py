@@ -192,10 +192,12 @@ def unmatched_show_ids(
 
 
 def other_currencies(client: Client, database: str, currency: str) -> list[tuple[str, int]]:
-    """(currency, tickets) of fact_sales' tickets priced in another currency than `currency`, most first."""
+    """(currency, tickets) of fact_sales' paid and refunded tickets (those whose prices the views add
+    up: revenue, money paid back) priced in another currency than `currency`, most first."""
     rows = client.query(
         f"SELECT currency, count() AS tickets FROM {qualified(database, 'fact_sales')} FINAL "
-        "WHERE currency != {currency:String} GROUP BY currency ORDER BY tickets DESC, currency",
+        "WHERE currency != {currency:String} AND status IN ('paid', 'refunded') "
+        "GROUP BY currency ORDER BY tickets DESC, currency",
         parameters={"currency": currency},
     )
     return [(str(name), int(tickets)) for name, tickets in rows.result_rows]
