@@ -2,9 +2,11 @@
 -- of an event not deleted) and local day that has an inventory snapshot, from the day's last one.
 -- The snapshot's day is taken in the event's own time zone; toString(t, zone) is the one
 -- conversion that honours a per-row zone (toTimeZone with a zone column silently uses one).
+-- The event is the show's as dim_shows has it now, not the one a snapshot recorded: a show moved
+-- to another event keeps one row a day (its older snapshots named the old event).
 CREATE OR REPLACE VIEW {database}.v_sell_through
 (
-    event_id         UInt64 COMMENT 'Event',
+    event_id         UInt64 COMMENT 'Event the show belongs to now (dim_shows)',
     event_name       String COMMENT 'Event title',
     city_name        LowCardinality(String) COMMENT 'City of the event',
     show_id          UInt64 COMMENT 'A live show',
@@ -23,6 +25,7 @@ WITH
     (
         SELECT
             sh.show_id AS show_id,
+            sh.event_id AS event_id,
             sh.starts_at AS starts_at,
             e.event_name AS event_name,
             e.city_name AS city_name,
@@ -34,7 +37,6 @@ WITH
     snapshots AS
     (
         SELECT
-            r.event_id AS event_id,
             r.show_id AS show_id,
             toDate(toString(r.snapshot_at, s.zone)) AS date_local,
             r.snapshot_at AS snapshot_at,
@@ -45,7 +47,7 @@ WITH
         INNER JOIN shows AS s ON r.show_id = s.show_id
     )
 SELECT
-    d.event_id AS event_id,
+    s.event_id AS event_id,
     s.event_name AS event_name,
     s.city_name AS city_name,
     d.show_id AS show_id,
@@ -60,7 +62,6 @@ SELECT
 FROM
 (
     SELECT
-        event_id,
         show_id,
         date_local,
         max(snapshot_at) AS last_snapshot_at,
@@ -68,6 +69,6 @@ FROM
         argMax(tickets_sold, snapshot_at) AS tickets_sold,
         argMax(tickets_left, snapshot_at) AS tickets_left
     FROM snapshots
-    GROUP BY event_id, show_id, date_local
+    GROUP BY show_id, date_local
 ) AS d
 INNER JOIN shows AS s ON d.show_id = s.show_id;

@@ -3,10 +3,11 @@
 -- per live show (not deleted, of an event not deleted) and local day on which tickets still paid
 -- now were paid, with the running total up to that day, against the show's capacity today (the
 -- newest inventory snapshot). Days and days_before_show come from v_sales_daily (the event's own
--- time zone, the show's current start).
+-- time zone, the show's current start). One row per show and day whatever event its tickets'
+-- orders name (a ticket for a show of another event than its order's): the event is the show's.
 CREATE OR REPLACE VIEW {database}.v_sales_pace
 (
-    event_id                UInt64 COMMENT 'Event',
+    event_id                UInt64 COMMENT 'Event the show belongs to (dim_shows)',
     event_name              String COMMENT 'Event title',
     city_name               LowCardinality(String) COMMENT 'City of the event',
     show_id                 UInt64 COMMENT 'A live show with paid tickets',
@@ -20,19 +21,30 @@ CREATE OR REPLACE VIEW {database}.v_sales_pace
 )
 AS
 SELECT
-    d.event_id AS event_id,
-    d.event_name AS event_name,
-    d.city_name AS city_name,
+    sh.event_id AS event_id,
+    e.event_name AS event_name,
+    e.city_name AS city_name,
     d.show_id AS show_id,
-    d.show_starts_at AS show_starts_at,
+    d.starts_at AS show_starts_at,
     d.date_local AS date_local,
-    d.days_before_show AS days_before_show,
-    d.tickets_paid AS tickets_paid,
-    toUInt64(sum(d.tickets_paid) OVER (PARTITION BY d.show_id ORDER BY d.date_local ROWS UNBOUNDED PRECEDING))
+    d.days_before AS days_before_show,
+    d.paid AS tickets_paid,
+    toUInt64(sum(d.paid) OVER (PARTITION BY d.show_id ORDER BY d.date_local ROWS UNBOUNDED PRECEDING))
         AS tickets_paid_cumulative,
     toUInt64(i.tickets_total) AS capacity,
     if(capacity = 0, NULL, tickets_paid_cumulative / capacity) AS share_of_capacity
-FROM {database}.v_sales_daily AS d
-INNER JOIN (SELECT show_id FROM {database}.dim_shows WHERE is_deleted = 0) AS sh ON d.show_id = sh.show_id
-LEFT JOIN (SELECT show_id, tickets_total FROM {database}.fact_inventory_latest) AS i ON d.show_id = i.show_id
-WHERE d.tickets_paid > 0;
+FROM
+(
+    SELECT
+        show_id,
+        date_local,
+        any(show_starts_at) AS starts_at,
+        any(days_before_show) AS days_before,
+        toUInt64(sum(tickets_paid)) AS paid
+    FROM {database}.v_sales_daily
+    WHERE tickets_paid > 0
+    GROUP BY show_id, date_local
+) AS d
+INNER JOIN (SELECT show_id, event_id FROM {database}.dim_shows WHERE is_deleted = 0) AS sh ON d.show_id = sh.show_id
+LEFT JOIN (SELECT event_id, event_name, city_name FROM {database}.dim_events FINAL) AS e ON sh.event_id = e.event_id
+LEFT JOIN (SELECT show_id, tickets_total FROM {database}.fact_inventory_latest) AS i ON d.show_id = i.show_id;

@@ -72,3 +72,18 @@ def test_a_day_whose_last_snapshot_has_no_capacity_has_no_share(client: Client) 
     append(client, "inventory_raw", [snapshot(11, 1, "2025-11-30 10:00:00", 0, 0)])
     [(share,)] = client.query(f"SELECT share_sold FROM {DATABASE}.v_sell_through").result_rows
     assert share is None
+
+
+def test_a_show_moved_to_another_event_keeps_one_row_a_day(client: Client) -> None:
+    """Its snapshots before the move name the old event: grouped by that, the day had two rows, the
+    nightly run's no_duplicate_keys failed, and every run after it, inventory_raw keeping them."""
+    append(client, "dim_events", events_frame([{"event_id": 1}, {"event_id": 2}]).to_dict("records"))
+    append(client, "dim_shows", [show(11, 2, "2025-12-05 06:00:00")])  # now of event 2
+    append(client, "inventory_raw", [
+        snapshot(11, 1, "2025-11-30 09:00:00", 100, 90),  # before the move: event 1
+        snapshot(11, 2, "2025-11-30 10:00:00", 100, 80),  # after it, the same day
+    ])  # fmt: skip
+    rows = client.query(
+        f"SELECT event_id, show_id, date_local, tickets_left FROM {DATABASE}.v_sell_through"
+    ).result_rows
+    assert rows == [(2, 11, date(2025, 11, 30), 80)]
