@@ -163,8 +163,10 @@ ORDER_COLUMNS = (
 def _order_columns(page: list[NativeOrder], ids: pa.DataType) -> pa.Table:
     """One row per order: ORDER_COLUMNS, and its own update and deletion times."""
     utms = [order.utm for order in page]
+    # A paid order without a payment time (the API should not send one) is counted paid when it was
+    # created: left empty, its tickets were sold on 1970-01-01 in every daily view.
     paid_at, updated_at, deleted_at = _times(
-        [order.payed_at_text if order.payed else None for order in page],
+        [(order.payed_at_text or order.created_at_text) if order.payed else None for order in page],
         [order.updated_at_text for order in page],
         [order.deleted_at_text for order in page],
     )

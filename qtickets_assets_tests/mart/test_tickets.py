@@ -127,6 +127,16 @@ def test_a_paid_order_is_paid_at_its_payment_time() -> None:
     }
 
 
+def test_a_paid_order_without_a_payment_time_is_paid_when_it_was_created() -> None:
+    """Left without paid_at, its tickets were counted paid on 1970-01-01 in v_sales_daily and
+    v_sales_pace, with every check passing (an independent fake of the API found it)."""
+    created = raw_order(1)["created_at"]
+    assert status_and_paid_at(payed=True, payed_at=None) == {
+        "status": "paid",
+        "paid_at": datetime.fromisoformat(created).astimezone(UTC),
+    }
+
+
 def test_contacts_in_utm_tags_are_not_stored() -> None:
     """A mailing's merge tags put the subscriber's e-mail or phone in utm_content/utm_term; they
     were stored in fact_sales (and its preview in the run's event log)."""
