@@ -116,3 +116,18 @@ def test_a_run_that_fails_before_it_writes_leaves_the_removal_to_the_next(tmp_pa
         assert_succeeded(materialize_all(sandbox.base_url, sandbox.token, url, job_name="sales_job"))
         assert not {row["basket_id"] for row in read_mart(url, "fact_sales")} & set(dropped)
         assert_mart_equals_truth(url, sandbox.truth, SALES)
+
+
+def test_more_ids_than_one_query_binds_are_read_and_deleted_in_chunks(tmp_path):
+    """Ids go to the server in chunks of IDS_PER_QUERY: the tickets of 1,200 orders are all found,
+    and all deleted."""
+    orders = [parse_record(Order, raw_order(n, baskets=[raw_basket(10_000 + n)])) for n in range(1, 1_201)]
+    with open_migrated(f"chdb://{tmp_path / 'ch'}", "qtickets") as client:
+        spooled = spool_tickets([[native_order(order) for order in orders]])
+        writer_for("upsert").write(client, "qtickets", "fact_sales", with_local_dates(spooled, Calendar()))
+        assert len(mart.id_chunks(range(1, 1_201))) == 3
+        found = mart.stored_baskets(client, "qtickets", list(range(1, 1_201)))
+        assert sorted(found.column("basket_id").to_pylist()) == list(range(10_001, 11_201))
+        mart.delete_tickets(client, "qtickets", list(range(10_001, 11_201, 2)))
+        left = client.query("SELECT count() FROM qtickets.fact_sales FINAL").result_rows
+    assert left == [(600,)]

@@ -198,6 +198,11 @@ def stored_tickets(client: Client, database: str, event_ids: Sequence[int], colu
 IDS_PER_QUERY = 500
 
 
+def id_chunks(ids: Sequence[int]) -> list[list[int]]:
+    """`ids` in lists of IDS_PER_QUERY, one query each."""
+    return [list(ids[start : start + IDS_PER_QUERY]) for start in range(0, len(ids), IDS_PER_QUERY)]
+
+
 def stored_baskets(client: Client, database: str, order_ids: Sequence[int]) -> pa.Table:
     """(order_id, basket_id, updated_at as epoch seconds) of every ticket fact_sales holds for
     `order_ids` (their newest versions)."""
@@ -208,9 +213,9 @@ def stored_baskets(client: Client, database: str, order_ids: Sequence[int]) -> p
         client.query_arrow(
             f"SELECT order_id, basket_id, toInt64(updated_at) AS updated_at FROM {table} FINAL "
             "WHERE has({orders:Array(UInt64)}, order_id)",
-            parameters={"orders": list(order_ids[start : start + IDS_PER_QUERY])},
+            parameters={"orders": chunk},
         )
-        for start in range(0, len(order_ids), IDS_PER_QUERY)
+        for chunk in id_chunks(order_ids)
     ]
     schema = pa.schema([("order_id", pa.uint64()), ("basket_id", pa.uint64()), ("updated_at", pa.int64())])
     return pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
@@ -220,10 +225,10 @@ def delete_tickets(client: Client, database: str, basket_ids: Sequence[int]) -> 
     """Removes these tickets from fact_sales (a lightweight DELETE: rows masked at once, purged by
     later merges)."""
     table = qualified(database, "fact_sales")
-    for start in range(0, len(basket_ids), IDS_PER_QUERY):
+    for chunk in id_chunks(basket_ids):
         client.command(
             f"DELETE FROM {table} WHERE has({{baskets:Array(UInt64)}}, basket_id)",
-            parameters={"baskets": list(basket_ids[start : start + IDS_PER_QUERY])},
+            parameters={"baskets": chunk},
         )
 
 
